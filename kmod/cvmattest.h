@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * cvmattest internals shared by the core and the providers.
+ */
+#ifndef CVMATTEST_INTERNAL_H
+#define CVMATTEST_INTERNAL_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <uapi/linux/cvmattest.h>
+
+struct file;
+struct cvmattest_provider;
+
+/*
+ * One evidence request as the core hands it to a provider.  The core has
+ * validated everything that came from user space; the buffers are kernel
+ * memory of evidence_cap / certs_cap bytes.
+ */
+struct cvmattest_evidence {
+	u8 report_data[CVMATTEST_REPORT_DATA_LEN];
+	u32 flags;
+	u32 privlevel;
+
+	u8 *evidence;
+	size_t evidence_cap;
+	size_t evidence_len;		/* out */
+	u8 *certs;
+	size_t certs_cap;
+	size_t certs_len;		/* out */
+
+	u32 format;			/* out: enum cvmattest_format */
+	u32 platform;			/* out: enum cvmattest_platform */
+	u64 fw_error;			/* out */
+	u64 vmm_error;			/* out */
+};
+
+/**
+ * struct cvmattest_provider_ops - what a platform provider implements
+ * @name:		provider name as in provider= and INFO ("snp", ...)
+ * @id:			enum cvmattest_provider_id
+ * @probe:		detect the platform; 0 if usable, -ENODEV if absent.
+ *			Fills the limits in @prov.  Runs in process context.
+ * @remove:		undo @probe
+ * @get_evidence:	produce evidence for @ev.  Must
+ *			serialise platform access with @prov->lock, held no
+ *			longer than the platform call; may sleep.  Returns 0
+ *			or -errno; -EAGAIN means "the platform is busy and
+ *			retrying is safe" (the core retries, bounded, then
+ *			returns -EBUSY); -EBUSY means busy and final.
+ */
+struct cvmattest_provider_ops {
+	const char *name;
+	u32 id;
+	int (*probe)(struct cvmattest_provider *prov);
+	void (*remove)(struct cvmattest_provider *prov);
+	int (*get_evidence)(struct cvmattest_provider *prov,
+			    struct cvmattest_evidence *ev);
+};
+
+struct cvmattest_provider {
+	const struct cvmattest_provider_ops *ops;
+	void *priv;
+
+	/* Limits, set by probe. */
+	u32 platform;
+	u64 caps;
+	u32 evidence_max;
+	u32 certs_max;
+	u32 privlevel_floor;
+	u32 privlevel_max;
+	/*
+	 * Exact evidence size when it is fixed (0 if not), and the certificate
+	 * size seen last (0 if unknown): a caller's buffer that is smaller is
+	 * refused with -ENOSPC before anything reaches the platform.
+	 */
+	u32 evidence_size;
+	u32 certs_size_seen;
+
+	/* Serialises every request to the platform. */
+	struct mutex lock;
+};
+
+extern const struct cvmattest_provider_ops cvmattest_snp_ops;
+extern const struct cvmattest_provider_ops cvmattest_tdx_ops;
+
+/* platform_file.c: driving another driver's user ABI from the kernel */
+struct cvmattest_bounce {
+	unsigned long uaddr;
+	size_t len;
+};
+
+struct file *cvmattest_open_platform(const char *path);
+int cvmattest_bounce_map(struct cvmattest_bounce *b, size_t len);
+void cvmattest_bounce_unmap(struct cvmattest_bounce *b);
+long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd,
+			      struct cvmattest_bounce *b, size_t off);
+
+static inline void __user *cvmattest_bounce_ptr(struct cvmattest_bounce *b,
+						 size_t off)
+{
+	return (void __user *)(b->uaddr + off);
+}
+
+int cvmattest_platform_init(void);
+void cvmattest_platform_exit(void);
+
+#endif /* CVMATTEST_INTERNAL_H */

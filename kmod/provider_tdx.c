@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Provider "tdx": Intel TDX guests with /dev/tdx_guest (6.2+).
+ *
+ * TDREPORT through TDX_CMD_GET_REPORT0.  A TDREPORT is MAC'ed with a
+ * CPU-bound key and is turned into a verifiable quote by the host's
+ * quoting enclave; the kernel can only do that itself through configfs-tsm
+ * (6.7+), which has no in-kernel consumer API, so this provider does not
+ * claim CVMATTEST_CAP_QUOTE: user space gets the quote from configfs-tsm or
+ * from the cloud's quote service (Azure IMDS /acc/tdquote).
+ */
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <cvmattest/evidence.h>
+#include <cvmattest/platform-abi.h>
+
+#include "compat.h"
+#include "cvmattest.h"
+
+static_assert(sizeof(struct cvm_tdx_report_req) == 1088);
+static_assert(CVM_TDX_CMD_GET_REPORT0 == 0xC4405401);
+
+struct tdx_priv {
+	struct file *dev;
+};
+
+static int tdx_probe(struct cvmattest_provider *prov)
+{
+	struct tdx_priv *priv;
+	struct file *filp;
+
+	filp = cvmattest_open_platform(CVM_TDX_GUEST_PATH);
+	if (IS_ERR(filp))
+		return PTR_ERR(filp) == -ENOENT ? -ENODEV : PTR_ERR(filp);
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv) {
+		fput(filp);
+		return -ENOMEM;
+	}
+	priv->dev = filp;
+	prov->priv = priv;
+	prov->platform = CVMATTEST_PLATFORM_TDX;
+	prov->caps = 0;
+	prov->evidence_max = TDX_REPORT_SIZE;
+	prov->evidence_size = TDX_REPORT_SIZE;
+	prov->certs_max = 0;
+	prov->privlevel_floor = 0;
+	prov->privlevel_max = 0;
+	return 0;
+}
+
+static void tdx_remove(struct cvmattest_provider *prov)
+{
+	struct tdx_priv *priv = prov->priv;
+
+	fput(priv->dev);
+	kfree(priv);
+	prov->priv = NULL;
+}
+
+static int tdx_get_evidence(struct cvmattest_provider *prov,
+			    struct cvmattest_evidence *ev)
+{
+	struct cvm_tdx_report_req __user *ureq;
+	struct tdx_priv *priv = prov->priv;
+	struct cvmattest_bounce b = {};
+	long ret;
+
+	if (ev->evidence_cap < TDX_REPORT_SIZE)
+		return -ENOSPC;
+	ret = cvmattest_bounce_map(&b, sizeof(*ureq));
+	if (ret)
+		return ret;
+	ureq = cvmattest_bounce_ptr(&b, 0);
+	if (copy_to_user(ureq->reportdata, ev->report_data,
+			 sizeof(ureq->reportdata))) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	ret = mutex_lock_killable(&prov->lock);
+	if (ret)
+		goto out;
+	ret = cvmattest_platform_ioctl(priv->dev, CVM_TDX_CMD_GET_REPORT0,
+				       &b, 0);
+	mutex_unlock(&prov->lock);
+	/*
+	 * tdx-guest: -EINVAL is TDCALL_INVALID_OPERAND, -EIO any other TDCALL
+	 * failure, -EBUSY (6.16+) TDCALL_OPERAND_BUSY, which is safe to retry.
+	 */
+	if (ret == -EBUSY)
+		ret = -EAGAIN;
+	if (ret)
+		goto out;
+
+	if (copy_from_user(ev->evidence, ureq->tdreport, TDX_REPORT_SIZE)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (ev->evidence[TDX_R_REPORTTYPE] != TDX_REPORTTYPE_TDX) {
+		ret = -EPROTO;
+		goto out;
+	}
+	ev->evidence_len = TDX_REPORT_SIZE;
+	ev->format = CVMATTEST_FORMAT_TDX_TDREPORT;
+	ev->platform = CVMATTEST_PLATFORM_TDX;
+out:
+	cvmattest_bounce_unmap(&b);
+	return ret;
+}
+
+const struct cvmattest_provider_ops cvmattest_tdx_ops = {
+	.name = "tdx",
+	.id = CVMATTEST_PROVIDER_TDX,
+	.probe = tdx_probe,
+	.remove = tdx_remove,
+	.get_evidence = tdx_get_evidence,
+};
