@@ -1,0 +1,46 @@
+# cvmattest top-level Makefile.  `make help` lists the targets.
+VERSION := $(shell cat VERSION)
+KVER ?= $(shell scripts/kver)
+KDIR ?= /lib/modules/$(KVER)/build
+O ?= $(CURDIR)/build
+export KVER O
+
+.PHONY: all help deps module user sim check demo clean dkms-install dkms-uninstall
+
+all: module user sim
+
+help:
+	@echo "make deps          install missing Debian packages (root)"
+	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
+	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
+	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
+	@echo "make dkms-install  install the module sources under /usr/src and build them with DKMS"
+
+deps:
+	@scripts/install-deps
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps' or set KVER/KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+user:
+	$(MAKE) -C user O=$(O)/user
+
+sim:
+	$(MAKE) -C tests/sim O=$(O)/sim
+
+check: deps
+	@tests/run-suites
+
+demo: deps
+	@tests/demo
+
+dkms-install:
+	scripts/dkms-install $(VERSION)
+
+dkms-uninstall:
+	dkms remove cvmattest/$(VERSION) --all
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(O)
