@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/cdev.h>
 #include <linux/delay.h>
 #include <linux/device.h>
@@ -116,6 +117,13 @@ static struct cvmattest_provider *cvm_get_provider(void)
 	if (!smp_load_acquire(&cvm_active) && cvm_probe_providers())
 		return NULL;
 	return &cvm_provider;
+}
+
+/* The active provider, without probing. */
+struct cvmattest_provider *cvmattest_active_provider(void)
+{
+	/* Pairs with the release in cvm_try_provider() */
+	return smp_load_acquire(&cvm_active) ? &cvm_provider : NULL;
 }
 
 /*
@@ -236,18 +244,77 @@ static int cvm_get_evidence(struct cvmattest_provider *prov,
 	unsigned int delay = CVMATTEST_BUSY_DELAY_MS;
 	unsigned int tries = min(READ_ONCE(busy_retries),
 				 CVMATTEST_BUSY_RETRIES_MAX);
+	unsigned int retries = 0;
 	int ret;
 
 	for (;;) {
 		ret = prov->ops->get_evidence(prov, ev);
 		if (ret != -EAGAIN)
-			return ret;
-		if (!tries--)
-			return -EBUSY;
-		if (msleep_interruptible(delay))
-			return -EINTR;
+			break;
+		if (retries == tries) {
+			ret = -EBUSY;
+			break;
+		}
+		if (msleep_interruptible(delay)) {
+			ret = -EINTR;
+			break;
+		}
 		delay *= 2;
+		retries++;
 	}
+	cvmattest_state_note(prov, ev, ret, retries);
+	return ret;
+}
+
+static struct cvmattest_evidence *cvm_evidence_alloc(struct cvmattest_provider *prov,
+						      u32 flags)
+{
+	struct cvmattest_evidence *ev;
+
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return NULL;
+	ev->flags = flags;
+	ev->evidence_cap = prov->evidence_max;
+	ev->evidence = kvzalloc(ev->evidence_cap, GFP_KERNEL);
+	if (flags & CVMATTEST_EVIDENCE_F_CERTS) {
+		ev->certs_cap = prov->certs_max;
+		ev->certs = kvzalloc(ev->certs_cap, GFP_KERNEL);
+	}
+	if (!ev->evidence || (ev->certs_cap && !ev->certs)) {
+		kvfree(ev->evidence);
+		kvfree(ev->certs);
+		kfree(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+static void cvm_evidence_free(struct cvmattest_evidence *ev)
+{
+	kvfree(ev->evidence);
+	kvfree(ev->certs);
+	kfree(ev);
+}
+
+/*
+ * Launch evidence for the launch_* sysfs files: REPORT_DATA all zero.
+ * Runs in the context of whoever reads the file first.
+ */
+int cvmattest_fetch_launch(void)
+{
+	struct cvmattest_provider *prov = cvm_get_provider();
+	struct cvmattest_evidence *ev;
+	int ret;
+
+	if (!prov)
+		return -ENODEV;
+	ev = cvm_evidence_alloc(prov, 0);
+	if (!ev)
+		return -ENOMEM;
+	ret = cvm_get_evidence(prov, ev);
+	cvm_evidence_free(ev);
+	return ret;
 }
 
 static long cvm_ioctl_get_evidence(void __user *uarg)
@@ -279,22 +346,11 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 	if (ret)
 		return ret;
 
-	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	ev = cvm_evidence_alloc(prov, req.flags);
 	if (!ev)
 		return -ENOMEM;
 	memcpy(ev->report_data, req.report_data, sizeof(ev->report_data));
-	ev->flags = req.flags;
 	ev->privlevel = req.privlevel;
-	ev->evidence_cap = prov->evidence_max;
-	ev->evidence = kvzalloc(ev->evidence_cap, GFP_KERNEL);
-	if (req.flags & CVMATTEST_EVIDENCE_F_CERTS) {
-		ev->certs_cap = prov->certs_max;
-		ev->certs = kvzalloc(ev->certs_cap, GFP_KERNEL);
-	}
-	if (!ev->evidence || (ev->certs_cap && !ev->certs)) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
 
 	ret = cvm_get_evidence(prov, ev);
 	req.fw_error = ev->fw_error;
@@ -326,15 +382,28 @@ out_write_back:
 	if (copy_to_user(uarg, &req, req.size))
 		ret = -EFAULT;
 out_free:
-	kvfree(ev->evidence);
-	kvfree(ev->certs);
-	kfree(ev);
+	cvm_evidence_free(ev);
 	return ret;
 
 write_back:
 	if (copy_to_user(uarg, &req, req.size))
 		return -EFAULT;
 	return ret;
+}
+
+static long cvm_ioctl_set_status(void __user *uarg)
+{
+	struct cvmattest_status st;
+	u32 usize;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = cvm_copy_in(&st, sizeof(st), uarg, CVMATTEST_STATUS_SIZE_VER0,
+			  &usize);
+	if (ret)
+		return ret;
+	return cvmattest_state_set_status(&st);
 }
 
 static long cvm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
@@ -346,6 +415,8 @@ static long cvm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return cvm_ioctl_info(uarg);
 	case CVMATTEST_IOC_GET_EVIDENCE:
 		return cvm_ioctl_get_evidence(uarg);
+	case CVMATTEST_IOC_SET_STATUS:
+		return cvm_ioctl_set_status(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -463,11 +534,21 @@ static int __init cvmattest_init(void)
 	if (ret)
 		pr_info("no platform found yet; will look again on use\n");
 
-	ret = cvm_chardev_create();
+	ret = cvmattest_state_init();
 	if (ret)
 		goto err_provider;
+	ret = cvmattest_nl_init();
+	if (ret)
+		goto err_state;
+	ret = cvm_chardev_create();
+	if (ret)
+		goto err_nl;
 	return 0;
 
+err_nl:
+	cvmattest_nl_exit();
+err_state:
+	cvmattest_state_exit();
 err_provider:
 	if (cvm_active)
 		cvm_active->remove(&cvm_provider);
@@ -479,6 +560,8 @@ err_platform:
 static void __exit cvmattest_exit(void)
 {
 	cvm_chardev_destroy();
+	cvmattest_nl_exit();
+	cvmattest_state_exit();
 	if (cvm_active) {
 		cvm_active->remove(&cvm_provider);
 		mutex_destroy(&cvm_provider.lock);

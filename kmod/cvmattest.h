@@ -35,6 +35,17 @@ struct cvmattest_evidence {
 	u64 vmm_error;			/* out */
 };
 
+/* What the launch evidence says, for /sys/kernel/cvmattest/launch_* */
+struct cvmattest_launch {
+	bool valid;
+	bool debug;
+	u32 version;
+	u64 policy;			/* SNP POLICY, TDX TD_ATTRIBUTES */
+	u8 measurement[48];		/* SNP MEASUREMENT, TDX MRTD */
+	u8 tcb[16];			/* SNP REPORTED_TCB, TDX TEE_TCB_SVN */
+	u8 tcb_len;
+};
+
 /**
  * struct cvmattest_provider_ops - what a platform provider implements
  * @name:		provider name as in provider= and INFO ("snp", ...)
@@ -48,6 +59,7 @@ struct cvmattest_evidence {
  *			or -errno; -EAGAIN means "the platform is busy and
  *			retrying is safe" (the core retries, bounded, then
  *			returns -EBUSY); -EBUSY means busy and final.
+ * @describe:		fill @launch from evidence @ev produced by this provider
  */
 struct cvmattest_provider_ops {
 	const char *name;
@@ -56,6 +68,8 @@ struct cvmattest_provider_ops {
 	void (*remove)(struct cvmattest_provider *prov);
 	int (*get_evidence)(struct cvmattest_provider *prov,
 			    struct cvmattest_evidence *ev);
+	void (*describe)(const struct cvmattest_evidence *ev,
+			 struct cvmattest_launch *launch);
 };
 
 struct cvmattest_provider {
@@ -104,5 +118,31 @@ static inline void __user *cvmattest_bounce_ptr(struct cvmattest_bounce *b,
 
 int cvmattest_platform_init(void);
 void cvmattest_platform_exit(void);
+
+/* core.c */
+struct cvmattest_provider *cvmattest_active_provider(void);
+int cvmattest_fetch_launch(void);
+
+/* state.c: boot-integrity state, counters, attestation status, sysfs */
+int cvmattest_state_init(void);
+void cvmattest_state_exit(void);
+void cvmattest_state_note(struct cvmattest_provider *prov,
+			  const struct cvmattest_evidence *ev, int ret,
+			  unsigned int retries);
+bool cvmattest_launch_get(struct cvmattest_launch *launch);
+int cvmattest_state_set_status(const struct cvmattest_status *st);
+void cvmattest_state_get_status(struct cvmattest_status *st);
+unsigned int cvmattest_state_count(void);
+const char *cvmattest_state_name(unsigned int idx);
+ssize_t cvmattest_state_show(unsigned int idx, char *buf);
+
+/* netlink.c */
+int cvmattest_nl_init(void);
+void cvmattest_nl_exit(void);
+void cvmattest_nl_evidence(const struct cvmattest_provider *prov,
+			   const struct cvmattest_evidence *ev);
+void cvmattest_nl_error(const struct cvmattest_provider *prov,
+			const struct cvmattest_evidence *ev, int err);
+void cvmattest_nl_status(const struct cvmattest_status *st);
 
 #endif /* CVMATTEST_INTERNAL_H */

@@ -243,10 +243,28 @@ out:
 	return ret;
 }
 
+static void snp_describe(const struct cvmattest_evidence *ev,
+			 struct cvmattest_launch *l)
+{
+	const u8 *r = ev->evidence;
+
+	if (ev->evidence_len != SNP_REPORT_SIZE)
+		return;
+	l->version = get_unaligned_le32(r + SNP_R_VERSION);
+	l->policy = get_unaligned_le64(r + SNP_R_POLICY);
+	l->debug = l->policy & SNP_POLICY_DEBUG;
+	memcpy(l->measurement, r + SNP_R_MEASUREMENT, SNP_MEASUREMENT_LEN);
+	/* shown as the u64 AMD's tools print: microcode SPL first */
+	put_unaligned_be64(get_unaligned_le64(r + SNP_R_REPORTED_TCB), l->tcb);
+	l->tcb_len = 8;
+	l->valid = true;
+}
+
 const struct cvmattest_provider_ops cvmattest_snp_ops = {
 	.name = "snp",
 	.id = CVMATTEST_PROVIDER_SNP,
 	.probe = snp_probe,
 	.remove = snp_remove,
 	.get_evidence = snp_get_evidence,
+	.describe = snp_describe,
 };

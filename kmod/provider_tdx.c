@@ -114,10 +114,27 @@ out:
 	return ret;
 }
 
+static void tdx_describe(const struct cvmattest_evidence *ev,
+			 struct cvmattest_launch *l)
+{
+	const u8 *r = ev->evidence;
+
+	if (ev->evidence_len != TDX_REPORT_SIZE)
+		return;
+	l->version = r[TDX_R_REPORTTYPE + 2];
+	l->policy = get_unaligned_le64(r + TDX_R_TD_ATTRIBUTES);
+	l->debug = l->policy & TDX_TD_ATTR_DEBUG;
+	memcpy(l->measurement, r + TDX_R_MRTD, TDX_MR_LEN);
+	memcpy(l->tcb, r + TDX_R_TEE_TCB_SVN, 16);
+	l->tcb_len = 16;
+	l->valid = true;
+}
+
 const struct cvmattest_provider_ops cvmattest_tdx_ops = {
 	.name = "tdx",
 	.id = CVMATTEST_PROVIDER_TDX,
 	.probe = tdx_probe,
 	.remove = tdx_remove,
 	.get_evidence = tdx_get_evidence,
+	.describe = tdx_describe,
 };

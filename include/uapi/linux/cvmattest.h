@@ -132,6 +132,41 @@ struct cvmattest_evidence_req {
 
 #define CVMATTEST_EVIDENCE_SIZE_VER0	128
 
+/* cvmattest_status.state */
+enum cvmattest_status_state {
+	CVMATTEST_STATUS_UNKNOWN	= 0,	/* no attempt reported yet */
+	CVMATTEST_STATUS_VERIFIED	= 1,	/* the verifier accepted us */
+	CVMATTEST_STATUS_FAILED		= 2,	/* the last attempt failed */
+};
+
+#define CVMATTEST_VERIFIER_LEN		256
+#define CVMATTEST_REASON_LEN		128
+
+/**
+ * struct cvmattest_status - CVMATTEST_IOC_SET_STATUS (CAP_SYS_ADMIN)
+ * @size:		in: sizeof(struct cvmattest_status)
+ * @state:		in: enum cvmattest_status_state
+ * @time:		in: when the attempt ended, Unix seconds (0: now)
+ * @token_expiry:	in: expiry of the token obtained, Unix seconds (0: none)
+ * @verifier:		in: the attestation service's URL, NUL-terminated
+ * @reason:		in: short reason for a failure, NUL-terminated
+ * @reserved:		must be zero
+ *
+ * The attestation helper reports each attempt's outcome here; it shows in
+ * /sys/kernel/cvmattest/attestation_* and as a netlink event.
+ */
+struct cvmattest_status {
+	__u32 size;
+	__u32 state;
+	__s64 time;
+	__s64 token_expiry;
+	char verifier[CVMATTEST_VERIFIER_LEN];
+	char reason[CVMATTEST_REASON_LEN];
+	__u8 reserved[8];
+};
+
+#define CVMATTEST_STATUS_SIZE_VER0	416
+
 #define CVMATTEST_IOC_MAGIC		0xCA
 
 /*
@@ -144,5 +179,56 @@ struct cvmattest_evidence_req {
 #define CVMATTEST_IOC_GET_EVIDENCE \
 	_IOC(_IOC_READ | _IOC_WRITE, CVMATTEST_IOC_MAGIC, 0x41, \
 	     CVMATTEST_EVIDENCE_SIZE_VER0)
+#define CVMATTEST_IOC_SET_STATUS \
+	_IOC(_IOC_WRITE, CVMATTEST_IOC_MAGIC, 0x42, CVMATTEST_STATUS_SIZE_VER0)
+
+/*
+ * Generic netlink family CVMATTEST_GENL_NAME, multicast group
+ * CVMATTEST_GENL_MCGRP_EVENTS (CAP_NET_ADMIN to join where the kernel
+ * supports restricting it, 6.7 and stable backports).
+ */
+#define CVMATTEST_GENL_NAME		"cvmattest"
+#define CVMATTEST_GENL_VERSION		1
+#define CVMATTEST_GENL_MCGRP_EVENTS	"events"
+
+enum cvmattest_genl_cmd {
+	CVMATTEST_CMD_UNSPEC,
+	CVMATTEST_CMD_GET_STATUS,	/* request; reply carries ENTRY attrs */
+	CVMATTEST_CMD_EVIDENCE_ISSUED,	/* event */
+	CVMATTEST_CMD_STATUS_CHANGED,	/* event */
+	CVMATTEST_CMD_PROVIDER_ERROR,	/* event */
+	__CVMATTEST_CMD_MAX,
+};
+#define CVMATTEST_CMD_MAX (__CVMATTEST_CMD_MAX - 1)
+
+enum cvmattest_genl_attr {
+	CVMATTEST_A_UNSPEC,
+	CVMATTEST_A_PAD,
+	CVMATTEST_A_ENTRY,		/* nested: one sysfs file */
+	CVMATTEST_A_PROVIDER,		/* string */
+	CVMATTEST_A_FORMAT,		/* u32, enum cvmattest_format */
+	CVMATTEST_A_PLATFORM,		/* u32, enum cvmattest_platform */
+	CVMATTEST_A_REPORT_DATA,	/* binary, 64 */
+	CVMATTEST_A_ERRNO,		/* s32, negative errno */
+	CVMATTEST_A_FW_ERROR,		/* u64 */
+	CVMATTEST_A_VMM_ERROR,		/* u64 */
+	CVMATTEST_A_STATUS_STATE,	/* u32, enum cvmattest_status_state */
+	CVMATTEST_A_STATUS_TIME,	/* s64, Unix seconds */
+	CVMATTEST_A_STATUS_EXPIRY,	/* s64, Unix seconds, 0 = none */
+	CVMATTEST_A_STATUS_VERIFIER,	/* string */
+	CVMATTEST_A_STATUS_REASON,	/* string */
+	CVMATTEST_A_TIME,		/* s64, Unix seconds of the event */
+	__CVMATTEST_A_MAX,
+};
+#define CVMATTEST_A_MAX (__CVMATTEST_A_MAX - 1)
+
+/* Inside CVMATTEST_A_ENTRY: the file name and its content, as in sysfs */
+enum cvmattest_genl_entry_attr {
+	CVMATTEST_A_ENTRY_UNSPEC,
+	CVMATTEST_A_ENTRY_NAME,		/* string */
+	CVMATTEST_A_ENTRY_VALUE,	/* string, no trailing newline */
+	__CVMATTEST_A_ENTRY_MAX,
+};
+#define CVMATTEST_A_ENTRY_MAX (__CVMATTEST_A_ENTRY_MAX - 1)
 
 #endif /* _UAPI_LINUX_CVMATTEST_H */
