@@ -113,6 +113,10 @@
 #define SNP_MSG_REPORT_RSP_SIZE		0x04	/* u32, 0x4A0 */
 #define SNP_MSG_REPORT_RSP_REPORT	0x20
 #define SNP_MSG_REPORT_RSP_LEN		4000
+/* MSG_KEY_RSP as returned in snp_derived_key_resp.data[64] */
+#define SNP_MSG_KEY_RSP_STATUS		0x00	/* u32 */
+#define SNP_MSG_KEY_RSP_KEY		0x20	/* 32 bytes */
+#define SNP_MSG_KEY_RSP_LEN		64
 #define SNP_FW_STATUS_SUCCESS		0x00
 #define SNP_FW_STATUS_INVALID_PARAM	0x16
 

@@ -29,6 +29,19 @@ struct cvm_snp_report_resp {
 	__u8 data[4000];	/* MSG_REPORT_RSP */
 };
 
+struct cvm_snp_derived_key_req {
+	__u32 root_key_select;	/* 0 VCEK, 1 VMRK */
+	__u32 rsvd;		/* must be zero */
+	__u64 guest_field_select;
+	__u32 vmpl;
+	__u32 guest_svn;
+	__u64 tcb_version;
+};
+
+struct cvm_snp_derived_key_resp {
+	__u8 data[64];		/* MSG_KEY_RSP */
+};
+
 struct cvm_snp_guest_request_ioctl {
 	__u8 msg_version;	/* must be non-zero; 1 */
 	__u64 req_data;
