@@ -1,0 +1,228 @@
+#!/bin/sh
+# Guest side of tests/vm/test-kmod (busybox sh, /test.sh in the VM):
+# cvmattest.ko for real in Debian's 6.1 kernel, on the simulated SNP and TDX
+# platforms (tests/sim): evidence verified against the test chains, every
+# bad input with its errno and no side effect on the platform, busy
+# platforms, concurrency, unload while open, group=, sysfs and netlink.
+. "$CVMATTEST_LIB"
+. /etc/cvmattest-test.env	# KT CLI SIMD SIMTOOL: our binaries; KEYS: test keys
+
+KO=/lib/modules/extra/cvmattest.ko
+SYS=/sys/kernel/cvmattest
+W=/tmp/work
+mkdir -p $W
+
+# Run cvmattest-kmodtest and re-emit its unnumbered TAP lines numbered.
+kt() {
+	"$KT" "$@" > $W/kt.out 2>&1
+	_rc=$?
+	while IFS= read -r _l; do
+		case $_l in
+		"ok - "*) t_ok "${_l#ok - }" ;;
+		"not ok - "*) t_fail "${_l#not ok - }" ;;
+		"# "*) echo "$_l" ;;
+		*) echo "# $_l" ;;
+		esac
+	done < $W/kt.out
+	return $_rc
+}
+
+wait_for() { # path present|absent
+	_i=0
+	while [ $_i -lt 100 ]; do
+		if [ "$2" = present ] && [ -e "$1" ]; then return 0; fi
+		if [ "$2" = absent ] && [ ! -e "$1" ]; then return 0; fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+state() { # control-dir key
+	sed -n "s/^$2=//p" "$1/state"
+}
+
+start_sim() { # control-dir device simd-args...
+	_ctl=$1 _dev=$2
+	shift 2
+	"$SIMD" --control "$_ctl" --log "$_ctl.log" "$@" ||
+		{ t_diag "$(cat "$_ctl.log")"; t_bail "cvmattest-simd $* did not start"; }
+	wait_for "$_dev" present || t_bail "no $_dev"
+	wait_for "$_ctl/state" present || t_bail "no $_ctl/state"
+}
+
+stop_sim() { # control-dir device
+	kill -TERM "$(cat "$1/pid")"
+	wait_for "$2" absent || t_fail "simulator stops"
+}
+
+load() {
+	insmod $KO "$@" > $W/insmod.out 2>&1 || { t_diag "$(cat $W/insmod.out)"; return 1; }
+}
+
+unload() {
+	rmmod cvmattest 2> $W/rmmod.out || { t_diag "$(cat $W/rmmod.out)"; return 1; }
+}
+
+hex_of() { # file offset length -> lowercase hex
+	od -An -v -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'
+}
+
+[ -c /dev/cuse ] || t_bail "no /dev/cuse"
+
+# ---- no platform ------------------------------------------------------------------------
+t_run "insmod with no platform present" load || t_bail "module does not load"
+t_is "$(stat -c '%a %u %g' /dev/cvmattest)" "600 0 0" "/dev/cvmattest is 0600 root:root"
+t_is "$(cat $SYS/provider)" none "sysfs provider: none"
+t_is "$(cat $SYS/platform)" none "sysfs platform: none"
+t_is "$(cat $SYS/launch_debug)" unknown "launch_debug unknown without a platform"
+kt enodev
+t_run "rmmod" unload
+if insmod $KO provider=snp 2>/dev/null; then
+	t_fail "provider=snp without /dev/sev-guest refuses to load"
+	rmmod cvmattest
+else
+	t_ok "provider=snp without /dev/sev-guest refuses to load"
+fi
+if insmod $KO provider=bogus 2>/dev/null; then
+	t_fail "provider=bogus refuses to load"
+	rmmod cvmattest
+else
+	t_ok "provider=bogus refuses to load"
+fi
+
+# ---- SNP ----------------------------------------------------------------------------------
+SNP=/run/sim-snp
+MEAS=5a5a5a5a000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b
+t_run "insmod before the platform driver is there" load
+start_sim $SNP /dev/sev-guest --snp --product milan --report-version 2 \
+	--measurement $MEAS --retry-delay 0.05 --retry-max 0.5
+kt info		# probes again on use: finds /dev/sev-guest now
+t_is "$(cat $SYS/provider)" snp "late platform driver picked up: provider snp"
+t_is "$(cat $SYS/platform)" sev-snp "sysfs platform: sev-snp"
+
+rd=$("$KT" evidence $W/snp.bin --certs $W/snp-certs.bin 2>$W/err | tail -n 1)
+kt evidence $W/snp.bin --certs $W/snp-certs.bin --report-data "$rd"
+"$CLI" verify --amd-roots "$KEYS/cert_chain-milan.pem" --certs $W/snp-certs.bin \
+	--no-cache --report-data "$rd" --json $W/snp.bin > $W/verify.json 2>&1
+t_is $? 0 "SNP report from /dev/cvmattest verifies against the test ARK/ASK/VCEK and carries REPORT_DATA"
+grep -q '"verified": *true' $W/verify.json || t_diag "$(cat $W/verify.json)"
+"$CLI" verify --certs $W/snp-certs.bin --no-cache --report-data "$rd" -q $W/snp.bin
+t_is $? 2 "the same report does not verify against AMD's real roots (test chain)"
+"$CLI" verify --amd-roots "$KEYS/cert_chain-milan.pem" --certs $W/snp-certs.bin --no-cache \
+	--report-data 00 -q $W/snp.bin
+t_is $? 3 "a different expected REPORT_DATA is a policy failure"
+
+# launch state in sysfs against what the simulated evidence says
+t_is "$(cat $SYS/launch_measurement)" "$MEAS" "launch_measurement is the simulated MEASUREMENT"
+t_is "$(cat $SYS/launch_debug)" 0 "launch_debug 0 on a non-debug guest"
+t_is "$(cat $SYS/launch_policy)" "0x$(od -An -tx8 -j 8 -N 8 $W/snp.bin | tr -d ' ')" \
+	"launch_policy is the report's POLICY"
+t_is "$(cat $SYS/launch_report_version)" 2 "launch_report_version 2"
+t_is "$(cat $SYS/launch_tcb)" "$(od -An -tx8 -j 384 -N 8 $W/snp.bin | tr -d ' ')" \
+	"launch_tcb is the report's REPORTED_TCB"
+
+req0=$(state $SNP requests)
+kt badinput
+req1=$(state $SNP requests)
+t_is "$((req1 - req0))" 1 "bad inputs never reached the platform (only the one valid size-learning request did)"
+t_is "$(state $SNP vmpck_wiped)" no "no bad input wiped the VMPCK"
+t_is "$(state $SNP errors)" 0 "the platform saw no failed request"
+
+kt concurrent 4 20
+t_is "$(state $SNP vmpck_wiped)" no "no wipe after concurrent use"
+
+# unload while open
+exec 3< /dev/cvmattest
+if rmmod cvmattest 2>/dev/null; then
+	t_fail "rmmod refused while /dev/cvmattest is open"
+else
+	t_ok "rmmod refused while /dev/cvmattest is open"
+fi
+kt info
+exec 3<&-
+t_run "rmmod succeeds once closed" unload
+t_run "insmod again" load
+kt info
+
+# a busy host: sev-guest retries itself (no second loop); too long -> EBUSY
+echo "vmm_busy 3" > $SNP/control
+kt busy 0
+t_is "$(cat $SYS/retries)" 0 "the module added no retries of its own on SNP"
+echo "vmm_busy 1000" > $SNP/control
+kt busy 16		# EBUSY: sev-guest gave up (-ETIMEDOUT) after its window
+t_is "$(state $SNP vmpck_wiped)" yes "(as on real hardware, sev-guest's timeout wiped the VMPCK)"
+t_is "$(cat $SYS/last_error)" -16 "sysfs last_error -EBUSY"
+kt busy 5		# and from now on -EIO: VMPCK disabled
+echo reboot > $SNP/control
+kt busy 0
+echo "fw_error 0x27" > $SNP/control
+kt busy 5
+t_is "$(state $SNP last_exitinfo2)" 0x27 "firmware error reaches the caller"
+echo reboot > $SNP/control
+errs=$(cat $SYS/errors)
+t_is "$errs" 3 "sysfs errors counts the three failures"
+
+t_run "rmmod" unload
+stop_sim $SNP /dev/sev-guest
+
+# a debug guest shows debug allowed
+start_sim $SNP /dev/sev-guest --snp --product genoa --report-version 5 --debug
+t_run "insmod (debug SNP guest)" load
+t_is "$(cat $SYS/launch_debug)" 1 "launch_debug 1 on a debug guest"
+t_is "$(cat $SYS/launch_report_version)" 5 "launch_report_version 5"
+kt evidence $W/snp5.bin --certs $W/snp5-certs.bin
+"$CLI" verify --amd-roots "$KEYS/cert_chain-genoa.pem" --certs $W/snp5-certs.bin --no-cache -q $W/snp5.bin
+t_is $? 3 "debug guest's report is valid but fails the default policy"
+t_run "rmmod" unload
+stop_sim $SNP /dev/sev-guest
+
+# ---- TDX ----------------------------------------------------------------------------------
+TDX=/run/sim-tdx
+MRTD=7d7d7d7d000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b
+start_sim $TDX /dev/tdx_guest --tdx --mrtd $MRTD
+t_run "insmod provider=tdx" load provider=tdx
+kt info
+t_is "$(cat $SYS/provider)" tdx "sysfs provider: tdx"
+t_is "$(cat $SYS/platform)" tdx "sysfs platform: tdx"
+rd=$("$KT" evidence $W/td.bin 2>$W/err | tail -n 1)
+kt evidence $W/td.bin --report-data "$rd"
+t_run "the simulated quoting enclave accepts the TDREPORT and quotes it" \
+	"$SIMTOOL" tdx-quote --tdreport $W/td.bin -o $W/quote.bin
+"$CLI" verify --intel-root "$KEYS/intel-root.pem" --report-data "$rd" --json $W/quote.bin \
+	> $W/verify.json 2>&1
+t_is $? 0 "quote of the TDREPORT from /dev/cvmattest verifies against the test PCK chain and carries REPORT_DATA"
+grep -q '"verified": *true' $W/verify.json || t_diag "$(cat $W/verify.json)"
+"$CLI" verify --report-data "$rd" -q $W/quote.bin
+t_is $? 2 "the quote does not verify against Intel's real root (test chain)"
+t_is "$(cat $SYS/launch_measurement)" "$MRTD" "launch_measurement is the simulated MRTD"
+t_is "$(cat $SYS/launch_debug)" 0 "launch_debug 0 on a non-debug TD"
+t_is "$(cat $SYS/launch_tcb)" "$(hex_of $W/td.bin 264 16)" "launch_tcb is the TEE_TCB_SVN"
+
+req0=$(state $TDX requests)
+kt badinput
+t_is "$(($(state $TDX requests) - req0))" 0 "bad inputs never reached the TDX platform"
+kt concurrent 4 20
+
+r0=$(cat $SYS/retries)
+echo "tdcall_busy 2" > $TDX/control
+kt busy 0
+t_is "$(($(cat $SYS/retries) - r0))" 2 "a busy TDX module is retried twice, then succeeds"
+echo "tdcall_busy 100" > $TDX/control
+kt busy 16
+t_is "$(($(cat $SYS/retries) - r0))" 5 "busy_retries=3 bounds the retries, then -EBUSY"
+echo "clear" > $TDX/control
+echo "tdcall_error 1" > $TDX/control
+kt busy 5
+t_run "rmmod" unload
+
+# group=: the node opens to one group; the platform node stays root-only
+t_run "insmod group=1234" load provider=tdx group=1234
+t_is "$(stat -c '%a %u %g' /dev/cvmattest)" "660 0 1234" "/dev/cvmattest is 0660 root:1234"
+kt group 1000 1234 OK
+kt group 1000 1000 DENIED
+t_run "rmmod" unload
+stop_sim $TDX /dev/tdx_guest
+
+t_is "$(grep -c cvmattest /proc/modules)" 0 "module gone at the end"
+t_done
