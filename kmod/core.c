@@ -26,7 +26,7 @@
 
 static char *provider_param = "auto";
 module_param_named(provider, provider_param, charp, 0444);
-MODULE_PARM_DESC(provider, "auto (default), snp, tdx or none");
+MODULE_PARM_DESC(provider, "auto (default), snp, tdx, azure-vtpm or none");
 
 static int group = -1;
 module_param(group, int, 0444);
@@ -43,6 +43,7 @@ MODULE_PARM_DESC(busy_retries, "retries of a busy platform, 20 ms doubling each 
 static const struct cvmattest_provider_ops *const cvmattest_providers[] = {
 	&cvmattest_snp_ops,
 	&cvmattest_tdx_ops,
+	&cvmattest_azure_vtpm_ops,
 };
 
 static struct cvmattest_provider cvm_provider;
@@ -516,7 +517,7 @@ static int __init cvmattest_init(void)
 			if (sysfs_streq(provider_param, cvmattest_providers[i]->name))
 				break;
 		if (i == ARRAY_SIZE(cvmattest_providers)) {
-			pr_err("provider=%s: unknown (auto, snp, tdx, none)\n",
+			pr_err("provider=%s: unknown (auto, snp, tdx, azure-vtpm, none)\n",
 			       provider_param);
 			return -EINVAL;
 		}

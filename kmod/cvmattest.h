@@ -97,6 +97,10 @@ struct cvmattest_provider {
 
 extern const struct cvmattest_provider_ops cvmattest_snp_ops;
 extern const struct cvmattest_provider_ops cvmattest_tdx_ops;
+extern const struct cvmattest_provider_ops cvmattest_azure_vtpm_ops;
+
+void cvmattest_snp_describe_report(const u8 *report, struct cvmattest_launch *l);
+void cvmattest_tdx_describe_report(const u8 *report, struct cvmattest_launch *l);
 
 /* platform_file.c: driving another driver's user ABI from the kernel */
 struct cvmattest_bounce {

@@ -243,13 +243,9 @@ out:
 	return ret;
 }
 
-static void snp_describe(const struct cvmattest_evidence *ev,
-			 struct cvmattest_launch *l)
+/* Launch state from an ATTESTATION_REPORT (also inside an Azure HCL report). */
+void cvmattest_snp_describe_report(const u8 *r, struct cvmattest_launch *l)
 {
-	const u8 *r = ev->evidence;
-
-	if (ev->evidence_len != SNP_REPORT_SIZE)
-		return;
 	l->version = get_unaligned_le32(r + SNP_R_VERSION);
 	l->policy = get_unaligned_le64(r + SNP_R_POLICY);
 	l->debug = l->policy & SNP_POLICY_DEBUG;
@@ -258,6 +254,13 @@ static void snp_describe(const struct cvmattest_evidence *ev,
 	put_unaligned_be64(get_unaligned_le64(r + SNP_R_REPORTED_TCB), l->tcb);
 	l->tcb_len = 8;
 	l->valid = true;
+}
+
+static void snp_describe(const struct cvmattest_evidence *ev,
+			 struct cvmattest_launch *l)
+{
+	if (ev->evidence_len == SNP_REPORT_SIZE)
+		cvmattest_snp_describe_report(ev->evidence, l);
 }
 
 const struct cvmattest_provider_ops cvmattest_snp_ops = {

@@ -114,13 +114,9 @@ out:
 	return ret;
 }
 
-static void tdx_describe(const struct cvmattest_evidence *ev,
-			 struct cvmattest_launch *l)
+/* Launch state from a TDREPORT (also inside an Azure HCL report). */
+void cvmattest_tdx_describe_report(const u8 *r, struct cvmattest_launch *l)
 {
-	const u8 *r = ev->evidence;
-
-	if (ev->evidence_len != TDX_REPORT_SIZE)
-		return;
 	l->version = r[TDX_R_REPORTTYPE + 2];
 	l->policy = get_unaligned_le64(r + TDX_R_TD_ATTRIBUTES);
 	l->debug = l->policy & TDX_TD_ATTR_DEBUG;
@@ -128,6 +124,13 @@ static void tdx_describe(const struct cvmattest_evidence *ev,
 	memcpy(l->tcb, r + TDX_R_TEE_TCB_SVN, 16);
 	l->tcb_len = 16;
 	l->valid = true;
+}
+
+static void tdx_describe(const struct cvmattest_evidence *ev,
+			 struct cvmattest_launch *l)
+{
+	if (ev->evidence_len == TDX_REPORT_SIZE)
+		cvmattest_tdx_describe_report(ev->evidence, l);
 }
 
 const struct cvmattest_provider_ops cvmattest_tdx_ops = {
