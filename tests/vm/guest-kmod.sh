@@ -221,6 +221,48 @@ t_run "insmod group=1234" load provider=tdx group=1234
 t_is "$(stat -c '%a %u %g' /dev/cvmattest)" "660 0 1234" "/dev/cvmattest is 0660 root:1234"
 kt group 1000 1234 OK
 kt group 1000 1000 DENIED
+
+# the attestation status the helper reports back: privileged ioctl only
+t_is "$(cat $SYS/attestation_state)" unknown "attestation_state unknown before any report"
+t_is "$(cat $SYS/attestation_time)" 0 "attestation_time 0 before any report"
+kt setstatus 1 https://maa.test/attest 1900000000 ""
+t_is "$(cat $SYS/attestation_state)" verified "attestation_state verified"
+t_is "$(cat $SYS/attestation_verifier)" https://maa.test/attest "attestation_verifier"
+t_is "$(cat $SYS/attestation_expiry)" 1900000000 "attestation_expiry"
+now=$(date +%s)
+at=$(cat $SYS/attestation_time)
+[ "$at" -gt $((now - 60)) ] && [ "$at" -le "$now" ] && t_ok "attestation_time is now ($at)" ||
+	t_fail "attestation_time is now" "got $at, now $now"
+kt setstatus 2 https://evil.test 0 "forged" 1000 1234
+t_is "$(cat $SYS/attestation_state)" verified "an unprivileged caller changed nothing"
+kt setstatus 2 https://maa.test/attest 0 "policy: x-ms-sevsnpvm-is-debuggable is true"
+t_is "$(cat $SYS/attestation_state)" failed "attestation_state failed"
+t_is "$(cat $SYS/attestation_reason)" "policy: x-ms-sevsnpvm-is-debuggable is true" "attestation_reason"
+kt setstatus-bad
+t_is "$(cat $SYS/attestation_state)" failed "invalid SET_STATUS requests changed nothing"
+
+# the kernel's own view of this (non-confidential) QEMU guest
+for f in mem_encrypt sev sev_es sev_snp tdx module_sig_enforce; do
+	t_is "$(cat $SYS/$f)" 0 "$f 0 in a plain QEMU guest"
+done
+t_is "$(cat $SYS/secure_boot)" disabled "secure_boot disabled (BIOS boot)"
+t_is "$(cat $SYS/lockdown)" none "lockdown none"
+t_is "$(cat $SYS/tpm)" none "tpm none"
+bad=
+for f in $SYS/*; do
+	# root passes permission checks, but sysfs refuses writes without a store()
+	if (echo 1 > "$f") 2>/dev/null; then bad="$bad $f(writable)"; fi
+	[ "$(stat -c %a "$f")" = 444 ] || bad="$bad $f($(stat -c %a "$f"))"
+done
+t_is "$bad" "" "every sysfs file is 0444 and refuses writes, even from root"
+ls $SYS | sort > $W/sysfs.list
+sed -n 's|^What:[[:space:]]*/sys/kernel/cvmattest/||p' "$ABI_DOC" | sort > $W/doc.list
+if cmp -s $W/sysfs.list $W/doc.list; then
+	t_ok "Documentation/ABI lists exactly the files the module creates"
+else
+	t_fail "Documentation/ABI lists exactly the files the module creates" \
+		"$(diff $W/doc.list $W/sysfs.list)"
+fi
 t_run "rmmod" unload
 stop_sim $TDX /dev/tdx_guest
 

@@ -13,6 +13,10 @@
  *   busy EXPECT_ERRNO          one request expected to fail (0 = succeed)
  *   enodev                     GET_EVIDENCE without a platform
  *   group UID GID OK|DENIED    open as UID:GID and expect success or EACCES
+ *   setstatus STATE URL EXPIRY REASON [UID GID]
+ *                              CVMATTEST_IOC_SET_STATUS; as UID:GID without
+ *                              privileges it must fail with EPERM
+ *   setstatus-bad              invalid SET_STATUS requests, each with its errno
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -472,6 +476,78 @@ static int cmd_group(uid_t uid, gid_t gid, bool want_ok)
 	return tap_fail != 0;
 }
 
+static void init_status(struct cvmattest_status *st, unsigned int state,
+			const char *url, long long expiry, const char *reason)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->state = state;
+	st->token_expiry = expiry;
+	snprintf(st->verifier, sizeof(st->verifier), "%s", url);
+	snprintf(st->reason, sizeof(st->reason), "%s", reason);
+}
+
+static int cmd_setstatus(int argc, char **argv)
+{
+	struct cvmattest_status st;
+	int fd, ret;
+
+	init_status(&st, atoi(argv[0]), argv[1], atoll(argv[2]), argv[3]);
+	if (argc == 6) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			if (setgroups(0, NULL) || setgid(atoi(argv[5])) || setuid(atoi(argv[4])))
+				_exit(3);
+			fd = open(DEV, O_RDWR);
+			if (fd < 0)
+				_exit(4);
+			_exit(xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st) == -EPERM ? 0 : 1);
+		}
+		waitpid(pid, &status, 0);
+		tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "SET_STATUS as uid %s without CAP_SYS_ADMIN -> -EPERM (exit %d)",
+		    argv[4], WEXITSTATUS(status));
+		return tap_fail != 0;
+	}
+	fd = open_dev();
+	ret = xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st);
+	expect(ret, 0, "SET_STATUS as root");
+	close(fd);
+	return ret != 0;
+}
+
+static int cmd_setstatus_bad(void)
+{
+	struct cvmattest_status st;
+	uint8_t big[600];
+	int fd = open_dev();
+
+	init_status(&st, 3, "https://x", 0, "");
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st), -EINVAL, "SET_STATUS unknown state 3");
+	init_status(&st, 1, "https://x", 0, "");
+	memset(st.verifier, 'a', sizeof(st.verifier));
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st), -EINVAL, "SET_STATUS verifier not NUL-terminated");
+	init_status(&st, 1, "https://x", -5, "");
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st), -EINVAL, "SET_STATUS negative expiry");
+	init_status(&st, 1, "https://x", 0, "");
+	st.reserved[0] = 1;
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st), -EINVAL, "SET_STATUS reserved non-zero");
+	init_status(&st, 1, "https://x", 0, "");
+	st.size = 100;
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, &st), -EINVAL, "SET_STATUS size below VER0");
+	init_status(&st, 1, "https://x", 0, "");
+	memset(big, 0, sizeof(big));
+	st.size = sizeof(big);
+	memcpy(big, &st, sizeof(st));
+	big[590] = 1;
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, big), -E2BIG, "SET_STATUS larger, non-zero tail");
+	expect(xioctl(fd, CVMATTEST_IOC_SET_STATUS, (void *)40), -EFAULT, "SET_STATUS bad pointer");
+	close(fd);
+	return tap_fail != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -488,10 +564,14 @@ int main(int argc, char **argv)
 		return cmd_busy(atoi(argv[2]));
 	if (!strcmp(argv[1], "enodev"))
 		return cmd_enodev();
+	if (!strcmp(argv[1], "setstatus") && (argc == 6 || argc == 8))
+		return cmd_setstatus(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "setstatus-bad"))
+		return cmd_setstatus_bad();
 	if (!strcmp(argv[1], "group") && argc == 5)
 		return cmd_group(atoi(argv[2]), atoi(argv[3]), !strcmp(argv[4], "OK"));
 usage:
-	fprintf(stderr, "usage: %s info|evidence|badinput|concurrent N M|busy ERRNO|enodev|group UID GID OK|DENIED\n",
+	fprintf(stderr, "usage: %s info|evidence|badinput|concurrent N M|busy ERRNO|enodev|group UID GID OK|DENIED|setstatus ...|setstatus-bad\n",
 		argv[0]);
 	return 2;
 }
