@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Simulated evidence for the unit tests; see forge.h.  TEST KEYS ONLY. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+#include <cvmattest/evidence.h>
+
+#include "forge.h"
+#include "testutil.h"
+
+#define CHECK(x)                                                   \
+	do {                                                       \
+		if (!(x))                                          \
+			fail_msg("forge: %s failed (%s:%d)", #x, __FILE__, __LINE__); \
+	} while (0)
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- certificates ------------------------------------------------------------------ */
+
+static X509_NAME *amd_name(const char *cn)
+{
+	/* AMD's DN order, as in real ARK/ASK/VCEK certificates. */
+	static const char *const fields[][2] = {
+		{ "OU", "Engineering" }, { "C", "US" }, { "L", "Santa Clara" },
+		{ "ST", "CA" }, { "O", "Advanced Micro Devices" },
+	};
+	X509_NAME *n = X509_NAME_new();
+
+	CHECK(n);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		CHECK(X509_NAME_add_entry_by_txt(n, fields[i][0], MBSTRING_ASC,
+						 (const unsigned char *)fields[i][1], -1, -1, 0));
+	CHECK(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0));
+	return n;
+}
+
+static X509_NAME *intel_name(const char *cn)
+{
+	X509_NAME *n = X509_NAME_new();
+
+	CHECK(n);
+	CHECK(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0));
+	CHECK(X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"Intel Corporation", -1, -1, 0));
+	CHECK(X509_NAME_add_entry_by_txt(n, "L", MBSTRING_ASC, (const unsigned char *)"Santa Clara", -1, -1, 0));
+	CHECK(X509_NAME_add_entry_by_txt(n, "ST", MBSTRING_ASC, (const unsigned char *)"CA", -1, -1, 0));
+	CHECK(X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0));
+	return n;
+}
+
+static X509 *new_cert(X509_NAME *subject, X509_NAME *issuer, EVP_PKEY *pub, long serial,
+		      time_t nb, time_t na)
+{
+	X509 *x = X509_new();
+	time_t now = time(NULL);
+
+	CHECK(x);
+	CHECK(X509_set_version(x, 2));
+	CHECK(ASN1_INTEGER_set(X509_get_serialNumber(x), serial));
+	CHECK(X509_set_subject_name(x, subject));
+	CHECK(X509_set_issuer_name(x, issuer));
+	CHECK(X509_set_pubkey(x, pub));
+	CHECK(ASN1_TIME_set(X509_getm_notBefore(x), nb ? nb : now - 86400));
+	CHECK(ASN1_TIME_set(X509_getm_notAfter(x), na ? na : now + 7L * 365 * 86400));
+	return x;
+}
+
+static void add_ext_conf(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+	CHECK(e);
+	CHECK(X509_add_ext(x, e, -1));
+	X509_EXTENSION_free(e);
+}
+
+static void add_ext_raw(X509 *x, const char *oid, const uint8_t *content, size_t len)
+{
+	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *e;
+
+	CHECK(o && os);
+	CHECK(ASN1_OCTET_STRING_set(os, content, (int)len));
+	e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
+	CHECK(e);
+	CHECK(X509_add_ext(x, e, -1));
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(o);
+}
+
+static void add_ext_int(X509 *x, const char *oid, unsigned v)
+{
+	/* DER INTEGER, as KDS writes the SPLs ("02 01 73", "02 02 00 de"). */
+	uint8_t b[4] = { 0x02, 0x01, (uint8_t)v };
+
+	if (v >= 0x80) {
+		b[1] = 2;
+		b[2] = 0;
+		b[3] = (uint8_t)v;
+		add_ext_raw(x, oid, b, 4);
+	} else {
+		add_ext_raw(x, oid, b, 3);
+	}
+}
+
+static void add_ext_ia5(X509 *x, const char *oid, const char *s)
+{
+	uint8_t b[128];
+	size_t n = strlen(s);
+
+	CHECK(n < 120);
+	b[0] = 0x16;
+	b[1] = (uint8_t)n;
+	memcpy(b + 2, s, n);
+	add_ext_raw(x, oid, b, n + 2);
+}
+
+static void sign_pss(X509 *x, EVP_PKEY *key, const EVP_MD *md, int salt)
+{
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+
+	CHECK(mctx);
+	CHECK(EVP_DigestSignInit(mctx, &pctx, md, NULL, key) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1);
+	CHECK(X509_sign_ctx(x, mctx) > 0);
+	EVP_MD_CTX_free(mctx);
+}
+
+static const char *product_cn(enum cvm_snp_product p)
+{
+	return cvm_snp_product_name(p);
+}
+
+const char *forge_write_pem(const char *name, X509 *const *certs, size_t n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+	const char *path;
+
+	CHECK(b);
+	for (size_t i = 0; i < n; i++)
+		CHECK(PEM_write_bio_X509(b, certs[i]));
+	len = BIO_get_mem_data(b, &data);
+	path = write_tmp(name, data, (size_t)len);
+	BIO_free(b);
+	return path;
+}
+
+struct forge_amd *forge_amd(enum cvm_snp_product p)
+{
+	static struct forge_amd chains[4];
+	struct forge_amd *f = &chains[p];
+	X509_NAME *ark_n, *ask_n, *asvk_n;
+	char cn[64], name[64];
+
+	if (f->ark)
+		return f;
+	f->product = p;
+	/* RSA-2048 keeps the tests fast; AMD's are 4096, the verifier accepts >= 2048. */
+	f->ark_key = EVP_RSA_gen(2048);
+	f->ask_key = EVP_RSA_gen(2048);
+	f->asvk_key = EVP_RSA_gen(2048);
+	f->vek_key = EVP_EC_gen("P-384");
+	CHECK(f->ark_key && f->ask_key && f->asvk_key && f->vek_key);
+
+	snprintf(cn, sizeof(cn), "ARK-%s", product_cn(p));
+	ark_n = amd_name(cn);
+	snprintf(cn, sizeof(cn), "SEV-%s", product_cn(p));
+	ask_n = amd_name(cn);
+	snprintf(cn, sizeof(cn), "SEV-VLEK-%s", product_cn(p));
+	asvk_n = amd_name(cn);
+
+	f->ark = new_cert(ark_n, ark_n, f->ark_key, 0x10000, 0, time(NULL) + 25L * 365 * 86400);
+	add_ext_conf(f->ark, NULL, NID_key_usage, "critical,digitalSignature,keyCertSign,cRLSign");
+	add_ext_conf(f->ark, NULL, NID_basic_constraints, "critical,CA:TRUE");
+	sign_pss(f->ark, f->ark_key, EVP_sha384(), 48);
+
+	f->ask = new_cert(ask_n, ark_n, f->ask_key, 0x10001, 0, time(NULL) + 25L * 365 * 86400);
+	add_ext_conf(f->ask, f->ark, NID_basic_constraints, "critical,CA:TRUE");
+	add_ext_conf(f->ask, f->ark, NID_key_usage, "critical,digitalSignature,keyCertSign,cRLSign");
+	sign_pss(f->ask, f->ark_key, EVP_sha384(), 48);
+
+	f->asvk = new_cert(asvk_n, ark_n, f->asvk_key, 0x10101, 0, time(NULL) + 25L * 365 * 86400);
+	add_ext_conf(f->asvk, f->ark, NID_basic_constraints, "critical,CA:TRUE");
+	add_ext_conf(f->asvk, f->ark, NID_key_usage, "critical,digitalSignature,keyCertSign,cRLSign");
+	sign_pss(f->asvk, f->ark_key, EVP_sha384(), 48);
+
+	X509_NAME_free(ark_n);
+	X509_NAME_free(ask_n);
+	X509_NAME_free(asvk_n);
+
+	{
+		X509 *const roots[] = { f->ask, f->asvk, f->ark };
+
+		snprintf(name, sizeof(name), "forge-roots-%s.pem", product_cn(p));
+		snprintf(f->roots_path, sizeof(f->roots_path), "%s", forge_write_pem(name, roots, 3));
+	}
+	return f;
+}
+
+uint64_t forge_tcb(enum cvm_snp_product p, uint8_t bl, uint8_t tee, uint8_t snp, uint8_t ucode,
+		   uint8_t fmc)
+{
+	uint8_t b[8] = { 0 };
+
+	if (p == CVM_SNP_PRODUCT_TURIN) {
+		b[SNP_TCB_TURIN_FMC] = fmc;
+		b[SNP_TCB_TURIN_BL] = bl;
+		b[SNP_TCB_TURIN_TEE] = tee;
+		b[SNP_TCB_TURIN_SNP] = snp;
+		b[SNP_TCB_TURIN_UCODE] = ucode;
+	} else {
+		b[SNP_TCB_LEGACY_BL] = bl;
+		b[SNP_TCB_LEGACY_TEE] = tee;
+		b[SNP_TCB_LEGACY_SNP] = snp;
+		b[SNP_TCB_LEGACY_UCODE] = ucode;
+	}
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+X509 *forge_vek(struct forge_amd *f, const struct forge_vek_opts *o, uint8_t **der, size_t *der_len)
+{
+	X509_NAME *subj = amd_name(o->vlek ? "SEV-VLEK" : "SEV-VCEK");
+	X509 *issuer = o->vlek ? f->asvk : f->ask;
+	EVP_PKEY *signer = o->signer ? o->signer : o->vlek ? f->asvk_key : f->ask_key;
+	bool turin = f->product == CVM_SNP_PRODUCT_TURIN;
+	const char *pname = o->product_name;
+	X509 *x;
+	unsigned char *p = NULL;
+	int n;
+
+	x = new_cert(subj, X509_get_subject_name(issuer), f->vek_key, 0, o->not_before, o->not_after);
+	X509_NAME_free(subj);
+	if (!pname)
+		pname = f->product == CVM_SNP_PRODUCT_MILAN ? "Milan-B0" :
+			f->product == CVM_SNP_PRODUCT_GENOA ? "Genoa-B1" : "Turin";
+	add_ext_int(x, AMD_OID_STRUCT_VERSION, turin ? 1 : 0);
+	add_ext_ia5(x, AMD_OID_PRODUCT_NAME, pname);
+	/* Turin's order and set, as in the real Turin VCEK: fmc first, no spl4. */
+	if (turin)
+		add_ext_int(x, AMD_OID_FMC_SPL, o->tcb.fmc);
+	add_ext_int(x, AMD_OID_BL_SPL, o->tcb.bootloader);
+	add_ext_int(x, AMD_OID_TEE_SPL, o->tcb.tee);
+	if (!turin)
+		add_ext_int(x, AMD_OID_SPL4, 0);
+	add_ext_int(x, AMD_OID_SPL5, 0);
+	add_ext_int(x, AMD_OID_SPL6, 0);
+	add_ext_int(x, AMD_OID_SPL7, 0);
+	add_ext_int(x, AMD_OID_SNP_SPL, o->tcb.snp);
+	if (!o->no_ucode_ext)
+		add_ext_int(x, AMD_OID_UCODE_SPL, o->tcb.microcode);
+	if (o->hwid)
+		add_ext_raw(x, AMD_OID_HWID, o->hwid, o->hwid_len);
+	if (o->vlek)
+		add_ext_ia5(x, AMD_OID_CSP_ID, "cvmattest-test-csp");
+	sign_pss(x, signer, o->pss_md ? o->pss_md : EVP_sha384(), o->pss_salt ? o->pss_salt : 48);
+	if (der) {
+		n = i2d_X509(x, &p);
+		CHECK(n > 0);
+		*der = malloc((size_t)n);
+		CHECK(*der);
+		memcpy(*der, p, (size_t)n);
+		*der_len = (size_t)n;
+		OPENSSL_free(p);
+	}
+	return x;
+}
+
+/* ---- SNP reports ------------------------------------------------------------------------- */
+
+static void sign_raw(EVP_PKEY *key, const EVP_MD *md, const uint8_t *msg, size_t len, uint8_t *r_out,
+		     uint8_t *s_out, size_t comp, bool little_endian)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char sigbuf[256];
+	const unsigned char *sp = sigbuf;
+	size_t slen = sizeof(sigbuf);
+	ECDSA_SIG *sig;
+	const BIGNUM *r, *s;
+
+	CHECK(m);
+	CHECK(EVP_DigestSignInit(m, NULL, md, NULL, key) == 1);
+	CHECK(EVP_DigestSign(m, sigbuf, &slen, msg, len) == 1);
+	EVP_MD_CTX_free(m);
+	sig = d2i_ECDSA_SIG(NULL, &sp, (long)slen);
+	CHECK(sig);
+	ECDSA_SIG_get0(sig, &r, &s);
+	if (little_endian) {
+		CHECK(BN_bn2lebinpad(r, r_out, (int)comp) == (int)comp);
+		CHECK(BN_bn2lebinpad(s, s_out, (int)comp) == (int)comp);
+	} else {
+		CHECK(BN_bn2binpad(r, r_out, (int)comp) == (int)comp);
+		CHECK(BN_bn2binpad(s, s_out, (int)comp) == (int)comp);
+	}
+	ECDSA_SIG_free(sig);
+}
+
+void forge_snp_sign(uint8_t report[1184], EVP_PKEY *key)
+{
+	memset(report + SNP_R_SIGNATURE, 0, SNP_REPORT_SIZE - SNP_R_SIGNATURE);
+	sign_raw(key, EVP_sha384(), report, SNP_SIGNED_LEN, report + SNP_R_SIG_R, report + SNP_R_SIG_S,
+		 SNP_SIG_COMPONENT_LEN, true);
+}
+
+void forge_snp_report(uint8_t out[1184], const struct forge_snp_opts *o, EVP_PKEY *key)
+{
+	memset(out, 0, SNP_REPORT_SIZE);
+	put_le32(out + SNP_R_VERSION, o->version);
+	put_le32(out + SNP_R_GUEST_SVN, o->guest_svn);
+	put_le64(out + SNP_R_POLICY, o->policy ? o->policy : 0x30000);
+	put_le32(out + SNP_R_VMPL, o->vmpl);
+	put_le32(out + SNP_R_SIGNATURE_ALGO, SNP_SIG_ALGO_ECDSA_P384_SHA384);
+	put_le64(out + SNP_R_CURRENT_TCB, o->tcb);
+	put_le64(out + SNP_R_PLATFORM_INFO, 1);
+	put_le32(out + SNP_R_SIGNER_INFO, o->signer_info);
+	memcpy(out + SNP_R_REPORT_DATA, o->report_data, 64);
+	memcpy(out + SNP_R_MEASUREMENT, o->measurement, 48);
+	memcpy(out + SNP_R_HOST_DATA, o->host_data, 32);
+	memset(out + SNP_R_REPORT_ID, 0x5a, 32);
+	memset(out + SNP_R_REPORT_ID_MA, 0xff, 32);
+	put_le64(out + SNP_R_REPORTED_TCB, o->tcb);
+	if (o->version >= 3) {
+		/* AMD CPUID family/model as VSEV identify_cpu reads them. */
+		switch (o->product) {
+		case CVM_SNP_PRODUCT_MILAN:
+			out[SNP_R_CPUID_FAM_ID] = 0x19, out[SNP_R_CPUID_MOD_ID] = 0x01;
+			break;
+		case CVM_SNP_PRODUCT_GENOA:
+			out[SNP_R_CPUID_FAM_ID] = 0x19, out[SNP_R_CPUID_MOD_ID] = 0x11;
+			break;
+		case CVM_SNP_PRODUCT_TURIN:
+			out[SNP_R_CPUID_FAM_ID] = 0x1a, out[SNP_R_CPUID_MOD_ID] = 0x02;
+			break;
+		default:
+			break;
+		}
+		out[SNP_R_CPUID_STEP] = 1;
+	}
+	memcpy(out + SNP_R_CHIP_ID, o->chip_id, 64);
+	put_le64(out + SNP_R_COMMITTED_TCB, o->tcb);
+	out[SNP_R_CURRENT_BUILD] = 21, out[SNP_R_CURRENT_MINOR] = 55, out[SNP_R_CURRENT_MAJOR] = 1;
+	out[SNP_R_COMMITTED_BUILD] = 21, out[SNP_R_COMMITTED_MINOR] = 55, out[SNP_R_COMMITTED_MAJOR] = 1;
+	put_le64(out + SNP_R_LAUNCH_TCB, o->tcb);
+	if (o->version >= 5) {
+		put_le64(out + SNP_R_LAUNCH_MIT_VECTOR, 0xb);
+		put_le64(out + SNP_R_CURRENT_MIT_VECTOR, 0xb);
+	}
+	if (key)
+		forge_snp_sign(out, key);
+}
+
+uint8_t *forge_cert_table(const enum cvm_snp_cert_kind *kinds, const uint8_t *const *ders,
+			  const size_t *lens, size_t n, size_t *out_len)
+{
+	static const uint8_t guids[][16] = {
+		[CVM_SNP_CERT_VCEK] = SNP_GUID_VCEK, [CVM_SNP_CERT_VLEK] = SNP_GUID_VLEK,
+		[CVM_SNP_CERT_ASK] = SNP_GUID_ASK,   [CVM_SNP_CERT_ARK] = SNP_GUID_ARK,
+		[CVM_SNP_CERT_CRL] = SNP_GUID_CRL,
+	};
+	size_t hdr = (n + 1) * SNP_CERT_ENTRY_SIZE, total = hdr, off;
+	uint8_t *t;
+
+	for (size_t i = 0; i < n; i++)
+		total += lens[i];
+	total = (total + 4095) / 4096 * 4096;	/* page multiple, zero padded */
+	t = calloc(1, total);
+	CHECK(t);
+	off = hdr;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *e = t + i * SNP_CERT_ENTRY_SIZE;
+
+		memcpy(e + SNP_CERT_ENTRY_GUID, guids[kinds[i]], 16);
+		put_le32(e + SNP_CERT_ENTRY_OFFSET, (uint32_t)off);
+		put_le32(e + SNP_CERT_ENTRY_LENGTH, (uint32_t)lens[i]);
+		memcpy(t + off, ders[i], lens[i]);
+		off += lens[i];
+	}
+	*out_len = total;
+	return t;
+}
+
+/* ---- Intel ----------------------------------------------------------------------------------- */
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	CHECK(*buf);
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
+static void append_pem(char **buf, size_t *len, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	CHECK(b && PEM_write_bio_X509(b, x));
+	n = BIO_get_mem_data(b, &data);
+	append(buf, len, data, (size_t)n);
+	BIO_free(b);
+}
+
+struct forge_intel *forge_intel(void)
+{
+	static struct forge_intel fi;
+	struct forge_intel *f = &fi;
+	/* SGX extension: { { FMSPC (.4), OCTET STRING 6 }, { PCEID (.3), OCTET STRING 2 } } */
+	static const uint8_t sgx_ext[] = {
+		0x30, 0x2a,
+		0x30, 0x13, 0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x04,
+		0x04, 0x06, 0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00,
+		0x30, 0x11, 0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x03,
+		0x04, 0x02, 0x00, 0x00,
+	};
+	X509_NAME *rn, *pn, *ln;
+
+	if (f->root)
+		return f;
+	f->root_key = EVP_EC_gen("P-256");
+	f->pca_key = EVP_EC_gen("P-256");
+	f->pck_key = EVP_EC_gen("P-256");
+	f->att_key = EVP_EC_gen("P-256");
+	CHECK(f->root_key && f->pca_key && f->pck_key && f->att_key);
+	rn = intel_name("Intel SGX Root CA");
+	pn = intel_name("Intel SGX PCK Platform CA");
+	ln = intel_name("Intel SGX PCK Certificate");
+
+	f->root = new_cert(rn, rn, f->root_key, 1, 0, time(NULL) + 20L * 365 * 86400);
+	add_ext_conf(f->root, NULL, NID_basic_constraints, "critical,CA:TRUE,pathlen:1");
+	add_ext_conf(f->root, NULL, NID_key_usage, "critical,keyCertSign,cRLSign");
+	add_ext_conf(f->root, NULL, NID_subject_key_identifier, "hash");
+	CHECK(X509_sign(f->root, f->root_key, EVP_sha256()) > 0);
+
+	f->pca = new_cert(pn, rn, f->pca_key, 2, 0, time(NULL) + 10L * 365 * 86400);
+	add_ext_conf(f->pca, f->root, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+	add_ext_conf(f->pca, f->root, NID_key_usage, "critical,keyCertSign,cRLSign");
+	add_ext_conf(f->pca, f->root, NID_subject_key_identifier, "hash");
+	add_ext_conf(f->pca, f->root, NID_authority_key_identifier, "keyid:always");
+	CHECK(X509_sign(f->pca, f->root_key, EVP_sha256()) > 0);
+
+	f->pck = new_cert(ln, pn, f->pck_key, 3, 0, 0);
+	add_ext_conf(f->pck, f->pca, NID_basic_constraints, "critical,CA:FALSE");
+	add_ext_conf(f->pck, f->pca, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+	add_ext_conf(f->pck, f->pca, NID_authority_key_identifier, "keyid:always");
+	add_ext_raw(f->pck, INTEL_OID_SGX_EXTENSIONS, sgx_ext, sizeof(sgx_ext));
+	CHECK(X509_sign(f->pck, f->pca_key, EVP_sha256()) > 0);
+
+	X509_NAME_free(rn);
+	X509_NAME_free(pn);
+	X509_NAME_free(ln);
+	append_pem(&f->chain_pem, &f->chain_len, f->pck);
+	append_pem(&f->chain_pem, &f->chain_len, f->pca);
+	append_pem(&f->chain_pem, &f->chain_len, f->root);
+	snprintf(f->root_path, sizeof(f->root_path), "%s", forge_write_pem("forge-intel-root.pem", &f->root, 1));
+	return f;
+}
+
+uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, size_t *len)
+{
+	static const uint8_t vendor[16] = TDX_QE_VENDOR_ID_INTEL;
+	const char *chain = o->chain_pem ? o->chain_pem : f->chain_pem;
+	size_t chain_len = strlen(chain) + (o->nul_after_chain ? 1 : 0);
+	size_t body_len = o->version == 5 && o->body_type == 3 ? TDX_QUOTE_BODY_V15_LEN : TDX_QUOTE_BODY_V4_LEN;
+	size_t body_off = o->version == 5 ? TDX_Q5_BODY : TDX_Q4_BODY;
+	size_t signed_len = body_off + body_len;
+	size_t auth_len = 32, cert_size = 384 + 64 + 2 + auth_len + 6 + chain_len;
+	size_t sig_data_len = 134 + cert_size;
+	size_t total = signed_len + 4 + sig_data_len;
+	uint8_t *q = calloc(1, total), *b, *sd, *cd, pub[65];
+	size_t publen;
+
+	CHECK(q);
+	put_le16(q + TDX_Q_VERSION, (uint16_t)o->version);
+	put_le16(q + TDX_Q_ATT_KEY_TYPE, TDX_QUOTE_ATT_KEY_ECDSA_P256);
+	put_le32(q + TDX_Q_TEE_TYPE, TDX_QUOTE_TEE_TDX);
+	memcpy(q + TDX_Q_QE_VENDOR_ID, vendor, 16);
+	if (o->version == 5) {
+		put_le16(q + TDX_Q5_BODY_TYPE, (uint16_t)o->body_type);
+		put_le32(q + TDX_Q5_BODY_SIZE, (uint32_t)body_len);
+	}
+	b = q + body_off;
+	memcpy(b + TDX_QB_TEE_TCB_SVN, o->tee_tcb_svn, 16);
+	memset(b + TDX_QB_MRSEAM, 0x11, 48);
+	put_le64(b + TDX_QB_SEAM_ATTRIBUTES, o->seam_attributes);
+	put_le64(b + TDX_QB_TD_ATTRIBUTES, o->td_attributes);
+	put_le64(b + TDX_QB_XFAM, 0x61ae7);
+	memcpy(b + TDX_QB_MRTD, o->mrtd, 48);
+	for (int i = 0; i < 4; i++)
+		memcpy(b + TDX_QB_RTMR0 + 48 * i, o->rtmr[i], 48);
+	memcpy(b + TDX_QB_REPORT_DATA, o->report_data, 64);
+	if (body_len == TDX_QUOTE_BODY_V15_LEN)
+		memset(b + TDX_QB_MRSERVICETD, 0x22, 48);
+
+	put_le32(q + signed_len, (uint32_t)sig_data_len);
+	sd = q + signed_len + 4;
+	CHECK(EVP_PKEY_get_octet_string_param(f->att_key, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &publen));
+	CHECK(publen == 65 && pub[0] == 4);
+	memcpy(sd + TDX_SD_ATT_KEY, pub + 1, 64);
+	put_le16(sd + TDX_SD_CERT_TYPE, TDX_CERT_TYPE_QE_REPORT);
+	put_le32(sd + TDX_SD_CERT_SIZE, (uint32_t)cert_size);
+	cd = sd + TDX_SD_CERT_DATA;
+	/* QE report: Intel's TD QE shape, REPORT_DATA = SHA-256(key || auth) || 0^32 */
+	cd[SGX_RB_ATTRIBUTES] = 0x15;
+	put_le16(cd + SGX_RB_ISVPRODID, 2);
+	for (size_t i = 0; i < auth_len; i++)
+		cd[TDX_QE_AUTH_DATA + i] = (uint8_t)i;
+	put_le16(cd + TDX_QE_AUTH_SIZE, (uint16_t)auth_len);
+	{
+		EVP_MD_CTX *m = EVP_MD_CTX_new();
+
+		CHECK(m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1);
+		CHECK(EVP_DigestUpdate(m, sd + TDX_SD_ATT_KEY, 64) == 1);
+		CHECK(EVP_DigestUpdate(m, cd + TDX_QE_AUTH_DATA, auth_len) == 1);
+		CHECK(EVP_DigestFinal_ex(m, cd + SGX_RB_REPORT_DATA, NULL) == 1);
+		EVP_MD_CTX_free(m);
+	}
+	if (o->bad_binding)
+		cd[SGX_RB_REPORT_DATA] ^= 1;
+	sign_raw(f->pck_key, EVP_sha256(), cd, TDX_QE_REPORT_LEN, cd + TDX_QE_REPORT_SIG,
+		 cd + TDX_QE_REPORT_SIG + 32, 32, false);
+	put_le16(cd + TDX_QE_AUTH_DATA + auth_len, TDX_CERT_TYPE_PCK_CHAIN);
+	put_le32(cd + TDX_QE_AUTH_DATA + auth_len + 2, (uint32_t)chain_len);
+	memcpy(cd + TDX_QE_AUTH_DATA + auth_len + 6, chain, strlen(chain));
+
+	sign_raw(f->att_key, EVP_sha256(), q, signed_len, sd + TDX_SD_QUOTE_SIG, sd + TDX_SD_QUOTE_SIG + 32,
+		 32, false);
+	*len = total;
+	return q;
+}
+
+/* ---- Azure HCL -------------------------------------------------------------------------------- */
+
+uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *key, size_t *len)
+{
+	size_t clen = strlen(claims), total = HCL_RT_VARIABLE_DATA + clen + 64;
+	uint8_t *h = calloc(1, total);
+	unsigned dl;
+
+	CHECK(h);
+	memset(o->report_data, 0, 64);
+	CHECK(EVP_Digest(claims, clen, o->report_data, &dl, EVP_sha256(), NULL) == 1);
+	put_le32(h + HCL_H_SIGNATURE, HCL_SIGNATURE);
+	put_le32(h + HCL_H_VERSION, 2);
+	put_le32(h + HCL_H_REPORT_SIZE, (uint32_t)(HCL_HEADER_LEN + HCL_HW_REPORT_LEN + HCL_RT_HEADER_LEN + clen));
+	put_le32(h + HCL_H_REQUEST_TYPE, HCL_REQUEST_AK_CERT);
+	forge_snp_report(h + HCL_HW_REPORT, o, key);
+	put_le32(h + HCL_RT_DATA_SIZE, (uint32_t)(HCL_RT_HEADER_LEN + clen));
+	put_le32(h + HCL_RT_VERSION, 1);
+	put_le32(h + HCL_RT_REPORT_TYPE, HCL_REPORT_TYPE_SNP);
+	put_le32(h + HCL_RT_HASH_TYPE, HCL_HASH_SHA256);
+	put_le32(h + HCL_RT_VARIABLE_SIZE, (uint32_t)clen);
+	memcpy(h + HCL_RT_VARIABLE_DATA, claims, clen);
+	*len = total;
+	return h;
+}

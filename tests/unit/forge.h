@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * In-process simulated evidence for the unit tests: test AMD chains (ARK
+ * and ASK RSASSA-PSS, VCEK/VLEK P-384 with the AMD extensions, serial 0),
+ * test Intel PCK chains (P-256) and signed SNP reports, TDX quotes and
+ * Azure HCL reports built byte by byte from include/cvmattest/evidence.h.
+ * Independent of tests/sim, so every negative case (wrong PSS salt, wrong
+ * hwID, Turin layouts...) can be produced here.  TEST KEYS ONLY.
+ */
+#ifndef CVM_FORGE_H
+#define CVM_FORGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "libcvmattest.h"
+
+struct forge_amd {
+	enum cvm_snp_product product;
+	EVP_PKEY *ark_key, *ask_key, *asvk_key, *vek_key;
+	X509 *ark, *ask, *asvk;
+	char roots_path[4096];		/* ASK + ASVK + ARK PEM, for cvm_set_amd_roots() */
+};
+
+/* One test chain per product, made once per process. */
+struct forge_amd *forge_amd(enum cvm_snp_product p);
+
+struct forge_vek_opts {
+	bool vlek;
+	const uint8_t *hwid;		/* NULL: none */
+	size_t hwid_len;
+	struct cvm_snp_tcb tcb;		/* SPLs to put in the certificate */
+	bool no_ucode_ext;
+	int pss_salt;			/* 0: 48 */
+	const EVP_MD *pss_md;		/* NULL: SHA-384 */
+	time_t not_before, not_after;	/* 0: yesterday, in 7 years */
+	const char *product_name;	/* NULL: default per product */
+	EVP_PKEY *signer;		/* NULL: the ASK (ASVK for a VLEK) */
+};
+
+/* A VCEK/VLEK for @f's endorsement key; DER into *der (malloc'd). */
+X509 *forge_vek(struct forge_amd *f, const struct forge_vek_opts *o, uint8_t **der, size_t *der_len);
+
+uint64_t forge_tcb(enum cvm_snp_product p, uint8_t bl, uint8_t tee, uint8_t snp, uint8_t ucode,
+		   uint8_t fmc);
+
+struct forge_snp_opts {
+	uint32_t version;		/* 2..5 */
+	enum cvm_snp_product product;	/* CPUID fields for v3+ */
+	uint64_t policy;		/* 0: 0x30000 */
+	uint32_t vmpl;
+	uint32_t guest_svn;
+	uint32_t signer_info;		/* SIGNING_KEY etc. */
+	uint8_t report_data[64];
+	uint8_t measurement[48];
+	uint8_t host_data[32];
+	uint8_t chip_id[64];
+	uint64_t tcb;			/* current = reported = committed = launch */
+};
+
+void forge_snp_report(uint8_t out[1184], const struct forge_snp_opts *o, EVP_PKEY *key);
+void forge_snp_sign(uint8_t report[1184], EVP_PKEY *key);
+
+/* A GHCB certificate table holding the given DER blobs under the given GUID kinds. */
+uint8_t *forge_cert_table(const enum cvm_snp_cert_kind *kinds, const uint8_t *const *ders,
+			  const size_t *lens, size_t n, size_t *out_len);
+
+struct forge_intel {
+	EVP_PKEY *root_key, *pca_key, *pck_key, *att_key;
+	X509 *root, *pca, *pck;
+	char *chain_pem;		/* leaf, PCA, root */
+	size_t chain_len;
+	char root_path[4096];
+};
+
+struct forge_intel *forge_intel(void);
+
+struct forge_quote_opts {
+	int version;			/* 4 or 5 */
+	int body_type;			/* v5: 2 or 3 */
+	uint64_t td_attributes;
+	uint64_t seam_attributes;
+	uint8_t report_data[64];
+	uint8_t mrtd[48];
+	uint8_t tee_tcb_svn[16];
+	uint8_t rtmr[4][48];
+	bool nul_after_chain;
+	bool bad_binding;		/* QE REPORT_DATA not the hash of the key */
+	const char *chain_pem;		/* NULL: the forge's own chain */
+};
+
+uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, size_t *len);
+
+/* Azure HCL report around a signed SNP report whose REPORT_DATA binds @claims. */
+uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *key, size_t *len);
+
+/* PEM of a certificate into a temp file. */
+const char *forge_write_pem(const char *name, X509 *const *certs, size_t n);
+
+#endif

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The cvmattest command as a user runs it: `cvmattest verify --json` on
+ * every file in ../shared/testdata, exit codes and the JSON fields checked
+ * against values read independently from the bytes; corrupted copies
+ * (flipped bit -> 2, truncated -> 4); usage errors -> 1.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cvmattest/evidence.h>
+
+#include "testutil.h"
+
+static void check_common(json_t *o, const char *format, int version, bool verified, bool policy_ok)
+{
+	json_t *errs = json_object_get(o, "errors");
+
+	assert_string_equal(json_string_value(json_object_get(o, "format")), format);
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), version);
+	assert_int_equal(json_is_true(json_object_get(o, "verified")), verified);
+	assert_int_equal(json_is_true(json_object_get(o, "policy_ok")), policy_ok);
+	assert_true(json_is_boolean(json_object_get(o, "verified")));
+	assert_true(json_is_boolean(json_object_get(o, "policy_ok")));
+	assert_true(json_is_array(errs));
+	/* verified and policy satisfied <=> no errors */
+	assert_int_equal(json_array_size(errs) == 0, verified && policy_ok);
+}
+
+static void check_snp_fields(json_t *o, const uint8_t *rep, bool debug)
+{
+	json_t *tcb = json_object_get(o, "reported_tcb");
+	uint64_t raw = 0;
+	char rawhex[32];
+
+	assert_json_hex(o, "report_data", rep + SNP_R_REPORT_DATA, 64);
+	assert_json_hex(o, "measurement", rep + SNP_R_MEASUREMENT, 48);
+	assert_json_hex(o, "chip_id", rep + SNP_R_CHIP_ID, 64);
+	assert_int_equal(json_is_true(json_object_get(o, "debug")), debug);
+	assert_true(json_is_boolean(json_object_get(o, "debug")));
+	assert_true(json_is_object(tcb));
+	for (int i = 7; i >= 0; i--)
+		raw = raw << 8 | rep[SNP_R_REPORTED_TCB + i];
+	snprintf(rawhex, sizeof(rawhex), "0x%016llx", (unsigned long long)raw);
+	assert_string_equal(json_string_value(json_object_get(tcb, "raw")), rawhex);
+	/* Milan layout: bl = byte 0, tee = 1, snp = 6, ucode = 7 */
+	assert_int_equal(json_integer_value(json_object_get(tcb, "bootloader")), rep[SNP_R_REPORTED_TCB + 0]);
+	assert_int_equal(json_integer_value(json_object_get(tcb, "tee")), rep[SNP_R_REPORTED_TCB + 1]);
+	assert_int_equal(json_integer_value(json_object_get(tcb, "snp")), rep[SNP_R_REPORTED_TCB + 6]);
+	assert_int_equal(json_integer_value(json_object_get(tcb, "microcode")), rep[SNP_R_REPORTED_TCB + 7]);
+}
+
+static void test_snp_gsg(void **state)
+{
+	const char *rep_path = td_path("snp/gsg-milan-v2-report.bin");
+	const char *vcek = td_path("snp/gsg-milan-vcek.der");
+	json_t *o;
+	size_t len;
+	uint8_t *rep = load(rep_path, &len);
+
+	(void)state;
+	/* DEBUG=1: verified, default policy fails: exit 3 */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, "--no-cache", rep_path)), 3);
+	check_common(o, "snp-report", 2, true, false);
+	check_snp_fields(o, rep, true);
+	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(o, "errors"), 0)), "debug"));
+	json_decref(o);
+	/* --allow-debug: exit 0 */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, "--allow-debug", rep_path)), 0);
+	check_common(o, "snp-report", 2, true, true);
+	check_snp_fields(o, rep, true);
+	json_decref(o);
+	/* expected REPORT_DATA (zero-padded) */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--allow-debug",
+					   "--report-data", "0102030405", rep_path)), 0);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--allow-debug",
+					   "--report-data", "0102030406", rep_path)), 3);
+	/* no certificate: 5, and it says so */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", rep_path)), 5);
+	check_common(o, "snp-report", 2, false, false);
+	assert_false(json_is_true(json_object_get(o, "signature_checked")));
+	json_decref(o);
+	free(rep);
+}
+
+static void test_snp_virtee(void **state)
+{
+	const char *rep_path = td_path("snp/virtee-milan-v2-report.hex");
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	json_t *o;
+	size_t len;
+	uint8_t *rep = load(rep_path, &len);	/* decoded from hex */
+	char m[97];
+
+	(void)state;
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, rep_path)), 0);
+	check_common(o, "snp-report", 2, true, true);
+	check_snp_fields(o, rep, false);
+	json_decref(o);
+	/* expected measurement: right and wrong */
+	cvm_hex_encode(rep + SNP_R_MEASUREMENT, 48, m);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--measurement", m, rep_path)), 0);
+	m[5] = m[5] == '0' ? '1' : '0';
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--measurement", m, rep_path)), 3);
+	/* minimum TCB: equal passes, one above fails; VMPL */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--min-tcb",
+					   "bl=3,tee=0,snp=8,ucode=115", "--vmpl", "0", rep_path)), 0);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--min-tcb", "ucode=116", rep_path)), 3);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--vmpl", "1,2", rep_path)), 3);
+	/* certificates expired by then */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--at", "2031-01-01", rep_path)), 2);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--at", "2024-06-01T12:00:00Z", rep_path)), 0);
+	/* a policy file */
+	{
+		char policy[512];
+
+		snprintf(policy, sizeof(policy), "{\"measurement\":\"%s\"}", m);
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--policy",
+						   write_tmp("p1.json", policy, strlen(policy)), rep_path)), 3);
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--policy",
+						   write_tmp("p2.json", "{\"allow_debug\":false}", 21), rep_path)), 0);
+		/* a policy with a typo is a usage error, not a silent pass */
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--policy",
+						   write_tmp("p3.json", "{\"alow_debug\":false}", 20), rep_path)), 1);
+	}
+	free(rep);
+}
+
+static void test_snp_corrupted(void **state)
+{
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	size_t len;
+	uint8_t *rep = load_td("snp/virtee-milan-v2-report.hex", &len);
+	json_t *o;
+
+	(void)state;
+	rep[SNP_R_MEASUREMENT + 7] ^= 0x04;
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, write_tmp("flip.bin", rep, len))), 2);
+	check_common(o, "snp-report", 2, false, true);
+	json_decref(o);
+	rep[SNP_R_MEASUREMENT + 7] ^= 0x04;
+	rep[SNP_R_POLICY + 2] ^= 0x08;		/* DEBUG bit turned on: still a bad signature first */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, write_tmp("flip2.bin", rep, len))), 2);
+	rep[SNP_R_POLICY + 2] ^= 0x08;
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, write_tmp("trunc.bin", rep, 1000))), 4);
+	assert_string_equal(json_string_value(json_object_get(o, "format")), "snp-report");
+	assert_false(json_is_true(json_object_get(o, "verified")));
+	assert_true(json_array_size(json_object_get(o, "errors")) > 0);
+	json_decref(o);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, write_tmp("ok.bin", rep, len))), 0);
+	free(rep);
+}
+
+static void test_tdx(void **state)
+{
+	const char *files[] = { "tdx/gtg-v4-quote-spr-e4.bin", "tdx/gtg-v5-quote.bin",
+				"tdx/gtg-v4-quote-gcp-cos.bin" };
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct cvm_tdx_quote t;
+		json_t *o;
+		size_t len;
+		uint8_t *q = load_td(files[i], &len);
+
+		assert_int_equal(cvm_tdx_quote_parse(q, len, &t), 0);
+		assert_int_equal(run_cli_json(&o, ARGS("verify", td_path(files[i]))), 0);
+		check_common(o, "tdx-quote", t.version, true, true);
+		assert_json_hex(o, "measurement", t.body.mrtd, 48);
+		assert_json_hex(o, "report_data", t.body.report_data, 64);
+		assert_false(json_is_true(json_object_get(o, "debug")));
+		assert_true(json_is_boolean(json_object_get(o, "debug")));
+		assert_null(json_object_get(o, "chip_id"));
+		json_decref(o);
+
+		/* a flipped bit in the body: 2; truncated: 4 */
+		q[t.signed_len - 10] ^= 0x01;
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("qflip.bin", q, len))), 2);
+		q[t.signed_len - 10] ^= 0x01;
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("qtrunc.bin", q, t.quote_len - 1))), 4);
+		/* must be debug-free; the policy can demand more */
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--min-tee-tcb-svn",
+						   "ffffffffffffffffffffffffffffffff", td_path(files[i]))), 3);
+		free(q);
+	}
+}
+
+static void test_azure(void **state)
+{
+	const char *files[] = { "azure/kinvolk-hcl-report-snp.bin", "azure/kinvolk-hcl-report-tdx.bin" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		json_t *o, *hcl;
+		size_t len;
+		uint8_t *b = load_td(files[i], &len);
+
+		/* the inner signature cannot be checked: 5, never 0 */
+		assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", td_path(files[i]))), 5);
+		check_common(o, "azure-hcl", (int)b[HCL_H_VERSION], false, true);
+		hcl = json_object_get(o, "hcl");
+		assert_true(json_is_true(json_object_get(hcl, "binding_ok")));
+		assert_true(json_is_object(json_object_get(hcl, "runtime_claims")));
+		assert_false(json_is_true(json_object_get(o, "signature_checked")));
+		if (i == 0) {
+			assert_json_hex(o, "measurement", b + HCL_HW_REPORT + SNP_R_MEASUREMENT, 48);
+			assert_json_hex(o, "chip_id", b + HCL_HW_REPORT + SNP_R_CHIP_ID, 64);
+			assert_json_hex(o, "report_data", b + HCL_HW_REPORT + SNP_R_REPORT_DATA, 64);
+		} else {
+			assert_json_hex(o, "measurement", b + HCL_HW_REPORT + TDX_R_MRTD, 48);
+			assert_json_hex(o, "report_data", b + HCL_HW_REPORT + TDX_R_REPORT_DATA, 64);
+		}
+		json_decref(o);
+		/* a changed claim: 2 */
+		b[HCL_RT_VARIABLE_DATA + 30] ^= 0x02;
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--no-cache", write_tmp("hflip.bin", b, len))), 2);
+		/* truncated: 4 */
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--no-cache", write_tmp("htrunc.bin", b, 1300))), 4);
+		free(b);
+	}
+}
+
+static void test_not_evidence(void **state)
+{
+	const char *files[] = {
+		"azure/kinvolk-akpub.pem", "azure/kinvolk-quote.bin", "azure/kinvolk-var-data.bin",
+		"snp/amd-ask-ark-genoa.pem", "snp/amd-ask-ark-milan.pem", "snp/amd-ask-ark-turin_vcek.pem",
+		"snp/gsg-milan-vcek.der", "snp/virtee-milan-vcek.der", "tdx/intel-sgx-root-ca.pem",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		json_t *o;
+
+		assert_int_equal(run_cli_json(&o, ARGS("verify", td_path(files[i]))), 4);
+		assert_false(json_is_true(json_object_get(o, "verified")));
+		assert_true(json_array_size(json_object_get(o, "errors")) > 0);
+		json_decref(o);
+	}
+}
+
+static void test_usage(void **state)
+{
+	char *out;
+
+	(void)state;
+	assert_int_equal(run_cli(&out, ARGS("--help")), 0);
+	assert_non_null(strstr(out, "Usage: cvmattest"));
+	free(out);
+	assert_int_equal(run_cli(&out, ARGS("verify", "--help")), 0);
+	assert_non_null(strstr(out, "Exit status"));
+	free(out);
+	assert_int_equal(run_cli(&out, ARGS("report", "--help")), 0);
+	assert_non_null(strstr(out, "--report-data"));
+	free(out);
+	assert_int_equal(run_cli(NULL, (const char *const[]){ NULL }), 1);
+	assert_int_equal(run_cli(NULL, ARGS("frobnicate")), 1);
+	assert_int_equal(run_cli(NULL, ARGS("verify")), 1);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "--bogus", "x")), 1);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "/nonexistent/evidence")), 1);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "--report-data", "xyz", td_path("tdx/gtg-v5-quote.bin"))), 1);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "--certs", "/nonexistent", td_path("tdx/gtg-v5-quote.bin"))), 1);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "--amd-roots", td_path("snp/gsg-milan-vcek.der"),
+					   td_path("tdx/gtg-v5-quote.bin"))), 1);
+	/* quiet means quiet */
+	assert_int_equal(run_cli(&out, ARGS("verify", "-q", td_path("tdx/gtg-v5-quote.bin"))), 0);
+	assert_string_equal(out, "");
+	free(out);
+	/* report: needs -o, and a device */
+	assert_int_equal(run_cli(NULL, ARGS("report")), 1);
+	assert_int_equal(run_cli(NULL, ARGS("report", "--device", "/nonexistent/cvmattest", "-o",
+					   write_tmp("r.bin", "", 0))), 1);
+	assert_int_equal(run_cli(NULL, ARGS("report", "--report-data", "00", "--report-data-file", "/dev/null",
+					   "-o", "x")), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snp_gsg),
+		cmocka_unit_test(test_snp_virtee),
+		cmocka_unit_test(test_snp_corrupted),
+		cmocka_unit_test(test_tdx),
+		cmocka_unit_test(test_azure),
+		cmocka_unit_test(test_not_evidence),
+		cmocka_unit_test(test_usage),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * SEV-SNP verification on the real reports and VCEKs in ../shared/testdata,
+ * against the built-in (real AMD) roots, and on corrupted copies of them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cvmattest/evidence.h>
+
+#include "forge.h"
+#include "testutil.h"
+
+struct sample {
+	uint8_t *report, *vcek;
+	size_t report_len, vcek_len;
+};
+
+static void load_sample(struct sample *s, const char *report, const char *vcek)
+{
+	s->report = load_td(report, &s->report_len);
+	s->vcek = load_td(vcek, &s->vcek_len);
+}
+
+static void free_sample(struct sample *s)
+{
+	free(s->report);
+	free(s->vcek);
+}
+
+static struct cvm_ctx *ctx_with(const struct sample *s)
+{
+	struct cvm_ctx *ctx = quiet_ctx();
+
+	assert_int_equal(cvm_add_certs(ctx, s->vcek, s->vcek_len), 0);
+	return ctx;
+}
+
+static void test_virtee_ok(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_result *r;
+	const struct cvm_snp_report *rep;
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_OK);
+	assert_true(cvm_result_verified(r));
+	assert_true(cvm_result_policy_ok(r));
+	assert_int_equal(cvm_result_n_errors(r), 0);
+	rep = cvm_result_snp_report(r);
+	assert_non_null(rep);
+	/* The chain told the product of this v2 report. */
+	assert_int_equal(rep->product, CVM_SNP_PRODUCT_MILAN);
+	cvm_result_free(r);
+	/* again: the chain is cached now, the verdict must not change */
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_gsg_debug(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_policy *p;
+	struct cvm_result *r;
+
+	(void)state;
+	load_sample(&s, "snp/gsg-milan-v2-report.bin", "snp/gsg-milan-vcek.der");
+	ctx = ctx_with(&s);
+	/* DEBUG=1: valid evidence, default policy refuses it */
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_POLICY);
+	assert_true(cvm_result_verified(r));
+	assert_false(cvm_result_policy_ok(r));
+	assert_true(result_has_error(r, "debug"));
+	cvm_result_free(r);
+	assert_int_equal(cvm_policy_new(&p), 0);
+	cvm_policy_set_allow_debug(p, true);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, p), CVM_STATUS_OK);
+	cvm_policy_free(p);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_wrong_or_missing_vcek(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_result *r;
+	size_t other_len;
+	uint8_t *other = load_td("snp/gsg-milan-vcek.der", &other_len);
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	/* no certificate at all: well-formed but unverifiable */
+	ctx = quiet_ctx();
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_UNVERIFIABLE);
+	assert_false(cvm_result_verified(r));
+	assert_true(result_has_error(r, "no VCEK"));
+	cvm_result_free(r);
+	/* another chip's VCEK: a real AMD certificate, but not this chip's key */
+	assert_int_equal(cvm_add_certs(ctx, other, other_len), 0);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+	free(other);
+	free_sample(&s);
+}
+
+static void test_flipped_bits(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_policy *p;
+	/* Fields whose every bit must be covered by the signature. */
+	static const size_t targeted[] = {
+		SNP_R_GUEST_SVN, SNP_R_POLICY, SNP_R_FAMILY_ID, SNP_R_VMPL, SNP_R_CURRENT_TCB,
+		SNP_R_PLATFORM_INFO, SNP_R_REPORT_DATA, SNP_R_REPORT_DATA + 63, SNP_R_MEASUREMENT,
+		SNP_R_MEASUREMENT + 47, SNP_R_HOST_DATA, SNP_R_ID_KEY_DIGEST, SNP_R_REPORT_ID,
+		SNP_R_REPORTED_TCB, SNP_R_REPORTED_TCB + 7, SNP_R_CHIP_ID, SNP_R_CHIP_ID + 63,
+		SNP_R_COMMITTED_TCB, SNP_R_CURRENT_BUILD, SNP_R_LAUNCH_TCB, SNP_R_SIGNATURE - 1,
+		SNP_R_SIG_R, SNP_R_SIG_S + 10,
+	};
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	assert_int_equal(cvm_policy_new(&p), 0);
+	cvm_policy_set_allow_debug(p, true);	/* so a flipped DEBUG bit cannot pass as policy-only */
+
+	for (size_t i = 0; i < sizeof(targeted) / sizeof(targeted[0]); i++)
+		for (int bit = 0; bit < 8; bit += 3) {
+			uint8_t c[1184];
+
+			memcpy(c, s.report, sizeof(c));
+			c[targeted[i]] ^= (uint8_t)(1 << bit);
+			if (verify_status(ctx, c, sizeof(c), p) != CVM_STATUS_INVALID)
+				fail_msg("flipping bit %d at 0x%zx was not caught as INVALID", bit, targeted[i]);
+		}
+	/* Every byte of the signed area: never accepted. */
+	for (size_t off = 0; off < SNP_SIGNED_LEN; off++) {
+		uint8_t c[1184];
+		enum cvm_status st;
+
+		memcpy(c, s.report, sizeof(c));
+		c[off] ^= (uint8_t)(1 << (off % 8));
+		st = verify_status(ctx, c, sizeof(c), p);
+		if (st == CVM_STATUS_OK || st == CVM_STATUS_POLICY)
+			fail_msg("flipping a bit at 0x%zx was accepted", off);
+		/*
+		 * Everywhere a bad signature, except in VERSION, which turns into
+		 * an unsupported version (malformed) before any signature is read.
+		 */
+		if (off >= SNP_R_VERSION + 4 && st != CVM_STATUS_INVALID)
+			fail_msg("flipping a bit at 0x%zx gave status %d", off, st);
+	}
+	cvm_policy_free(p);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_truncated_and_extended(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	uint8_t *big;
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	for (size_t n = 0; n < s.report_len; n += 37) {
+		uint8_t *c = malloc(n + 1);
+
+		memcpy(c, s.report, n);
+		assert_int_equal(verify_status(ctx, c, n, NULL), CVM_STATUS_MALFORMED);
+		free(c);
+	}
+	assert_int_equal(verify_status(ctx, s.report, s.report_len - 1, NULL), CVM_STATUS_MALFORMED);
+	/* Garbage after the report that is not a certificate table */
+	big = calloc(1, s.report_len + 100);
+	memcpy(big, s.report, s.report_len);
+	memset(big + s.report_len, 0x41, 100);
+	assert_int_equal(verify_status(ctx, big, s.report_len + 100, NULL), CVM_STATUS_MALFORMED);
+	/* ...but zero padding is fine */
+	memset(big + s.report_len, 0, 100);
+	assert_int_equal(verify_status(ctx, big, s.report_len + 100, NULL), CVM_STATUS_OK);
+	free(big);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_report_with_cert_table(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx = quiet_ctx();
+	enum cvm_snp_cert_kind kinds[] = { CVM_SNP_CERT_VCEK };
+	const uint8_t *ders[1];
+	size_t lens[1], tlen;
+	uint8_t *table, *ev;
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ders[0] = s.vcek;
+	lens[0] = s.vcek_len;
+	table = forge_cert_table(kinds, ders, lens, 1, &tlen);
+	/* report || certificate table (go-sev-guest's "raw quote" layout) */
+	ev = malloc(s.report_len + tlen);
+	memcpy(ev, s.report, s.report_len);
+	memcpy(ev + s.report_len, table, tlen);
+	assert_int_equal(verify_status(ctx, ev, s.report_len + tlen, NULL), CVM_STATUS_OK);
+	/* the table as --certs */
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_UNVERIFIABLE);
+	assert_int_equal(cvm_add_certs(ctx, table, tlen), 0);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+	free(ev);
+	free(table);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_msg_report_rsp(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	uint8_t rsp[4000] = { 0 };
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	rsp[SNP_MSG_REPORT_RSP_SIZE] = 0xa0;	/* 0x4A0 */
+	rsp[SNP_MSG_REPORT_RSP_SIZE + 1] = 0x04;
+	memcpy(rsp + SNP_MSG_REPORT_RSP_REPORT, s.report, 1184);
+	assert_int_equal(verify_status(ctx, rsp, sizeof(rsp), NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_cache_dir(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_snp_report rep;
+	char dir[4096], path[4096], hex[129];
+	FILE *f;
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	assert_int_equal(cvm_snp_report_parse(s.report, s.report_len, &rep), 0);
+	cvm_hex_encode(rep.chip_id, 64, hex);
+	snprintf(dir, sizeof(dir), "%s/cache-%d", tmp_dir(), (int)getpid());
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/vcek", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/vcek/%s", dir, hex);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/vcek/%s/%016llx.der", dir, hex,
+		 (unsigned long long)rep.reported_tcb.raw);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(s.vcek, 1, s.vcek_len, f), s.vcek_len);
+	fclose(f);
+
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_UNVERIFIABLE);
+	assert_int_equal(cvm_set_cache_dir(ctx, dir), 0);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+	/* another chip's VCEK offered: the cached one, which fits, is still found */
+	{
+		size_t olen;
+		uint8_t *other = load_td("snp/gsg-milan-vcek.der", &olen);
+
+		assert_int_equal(cvm_add_certs(ctx, other, olen), 0);
+		assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+		assert_int_equal(cvm_set_cache_dir(ctx, NULL), 0);
+		assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_INVALID);
+		free(other);
+	}
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_validity_time(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_result *r;
+
+	(void)state;
+	/* This VCEK: 2023-04-03 .. 2030-04-03. */
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+	/* cached now; a later time must still be checked */
+	cvm_set_verify_time(ctx, 1956528000);	/* 2032-01-01 */
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_INVALID);
+	assert_true(result_has_error(r, "expired"));
+	cvm_result_free(r);
+	cvm_set_verify_time(ctx, 1640995200);	/* 2022-01-01 */
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_INVALID);
+	assert_true(result_has_error(r, "not valid yet"));
+	cvm_result_free(r);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_explicit_roots(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_result *r;
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	/* the real Milan chain given explicitly: still fine */
+	ctx = ctx_with(&s);
+	assert_int_equal(cvm_set_amd_roots(ctx, td_path("snp/amd-ask-ark-milan.pem")), 0);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+	/* only Genoa trusted: a Milan report has no root */
+	assert_int_equal(cvm_set_amd_roots(ctx, td_path("snp/amd-ask-ark-genoa.pem")), 0);
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_INVALID);
+	assert_true(result_has_error(r, "no trusted root ARK-Milan"));
+	cvm_result_free(r);
+	/* a file without an ARK is refused and changes nothing */
+	assert_int_equal(cvm_set_amd_roots(ctx, td_path("snp/virtee-milan-vcek.der")), -ENOKEY);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+static void test_offered_ark_not_trusted(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct forge_amd *f = forge_amd(CVM_SNP_PRODUCT_MILAN);
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	/* An ARK-Milan offered with the certificates is not a root. */
+	assert_int_equal(cvm_add_certs_file(ctx, f->roots_path), 0);
+	assert_int_equal(verify_status(ctx, s.report, s.report_len, NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_virtee_ok),
+		cmocka_unit_test(test_gsg_debug),
+		cmocka_unit_test(test_wrong_or_missing_vcek),
+		cmocka_unit_test(test_flipped_bits),
+		cmocka_unit_test(test_truncated_and_extended),
+		cmocka_unit_test(test_report_with_cert_table),
+		cmocka_unit_test(test_msg_report_rsp),
+		cmocka_unit_test(test_cache_dir),
+		cmocka_unit_test(test_validity_time),
+		cmocka_unit_test(test_explicit_roots),
+		cmocka_unit_test(test_offered_ark_not_trusted),
+	};
+
+	return cmocka_run_group_tests_name("verify-snp", tests, NULL, NULL);
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * cvmattest: the command line.  Parses arguments, calls libcvmattest,
+ * prints; nothing more.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+bool arg_quiet;
+int arg_log_level = CVM_LOG_WARNING;
+
+static void log_to_stderr(int level, const char *msg, void *userdata)
+{
+	(void)userdata;
+	if (arg_quiet && level > CVM_LOG_ERROR)
+		return;
+	fprintf(stderr, "%s%s\n",
+		level == CVM_LOG_ERROR ? "cvmattest: " : level == CVM_LOG_WARNING ? "cvmattest: warning: " : "",
+		msg);
+}
+
+int cli_ctx_new(struct cvm_ctx **ret)
+{
+	int r = cvm_ctx_new(ret);
+
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: cannot set up the library: %s\n", strerror(-r));
+		return r;
+	}
+	cvm_set_log(*ret, log_to_stderr, NULL);
+	cvm_set_log_level(*ret, arg_log_level);
+	return 0;
+}
+
+static void help(void)
+{
+	printf("Usage: cvmattest [--version] [--help] COMMAND [ARGS...]\n"
+	       "\n"
+	       "Evidence of confidential VMs (AMD SEV-SNP, Intel TDX, Azure paravisor).\n"
+	       "\n"
+	       "Commands:\n"
+	       "  report   Get evidence for a REPORT_DATA from /dev/cvmattest\n"
+	       "  verify   Verify evidence offline and check it against a local policy\n"
+	       "\n"
+	       "Run 'cvmattest COMMAND --help' for a command's options.\n"
+	       "See Documentation/admin-guide/cvmattest-verify.rst.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		help();
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		help();
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("cvmattest %s\n", CVMATTEST_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
+	fprintf(stderr, "cvmattest: unknown command \"%s\"; see 'cvmattest --help'\n", argv[1]);
+	return EXIT_USAGE;
+}

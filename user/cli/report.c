@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest report */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-util.h"
+
+static void report_help(void)
+{
+	printf("Usage: cvmattest report [OPTIONS] -o OUT\n"
+	       "\n"
+	       "Get evidence from /dev/cvmattest for a 64-byte REPORT_DATA and write it to\n"
+	       "OUT ('-': stdout): an SEV-SNP report, a TDX TDREPORT or quote, or an Azure\n"
+	       "HCL report, whichever the platform gives.\n"
+	       "\n"
+	       "  -o, --output OUT            where to write the evidence (required)\n"
+	       "      --report-data HEX       REPORT_DATA, up to 64 bytes, zero-padded\n"
+	       "                              (default: 64 zero bytes)\n"
+	       "      --report-data-file F    REPORT_DATA from a file of up to 64 bytes\n"
+	       "      --certs OUT             also get the platform's certificates (SNP: the\n"
+	       "                              extended-report certificate table) into OUT\n"
+	       "      --quote                 TDX: a quote instead of a TDREPORT\n"
+	       "      --vmpl N                SNP: report at VMPL N\n"
+	       "      --device PATH           default " CVM_DEVICE_PATH "\n"
+	       "  -q, --quiet                 no messages but errors\n"
+	       "  -v, --verbose               more messages\n"
+	       "  -h, --help                  this text\n"
+	       "\n"
+	       "Exit status: 0 on success, 1 on any error.\n");
+}
+
+enum {
+	OPT_REPORT_DATA = 0x100,
+	OPT_REPORT_DATA_FILE,
+	OPT_CERTS,
+	OPT_QUOTE,
+	OPT_VMPL,
+	OPT_DEVICE,
+};
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
+		{ "report-data-file", required_argument, NULL, OPT_REPORT_DATA_FILE },
+		{ "certs", required_argument, NULL, OPT_CERTS },
+		{ "quote", no_argument, NULL, OPT_QUOTE },
+		{ "vmpl", required_argument, NULL, OPT_VMPL },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	struct cvm_evidence_request req = { 0 };
+	struct cvm_evidence ev = { 0 };
+	const char *output = NULL, *certs_out = NULL, *device = NULL;
+	const char *rd_hex = NULL, *rd_file = NULL;
+	int c, r;
+
+	arg_quiet = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:qvh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_REPORT_DATA:
+			rd_hex = optarg;
+			break;
+		case OPT_REPORT_DATA_FILE:
+			rd_file = optarg;
+			break;
+		case OPT_CERTS:
+			certs_out = optarg;
+			req.want_certs = true;
+			break;
+		case OPT_QUOTE:
+			req.want_quote = true;
+			break;
+		case OPT_VMPL: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > 3)
+				return usage_error("--vmpl: a number from 0 to 3 expected");
+			req.has_privlevel = true;
+			req.privlevel = (uint32_t)v;
+			break;
+		}
+		case OPT_DEVICE:
+			device = optarg;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'v':
+			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
+			break;
+		case 'h':
+			report_help();
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (!output)
+		return usage_error("-o OUT is required; see 'cvmattest report --help'");
+	if (rd_hex && rd_file)
+		return usage_error("--report-data and --report-data-file exclude each other");
+	if (certs_out && strcmp(certs_out, "-") == 0 && strcmp(output, "-") == 0)
+		return usage_error("evidence and certificates cannot both go to stdout");
+	if (rd_hex && cli_parse_hex(rd_hex, req.report_data, 64, NULL, false) < 0)
+		return usage_error("--report-data: hex of 1 to 64 bytes expected");
+	if (rd_file) {
+		size_t n;
+
+		if (cli_read_small_file(rd_file, req.report_data, 64, &n) < 0)
+			return EXIT_USAGE;
+	}
+
+	if (cli_ctx_new(&ctx) < 0)
+		return EXIT_USAGE;
+	r = cvm_device_get_evidence(ctx, device, &req, &ev);
+	if (r < 0)
+		return EXIT_USAGE;
+
+	r = cli_write_file(output, ev.data, ev.len);
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: cannot write %s: %s\n", output, strerror(-r));
+		cvm_evidence_done(&ev);
+		return EXIT_USAGE;
+	}
+	if (certs_out) {
+		if (ev.certs_len == 0 && !arg_quiet)
+			fprintf(stderr, "cvmattest: warning: the platform returned no certificates\n");
+		r = cli_write_file(certs_out, ev.certs ? ev.certs : (const uint8_t *)"", ev.certs_len);
+		if (r < 0) {
+			fprintf(stderr, "cvmattest: cannot write %s: %s\n", certs_out, strerror(-r));
+			cvm_evidence_done(&ev);
+			return EXIT_USAGE;
+		}
+	}
+	if (!arg_quiet && strcmp(output, "-") != 0)
+		fprintf(stderr, "Wrote %zu bytes of %s evidence to %s\n", ev.len,
+			cvm_format_name(ev.format), output);
+	cvm_evidence_done(&ev);
+	return 0;
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest verify */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-util.h"
+
+static void verify_help(void)
+{
+	printf("Usage: cvmattest verify [OPTIONS] EVIDENCE\n"
+	       "\n"
+	       "Verify evidence offline: an SEV-SNP report (binary or hex), a TDX quote\n"
+	       "(v4/v5), a TDREPORT, or an Azure HCL report. EVIDENCE '-' reads stdin.\n"
+	       "\n"
+	       "Certificates and trust:\n"
+	       "      --certs FILE           VCEK/VLEK/ASK as PEM, DER or an SNP certificate\n"
+	       "                             table (repeatable)\n"
+	       "      --cache-dir DIR        look for DIR/vcek/<chip-id>/<tcb>.der\n"
+	       "                             (default " CVM_DEFAULT_CACHE_DIR ")\n"
+	       "      --no-cache             do not look in a cache directory\n"
+	       "      --amd-roots FILE|DIR   trust these AMD ARK/ASKs INSTEAD of the built-in ones\n"
+	       "      --intel-root FILE      trust this root INSTEAD of the built-in Intel SGX Root CA\n"
+	       "      --at TIME              check certificate validity at TIME (seconds since\n"
+	       "                             the epoch, or YYYY-MM-DD[THH:MM:SS]) instead of now\n"
+	       "      --format FORMAT        snp-report, tdx-quote, tdx-tdreport, azure-hcl\n"
+	       "                             (default: detected)\n"
+	       "\n"
+	       "Policy (flags add to or override --policy):\n"
+	       "      --policy FILE          JSON policy\n"
+	       "      --allow-debug          accept debuggable guests\n"
+	       "      --report-data HEX      expected REPORT_DATA (zero-padded to 64 bytes)\n"
+	       "      --report-data-file F   expected REPORT_DATA from a file (<= 64 bytes)\n"
+	       "      --measurement HEX      accepted SNP MEASUREMENT / TDX MRTD (repeatable)\n"
+	       "      --mrtd HEX             same as --measurement\n"
+	       "      --min-tcb SPEC         SNP minimum REPORTED_TCB, e.g.\n"
+	       "                             bl=3,tee=0,snp=8,ucode=115[,fmc=0]\n"
+	       "      --vmpl LIST            allowed SNP VMPLs, e.g. 0 or 0,2\n"
+	       "      --min-tee-tcb-svn HEX  TDX minimum TEE_TCB_SVN (16 bytes, per byte)\n"
+	       "      --rtmr N=HEX           expected TDX RTMR N (0-3) (repeatable)\n"
+	       "\n"
+	       "Output:\n"
+	       "      --json                 one JSON object on stdout\n"
+	       "  -q, --quiet                print nothing; the exit status tells\n"
+	       "  -v, --verbose              more messages on stderr (twice: debug)\n"
+	       "  -h, --help                 this text\n"
+	       "\n"
+	       "Exit status: 0 verified and policy satisfied; 1 usage or I/O error;\n"
+	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
+	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
+	       "signature could not be checked (no VCEK, or a TDREPORT).\n");
+}
+
+enum {
+	OPT_CERTS = 0x100,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
+	OPT_AMD_ROOTS,
+	OPT_INTEL_ROOT,
+	OPT_AT,
+	OPT_FORMAT,
+	OPT_POLICY,
+	OPT_ALLOW_DEBUG,
+	OPT_REPORT_DATA,
+	OPT_REPORT_DATA_FILE,
+	OPT_MEASUREMENT,
+	OPT_MIN_TCB,
+	OPT_VMPL,
+	OPT_MIN_TEE_TCB_SVN,
+	OPT_RTMR,
+	OPT_JSON,
+};
+
+static int parse_time(const char *s, time_t *ret)
+{
+	struct tm tm = { 0 };
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!errno && end != s && !*end && v > 0) {
+		*ret = (time_t)v;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (!end || (*end && strcmp(end, "Z") != 0))
+		return -EINVAL;
+	*ret = timegm(&tm);
+	return 0;
+}
+
+static int parse_vmpls(const char *s, uint32_t *mask)
+{
+	_cleanup_free_ char *copy = strdup(s);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	*mask = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strlen(t) != 1 || t[0] < '0' || t[0] > '3')
+			return -EINVAL;
+		*mask |= 1u << (t[0] - '0');
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "certs", required_argument, NULL, OPT_CERTS },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "amd-roots", required_argument, NULL, OPT_AMD_ROOTS },
+		{ "intel-root", required_argument, NULL, OPT_INTEL_ROOT },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "allow-debug", no_argument, NULL, OPT_ALLOW_DEBUG },
+		{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
+		{ "report-data-file", required_argument, NULL, OPT_REPORT_DATA_FILE },
+		{ "measurement", required_argument, NULL, OPT_MEASUREMENT },
+		{ "mrtd", required_argument, NULL, OPT_MEASUREMENT },
+		{ "min-tcb", required_argument, NULL, OPT_MIN_TCB },
+		{ "vmpl", required_argument, NULL, OPT_VMPL },
+		{ "min-tee-tcb-svn", required_argument, NULL, OPT_MIN_TEE_TCB_SVN },
+		{ "rtmr", required_argument, NULL, OPT_RTMR },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
+	_cleanup_(cvm_result_freep) struct cvm_result *result = NULL;
+	_cleanup_free_ uint8_t *evidence = NULL;
+	_cleanup_free_ char *out = NULL;
+	/* Options are applied after the policy file, whatever their order. */
+	const char *certs[32], *policy_path = NULL, *amd_roots = NULL, *intel_root = NULL;
+	const char *cache_dir = CVM_DEFAULT_CACHE_DIR;
+	size_t n_certs = 0, evidence_len, n_measurements = 0;
+	const char *measurements[CLI_MAX_REPEAT];
+	const char *rtmrs[4] = { 0 };
+	const char *report_data_hex = NULL, *report_data_file = NULL, *min_tcb = NULL;
+	const char *vmpls = NULL, *min_svn = NULL;
+	enum cvm_format format = CVM_FORMAT_UNKNOWN;
+	bool json = false, allow_debug = false;
+	time_t at = 0;
+	int c, r;
+
+	arg_quiet = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_CERTS:
+			if (n_certs >= ELEMENTSOF(certs))
+				return usage_error("too many --certs");
+			certs[n_certs++] = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			cache_dir = optarg;
+			break;
+		case OPT_NO_CACHE:
+			cache_dir = NULL;
+			break;
+		case OPT_AMD_ROOTS:
+			amd_roots = optarg;
+			break;
+		case OPT_INTEL_ROOT:
+			intel_root = optarg;
+			break;
+		case OPT_AT:
+			if (parse_time(optarg, &at) < 0)
+				return usage_error("--at: \"%s\" is not a time", optarg);
+			break;
+		case OPT_FORMAT:
+			if (cvm_format_from_name(optarg, &format) < 0)
+				return usage_error("--format: unknown format \"%s\"", optarg);
+			break;
+		case OPT_POLICY:
+			policy_path = optarg;
+			break;
+		case OPT_ALLOW_DEBUG:
+			allow_debug = true;
+			break;
+		case OPT_REPORT_DATA:
+			report_data_hex = optarg;
+			break;
+		case OPT_REPORT_DATA_FILE:
+			report_data_file = optarg;
+			break;
+		case OPT_MEASUREMENT:
+			if (n_measurements >= ELEMENTSOF(measurements))
+				return usage_error("too many --measurement");
+			measurements[n_measurements++] = optarg;
+			break;
+		case OPT_MIN_TCB:
+			min_tcb = optarg;
+			break;
+		case OPT_VMPL:
+			vmpls = optarg;
+			break;
+		case OPT_MIN_TEE_TCB_SVN:
+			min_svn = optarg;
+			break;
+		case OPT_RTMR:
+			if (optarg[0] < '0' || optarg[0] > '3' || optarg[1] != '=')
+				return usage_error("--rtmr: expected N=HEX with N from 0 to 3");
+			rtmrs[optarg[0] - '0'] = optarg + 2;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'v':
+			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
+			break;
+		case 'h':
+			verify_help();
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("expected one EVIDENCE file; see 'cvmattest verify --help'");
+	if (report_data_hex && report_data_file)
+		return usage_error("--report-data and --report-data-file exclude each other");
+
+	if (cli_ctx_new(&ctx) < 0)
+		return EXIT_USAGE;
+	if (cvm_policy_new(&policy) < 0)
+		return usage_error("out of memory");
+
+	if (amd_roots && cvm_set_amd_roots(ctx, amd_roots) < 0)
+		return EXIT_USAGE;
+	if (intel_root && cvm_set_intel_root(ctx, intel_root) < 0)
+		return EXIT_USAGE;
+	for (size_t i = 0; i < n_certs; i++)
+		if (cvm_add_certs_file(ctx, certs[i]) < 0)
+			return EXIT_USAGE;
+	if (cvm_set_cache_dir(ctx, cache_dir) < 0)
+		return usage_error("out of memory");
+	if (at)
+		cvm_set_verify_time(ctx, at);
+
+	if (policy_path && cvm_policy_load_file(ctx, policy, policy_path) < 0)
+		return EXIT_USAGE;
+	if (allow_debug)
+		cvm_policy_set_allow_debug(policy, true);
+	if (report_data_hex || report_data_file) {
+		uint8_t rd[64];
+		size_t n;
+
+		if (report_data_hex) {
+			if (cli_parse_hex(report_data_hex, rd, 64, &n, false) < 0)
+				return usage_error("--report-data: hex of 1 to 64 bytes expected");
+		} else if (cli_read_small_file(report_data_file, rd, 64, &n) < 0) {
+			return EXIT_USAGE;
+		}
+		cvm_policy_set_report_data(policy, rd, n);
+	}
+	for (size_t i = 0; i < n_measurements; i++) {
+		uint8_t m[48];
+
+		if (cli_parse_hex(measurements[i], m, 48, NULL, true) < 0)
+			return usage_error("--measurement: 48 bytes of hex expected");
+		if (cvm_policy_add_measurement(policy, m, 48) < 0)
+			return usage_error("too many measurements");
+	}
+	if (min_tcb) {
+		struct cvm_snp_min_tcb t;
+
+		if (cvm_snp_min_tcb_parse(min_tcb, &t) < 0)
+			return usage_error("--min-tcb: expected e.g. bl=3,tee=0,snp=8,ucode=115");
+		cvm_policy_set_snp_min_tcb(policy, &t);
+	}
+	if (vmpls) {
+		uint32_t mask;
+
+		if (parse_vmpls(vmpls, &mask) < 0)
+			return usage_error("--vmpl: expected a list of VMPLs 0-3, e.g. 0,1");
+		cvm_policy_set_vmpl_mask(policy, mask);
+	}
+	if (min_svn) {
+		uint8_t svn[16];
+
+		if (cli_parse_hex(min_svn, svn, 16, NULL, true) < 0)
+			return usage_error("--min-tee-tcb-svn: 16 bytes of hex expected");
+		cvm_policy_set_min_tee_tcb_svn(policy, svn, 16);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t m[48];
+
+		if (!rtmrs[i])
+			continue;
+		if (cli_parse_hex(rtmrs[i], m, 48, NULL, true) < 0)
+			return usage_error("--rtmr %u: 48 bytes of hex expected", i);
+		cvm_policy_set_rtmr(policy, i, m, 48);
+	}
+
+	r = cli_read_evidence(argv[optind], &evidence, &evidence_len);
+	if (r < 0)
+		return EXIT_USAGE;
+
+	r = cvm_verify(ctx, evidence, evidence_len, format, policy, &result);
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: verification could not run: %s\n", strerror(-r));
+		return EXIT_USAGE;
+	}
+
+	if (!arg_quiet) {
+		r = json ? cvm_result_to_json(result, &out) : cvm_result_to_text(result, &out);
+		if (r < 0) {
+			fprintf(stderr, "cvmattest: %s\n", strerror(-r));
+			return EXIT_USAGE;
+		}
+		fputs(out, stdout);
+		if (json)
+			fputc('\n', stdout);
+		if (fflush(stdout) != 0)
+			return EXIT_USAGE;
+	}
+
+	switch (cvm_result_status(result)) {
+	case CVM_STATUS_OK:
+		return EXIT_VERIFIED;
+	case CVM_STATUS_POLICY:
+		return EXIT_POLICY;
+	case CVM_STATUS_UNVERIFIABLE:
+		return EXIT_UNVERIFIABLE;
+	case CVM_STATUS_INVALID:
+		return EXIT_INVALID;
+	default:
+		return EXIT_MALFORMED;
+	}
+}
