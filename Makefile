@@ -5,7 +5,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
 export KVER O
 
-.PHONY: all help deps module user sim check demo clean dkms-install dkms-uninstall
+.PHONY: all help deps module user sim check demo bench fuzz clean dkms-install dkms-uninstall
 
 all: module user sim
 
@@ -14,6 +14,8 @@ help:
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
+	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
+	@echo "make fuzz          long libFuzzer runs of every parser (FUZZ_SECONDS=600 each)"
 	@echo "make dkms-install  install the module sources under /usr/src and build them with DKMS"
 
 deps:
@@ -24,7 +26,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 user:
-	$(MAKE) -C user O=$(O)/user
+	$(MAKE) -C user
 
 sim:
 	$(MAKE) -C tests/sim O=$(O)/sim
@@ -34,6 +36,12 @@ check: deps
 
 demo: deps
 	@tests/demo
+
+bench: deps
+	$(MAKE) -C user bench
+
+fuzz: deps
+	$(MAKE) -C user fuzz
 
 dkms-install:
 	scripts/dkms-install $(VERSION)
