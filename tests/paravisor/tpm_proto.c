@@ -101,7 +101,7 @@ int tpm_cmd_parse_nv(struct tpm_cmd *c)
 			c->session[c->n_sessions++] = h;
 			if (h != TPM_RS_PW)
 				c->all_password = false;
-			if (attrs & TPMA_SESSION_DECRYPT)
+			if (attrs & PV_SESSION_DECRYPT)
 				c->param_encrypted = true;
 		}
 	} else if (c->tag != TPM_ST_NO_SESSIONS) {

@@ -107,6 +107,12 @@ kt evidence $W/snp.bin --certs $W/snp-certs.bin --report-data "$rd"
 	--no-cache --report-data "$rd" --json $W/snp.bin > $W/verify.json 2>&1
 t_is $? 0 "SNP report from /dev/cvmattest verifies against the test ARK/ASK/VCEK and carries REPORT_DATA"
 grep -q '"verified": *true' $W/verify.json || t_diag "$(cat $W/verify.json)"
+# the same through the CLI: cvmattest report
+"$CLI" report --report-data "$rd" --certs $W/cli-certs.bin -o $W/cli.bin -q
+t_is $? 0 "cvmattest report gets evidence through /dev/cvmattest"
+"$CLI" verify --amd-roots "$KEYS/cert_chain-milan.pem" --certs $W/cli-certs.bin \
+	--no-cache --report-data "$rd" -q $W/cli.bin
+t_is $? 0 "cvmattest report's evidence verifies and carries its REPORT_DATA"
 "$CLI" verify --certs $W/snp-certs.bin --no-cache --report-data "$rd" -q $W/snp.bin
 t_is $? 2 "the same report does not verify against AMD's real roots (test chain)"
 "$CLI" verify --amd-roots "$KEYS/cert_chain-milan.pem" --certs $W/snp-certs.bin --no-cache \
@@ -187,6 +193,11 @@ t_is "$(cat $SYS/provider)" tdx "sysfs provider: tdx"
 t_is "$(cat $SYS/platform)" tdx "sysfs platform: tdx"
 rd=$("$KT" evidence $W/td.bin 2>$W/err | tail -n 1)
 kt evidence $W/td.bin --report-data "$rd"
+"$CLI" report --report-data "$rd" -o $W/cli-td.bin -q
+t_is $? 0 "cvmattest report gets a TDREPORT through /dev/cvmattest"
+t_is "$(hex_of $W/cli-td.bin 128 64)" "$rd" "its REPORTDATA is the one asked for"
+"$CLI" report --quote -o $W/q.bin -q 2>/dev/null
+t_is $? 1 "cvmattest report --quote fails cleanly where the provider cannot quote"
 t_run "the simulated quoting enclave accepts the TDREPORT and quotes it" \
 	"$SIMTOOL" tdx-quote --tdreport $W/td.bin -o $W/quote.bin
 "$CLI" verify --intel-root "$KEYS/intel-root.pem" --report-data "$rd" --json $W/quote.bin \
