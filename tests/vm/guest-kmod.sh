@@ -151,6 +151,17 @@ t_run "rmmod succeeds once closed" unload
 t_run "insmod again" load
 kt info
 
+# a slow host is just slow
+echo "latency_ms 300" > $SNP/control
+kt busy 0
+echo "latency_ms 0" > $SNP/control
+# a host with more certificates than sev-guest takes (16 KiB): -EMSGSIZE, and
+# the one tolerated failure keeps the VMPCK
+echo "invalid_len 5" > $SNP/control
+kt certs-busy 90
+t_is "$(state $SNP vmpck_wiped)" no "certificate buffer too small did not wipe the VMPCK"
+kt busy 0
+
 # a busy host: sev-guest retries itself (no second loop); too long -> EBUSY
 echo "vmm_busy 3" > $SNP/control
 kt busy 0
@@ -167,7 +178,7 @@ kt busy 5
 t_is "$(state $SNP last_exitinfo2)" 0x27 "firmware error reaches the caller"
 echo reboot > $SNP/control
 errs=$(cat $SYS/errors)
-t_is "$errs" 3 "sysfs errors counts the three failures"
+t_is "$errs" 4 "sysfs errors counts the four failures"
 
 t_run "rmmod" unload
 stop_sim $SNP /dev/sev-guest

@@ -11,6 +11,7 @@
  *   concurrent NPROC NREQ      NPROC processes x NREQ requests, each with its
  *                              own REPORT_DATA, checking each answer carries it
  *   busy EXPECT_ERRNO          one request expected to fail (0 = succeed)
+ *   certs-busy EXPECT_ERRNO    the same with F_CERTS
  *   enodev                     GET_EVIDENCE without a platform
  *   group UID GID OK|DENIED    open as UID:GID and expect success or EACCES
  *   setstatus STATE URL EXPIRY REASON [UID GID]
@@ -94,6 +95,7 @@ static const char *ename(int e)
 	case EIO: return "-EIO";
 	case EACCES: return "-EACCES";
 	case EPERM: return "-EPERM";
+	case EMSGSIZE: return "-EMSGSIZE";
 	default:
 		snprintf(buf, sizeof(buf), "%d", e);
 		return buf;
@@ -416,18 +418,21 @@ static int cmd_concurrent(int nproc, int nreq)
 	return bad != 0;
 }
 
-static int cmd_busy(int want)
+static int cmd_busy(int want, bool certs)
 {
 	struct cvmattest_evidence_req r;
 	struct cvmattest_info info;
-	uint8_t *ev;
+	uint8_t *ev, *cb;
 	int fd = open_dev(), ret;
 
 	get_info(fd, &info);
 	ev = calloc(1, info.evidence_max);
-	init_req(&r, ev, info.evidence_max, NULL, 0, 0);
+	cb = calloc(1, info.certs_max + 1);
+	init_req(&r, ev, info.evidence_max, cb, info.certs_max,
+		 certs ? CVMATTEST_EVIDENCE_F_CERTS : 0);
 	ret = xioctl(fd, CVMATTEST_IOC_GET_EVIDENCE, &r);
-	expect(ret, want ? -want : 0, "request on a busy platform");
+	expect(ret, want ? -want : 0, certs ? "certificate request on a faulty host" :
+					      "request on a busy platform");
 	if (ret)
 		printf("# fw_error=%#llx vmm_error=%#llx\n",
 		       (unsigned long long)r.fw_error, (unsigned long long)r.vmm_error);
@@ -561,7 +566,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "concurrent") && argc == 4)
 		return cmd_concurrent(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(argv[1], "busy") && argc == 3)
-		return cmd_busy(atoi(argv[2]));
+		return cmd_busy(atoi(argv[2]), false);
+	if (!strcmp(argv[1], "certs-busy") && argc == 3)
+		return cmd_busy(atoi(argv[2]), true);
 	if (!strcmp(argv[1], "enodev"))
 		return cmd_enodev();
 	if (!strcmp(argv[1], "setstatus") && (argc == 6 || argc == 8))
