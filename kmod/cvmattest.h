@@ -109,6 +109,8 @@ struct cvmattest_bounce {
 };
 
 struct file *cvmattest_open_platform(const char *path);
+int cvmattest_platform_probe(struct cvmattest_provider *prov, const char *path);
+void cvmattest_platform_remove(struct cvmattest_provider *prov);
 int cvmattest_bounce_map(struct cvmattest_bounce *b, size_t len);
 void cvmattest_bounce_unmap(struct cvmattest_bounce *b);
 long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd,

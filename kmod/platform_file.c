@@ -20,6 +20,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/file.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -61,6 +62,26 @@ struct file *cvmattest_open_platform(const char *path)
 		return ERR_PTR(-ENOTTY);
 	}
 	return filp;
+}
+
+/*
+ * Probe for a provider that drives a platform node: open it and keep it
+ * open as the provider's private data for as long as the provider lives.
+ */
+int cvmattest_platform_probe(struct cvmattest_provider *prov, const char *path)
+{
+	struct file *filp = cvmattest_open_platform(path);
+
+	if (IS_ERR(filp))
+		return PTR_ERR(filp) == -ENOENT ? -ENODEV : PTR_ERR(filp);
+	prov->priv = filp;
+	return 0;
+}
+
+void cvmattest_platform_remove(struct cvmattest_provider *prov)
+{
+	fput(prov->priv);
+	prov->priv = NULL;
 }
 
 int cvmattest_bounce_map(struct cvmattest_bounce *b, size_t len)

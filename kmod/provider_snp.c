@@ -39,26 +39,12 @@ static_assert(CVM_SNP_GET_EXT_REPORT == 0xC0205302);
 static_assert(SNP_B_REQ + sizeof(struct cvm_snp_ext_report_req) <= SNP_B_RESP);
 static_assert(SNP_B_RESP + sizeof(struct cvm_snp_report_resp) <= SNP_B_CERTS);
 
-struct snp_priv {
-	struct file *dev;
-};
-
 static int snp_probe(struct cvmattest_provider *prov)
 {
-	struct snp_priv *priv;
-	struct file *filp;
+	int ret = cvmattest_platform_probe(prov, CVM_SEV_GUEST_PATH);
 
-	filp = cvmattest_open_platform(CVM_SEV_GUEST_PATH);
-	if (IS_ERR(filp))
-		return PTR_ERR(filp) == -ENOENT ? -ENODEV : PTR_ERR(filp);
-
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
-	if (!priv) {
-		fput(filp);
-		return -ENOMEM;
-	}
-	priv->dev = filp;
-	prov->priv = priv;
+	if (ret)
+		return ret;
 	prov->platform = CVMATTEST_PLATFORM_SEV_SNP;
 	prov->caps = CVMATTEST_CAP_CERTS | CVMATTEST_CAP_PRIVLEVEL;
 	prov->evidence_max = SNP_REPORT_SIZE;
@@ -67,15 +53,6 @@ static int snp_probe(struct cvmattest_provider *prov)
 	prov->privlevel_floor = 0;
 	prov->privlevel_max = CVM_SNP_VMPL_MAX;
 	return 0;
-}
-
-static void snp_remove(struct cvmattest_provider *prov)
-{
-	struct snp_priv *priv = prov->priv;
-
-	fput(priv->dev);
-	kfree(priv);
-	prov->priv = NULL;
 }
 
 /*
@@ -197,7 +174,7 @@ static int snp_get_evidence(struct cvmattest_provider *prov,
 {
 	bool certs = ev->flags & CVMATTEST_EVIDENCE_F_CERTS;
 	struct cvm_snp_guest_request_ioctl rio;
-	struct snp_priv *priv = prov->priv;
+	struct file *dev = prov->priv;
 	struct cvmattest_bounce b = {};
 	long ret;
 
@@ -211,7 +188,7 @@ static int snp_get_evidence(struct cvmattest_provider *prov,
 	ret = mutex_lock_killable(&prov->lock);
 	if (ret)
 		goto out;
-	ret = cvmattest_platform_ioctl(priv->dev,
+	ret = cvmattest_platform_ioctl(dev,
 				       certs ? CVM_SNP_GET_EXT_REPORT :
 					       CVM_SNP_GET_REPORT,
 				       &b, SNP_B_IOCTL);
@@ -267,7 +244,7 @@ const struct cvmattest_provider_ops cvmattest_snp_ops = {
 	.name = "snp",
 	.id = CVMATTEST_PROVIDER_SNP,
 	.probe = snp_probe,
-	.remove = snp_remove,
+	.remove = cvmattest_platform_remove,
 	.get_evidence = snp_get_evidence,
 	.describe = snp_describe,
 };

@@ -24,26 +24,12 @@
 static_assert(sizeof(struct cvm_tdx_report_req) == 1088);
 static_assert(CVM_TDX_CMD_GET_REPORT0 == 0xC4405401);
 
-struct tdx_priv {
-	struct file *dev;
-};
-
 static int tdx_probe(struct cvmattest_provider *prov)
 {
-	struct tdx_priv *priv;
-	struct file *filp;
+	int ret = cvmattest_platform_probe(prov, CVM_TDX_GUEST_PATH);
 
-	filp = cvmattest_open_platform(CVM_TDX_GUEST_PATH);
-	if (IS_ERR(filp))
-		return PTR_ERR(filp) == -ENOENT ? -ENODEV : PTR_ERR(filp);
-
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
-	if (!priv) {
-		fput(filp);
-		return -ENOMEM;
-	}
-	priv->dev = filp;
-	prov->priv = priv;
+	if (ret)
+		return ret;
 	prov->platform = CVMATTEST_PLATFORM_TDX;
 	prov->caps = 0;
 	prov->evidence_max = TDX_REPORT_SIZE;
@@ -54,20 +40,11 @@ static int tdx_probe(struct cvmattest_provider *prov)
 	return 0;
 }
 
-static void tdx_remove(struct cvmattest_provider *prov)
-{
-	struct tdx_priv *priv = prov->priv;
-
-	fput(priv->dev);
-	kfree(priv);
-	prov->priv = NULL;
-}
-
 static int tdx_get_evidence(struct cvmattest_provider *prov,
 			    struct cvmattest_evidence *ev)
 {
 	struct cvm_tdx_report_req __user *ureq;
-	struct tdx_priv *priv = prov->priv;
+	struct file *dev = prov->priv;
 	struct cvmattest_bounce b = {};
 	long ret;
 
@@ -86,7 +63,7 @@ static int tdx_get_evidence(struct cvmattest_provider *prov,
 	ret = mutex_lock_killable(&prov->lock);
 	if (ret)
 		goto out;
-	ret = cvmattest_platform_ioctl(priv->dev, CVM_TDX_CMD_GET_REPORT0,
+	ret = cvmattest_platform_ioctl(dev, CVM_TDX_CMD_GET_REPORT0,
 				       &b, 0);
 	mutex_unlock(&prov->lock);
 	/*
@@ -137,7 +114,7 @@ const struct cvmattest_provider_ops cvmattest_tdx_ops = {
 	.name = "tdx",
 	.id = CVMATTEST_PROVIDER_TDX,
 	.probe = tdx_probe,
-	.remove = tdx_remove,
+	.remove = cvmattest_platform_remove,
 	.get_evidence = tdx_get_evidence,
 	.describe = tdx_describe,
 };
