@@ -3,7 +3,7 @@ VERSION := $(shell cat VERSION)
 KVER ?= $(shell scripts/kver)
 KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
-export KVER O
+export KVER
 
 .PHONY: all help deps module user sim check demo bench fuzz clean dkms-install dkms-uninstall
 
