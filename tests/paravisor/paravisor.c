@@ -44,12 +44,14 @@
 
 #include <linux/vtpm_proxy.h>
 #include <openssl/rand.h>
+#include <tss2/tss2_mu.h>
 
 #include "hcl_build.h"
 #include "pv_cert.h"
 #include "pv_tpm.h"
 #include "sim_config.h"
 #include "tpm_proto.h"
+#include "tpm_session.h"
 
 #define PROG			"cvmattest-paravisor"
 #define DEFAULT_CONTROL_DIR	"/run/cvmattest-paravisor"
@@ -125,9 +127,15 @@ static struct {
 	uint8_t *report;			/* report_nv_size bytes */
 	size_t report_used;
 	uint16_t report_real_size;		/* size of the index swtpm holds */
+	uint8_t nvpub[96];			/* its TPMS_NV_PUBLIC, marshalled */
+	size_t nvpub_len;
+	struct tpm_sess_table sess;
 	bool report_defined;
 
 	bool never_refresh, corrupt_header, undefine_report, refresh_pending;
+	unsigned int read_guard_ms;
+	int64_t refresh_due_ms, partial_read_ms;
+	uint64_t refresh_deferred;
 	uint64_t requests, forwarded, locality_cmds, ud_writes, refreshes, reports;
 	uint64_t virtual_reads, virtual_refused, public_patched, malformed, errors;
 	uint8_t last_locality;
@@ -142,6 +150,7 @@ static struct {
 	.swtpm_bin = "swtpm",
 	.delay_ms = DEFAULT_DELAY_MS,
 	.report_nv_size = HCL_NV_SIZE_AZURE,
+	.read_guard_ms = 1000,
 	.hcl_version = HCL_VERSION_CURRENT,
 	.tpm_timeout_ms = 300000,
 	.ek_in_claims = true,
@@ -265,6 +274,28 @@ static int read_small_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* mkdir -p, the last component with @mode */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (!len || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 static int ctl_path(char *out, const char *name)
 {
 	if (snprintf(out, PATH_MAX, "%s/%s", g.control_dir, name) >= PATH_MAX)
@@ -323,6 +354,8 @@ static void write_state(bool running)
 		"virtual_refused=%" PRIu64 "\n"
 		"public_patched=%" PRIu64 "\n"
 		"delay_ms=%u\n"
+		"read_guard_ms=%u\n"
+		"refresh_deferred=%" PRIu64 "\n"
 		"never_refresh=%s\n"
 		"corrupt_header=%s\n"
 		"undefine_report=%s\n"
@@ -336,6 +369,7 @@ static void write_state(bool running)
 		g.ud_writes, g.refreshes, g.reports, g.refresh_pending ? "yes" : "no", ud,
 		g.report_defined ? "yes" : "no", g.report_nv_size, g.report_real_size,
 		g.report_used, g.virtual_reads, g.virtual_refused, g.public_patched, g.delay_ms,
+		g.read_guard_ms, g.refresh_deferred,
 		onoff(g.never_refresh), onoff(g.corrupt_header), onoff(g.undefine_report),
 		g.errors, g.last_error, (int)g.swtpm_pid, running ? "yes" : "no", (int)getpid());
 	if (n > 0 && (size_t)n < sizeof(buf) && g.path_state[0])
@@ -396,8 +430,9 @@ static int build_report(const uint8_t ud[HCL_USER_DATA_LEN])
 				g.report_nv_size);
 	free(claims);
 	if (used < 0) {
-		errorf("the HCL report (%zu bytes) does not fit NV 0x%08x (%u bytes)",
-		       hcl_report_used(claims_len), HCL_NV_INDEX_REPORT, g.report_nv_size);
+		errorf("the HCL report (%zu bytes) does not fit NV 0x%08x (%u bytes): raise "
+		       "--report-nv-size%s", hcl_report_used(claims_len), HCL_NV_INDEX_REPORT,
+		       g.report_nv_size, g.ek_in_claims ? " or use --no-ek-in-claims" : "");
 		return (int)used;
 	}
 	if (g.corrupt_header)
@@ -440,6 +475,20 @@ static int ensure_report_index(void)
 	return 0;
 }
 
+/* The index's public area as swtpm has it (attributes include WRITTEN now). */
+static void cache_report_public(void)
+{
+	TPM2B_NV_PUBLIC pub;
+	size_t off = 0;
+
+	g.nvpub_len = 0;
+	if (pv_tpm_nv_read_public(&g.tpm, HCL_NV_INDEX_REPORT, &pub) ||
+	    Tss2_MU_TPMS_NV_PUBLIC_Marshal(&pub.nvPublic, g.nvpub, sizeof(g.nvpub), &off))
+		errorf("NV_ReadPublic 0x%08x failed after writing it", HCL_NV_INDEX_REPORT);
+	else
+		g.nvpub_len = off;
+}
+
 /* Put g.report into NV (unless the undefine_report switch is on). */
 static int store_report(void)
 {
@@ -461,6 +510,7 @@ static int store_report(void)
 	}
 	g.reports++;
 	g.state_dirty = true;
+	cache_report_public();
 	export_file("report.bin", g.report, g.report_nv_size);
 	return 0;
 }
@@ -502,18 +552,47 @@ static void refresh(const char *why)
 	      g.undefine_report ? ", index left undefined" : "");
 }
 
-static void schedule_refresh(void)
+static int arm_timer(unsigned int ms)
 {
 	struct itimerspec its = { 0 };
 
 	/* 0 ms still goes through the timer: the guest gets its response first */
-	its.it_value.tv_sec = g.delay_ms / 1000;
-	its.it_value.tv_nsec = (long)(g.delay_ms % 1000) * 1000000L + 1;
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L + 1;
 	if (timerfd_settime(g.timer_fd, 0, &its, NULL)) {
 		errorf("timerfd_settime: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void schedule_refresh(void)
+{
+	if (arm_timer(g.delay_ms))
+		return;
+	g.refresh_pending = true;
+	g.refresh_due_ms = mono_ms() + g.delay_ms;
+}
+
+/*
+ * The refresh timer.  A guest that reads the report in chunks should not
+ * get the first chunks from one report and the rest from the next, so a
+ * refresh waits while a chunked read of 0x01400001 is under way (one that
+ * has not reached the end and whose last chunk is < read_guard_ms old),
+ * for at most 2 x read_guard_ms.  The real paravisor's behaviour here is
+ * not documented: clients should check the binding and read again.
+ */
+static void refresh_timer(void)
+{
+	int64_t now = mono_ms();
+
+	if (g.read_guard_ms && g.partial_read_ms && now - g.partial_read_ms < g.read_guard_ms &&
+	    now - g.refresh_due_ms < 2 * (int64_t)g.read_guard_ms) {
+		g.refresh_deferred++;
+		arm_timer(20);
 		return;
 	}
-	g.refresh_pending = true;
+	refresh("user data written");
 }
 
 /* ---- provisioning ------------------------------------------------------------------------------ */
@@ -644,7 +723,7 @@ static int ensure_vm_id(void)
 	if (ret)
 		return ret;
 	if (!read_small_file(path, buf, sizeof(buf)) && strlen(buf) == 36) {
-		snprintf(g.vm_id, sizeof(g.vm_id), "%s", buf);
+		memcpy(g.vm_id, buf, 37);
 		return 0;
 	}
 	if (RAND_bytes(r, sizeof(r)) != 1)
@@ -753,32 +832,154 @@ static size_t forward(const uint8_t *cmd, size_t len, uint8_t *rsp)
 		return tpm_rsp_make(TPM_RC_FAILURE, rsp);
 	}
 	g.forwarded++;
+	/* every command swtpm executes, as sent, so session nonces stay in step */
+	tpm_sess_observe(&g.sess, cmd, len, rsp, rlen);
 	return rlen;
 }
 
 static bool virtual_tail(void)
 {
-	return g.report_defined && !g.undefine_report && g.report_nv_size > g.report_real_size;
+	return g.report_defined && !g.undefine_report && g.report_nv_size > g.report_real_size &&
+	       g.nvpub_len;
 }
 
-/* NV_Read of 0x01400001 reaching past the part swtpm holds. */
+/* The Name of NV 0x01400001 as swtpm has it (@virt false) or as the guest sees it. */
+static long report_name(bool virt, uint8_t *name, size_t size)
+{
+	uint8_t pub[sizeof(g.nvpub)];
+
+	memcpy(pub, g.nvpub, g.nvpub_len);
+	if (virt)
+		tpm_put16(pub + g.nvpub_len - 2, g.report_nv_size);	/* dataSize is last */
+	return tpm_nv_name(pub, g.nvpub_len, name, size);
+}
+
+static size_t refuse(const struct tpm_cmd *c, uint8_t *rsp, const char *why)
+{
+	g.virtual_refused++;
+	g.state_dirty = true;
+	if (g.trace)
+		logf_("NV_Read of 0x%08x passed to swtpm unchanged: %s", HCL_NV_INDEX_REPORT, why);
+	return forward(c->buf, c->len, rsp);
+}
+
+/* NV_Read's own checks (Part 3 §31.13) against the size the guest sees; 0 if none fails */
+static uint32_t virtual_range_rc(uint16_t size, uint16_t off)
+{
+	if (size > g.tpm.nv_buffer_max)
+		return TPM_RC_VALUE + TPM_RC_P + TPM_RC_1;
+	if (off > g.report_nv_size)
+		return TPM_RC_VALUE + TPM_RC_P + TPM_RC_2;
+	if (size > g.report_nv_size - off)
+		return TPM_RC_NV_RANGE;
+	return 0;
+}
+
+/*
+ * NV_Read of 0x01400001 in an unsalted, unbound HMAC session (tpm2-tools):
+ * check the guest's HMAC against the Name it saw, sign again for swtpm's
+ * Name (and, when the data comes from us, the response for the guest).
+ */
+static size_t hmac_nv_read(const struct tpm_cmd *c, uint16_t size, uint16_t off, bool beyond,
+			   uint8_t *rsp)
+{
+	struct tpm_auth a[TPM_MAX_SESSIONS], ra[1];
+	struct tpm_sess *sp, s;
+	uint8_t vname[2 + 64], rname[2 + 64], hname[4], mac[TPM_MAX_DIGEST];
+	uint8_t fwd[TPM_MAX_MSG], tmp[TPM_MAX_MSG];
+	const uint8_t *names[2];
+	size_t lens[2], poff, rlen, ro, rl;
+	unsigned int n = 0;
+	long vlen, rnlen, m;
+	uint32_t rc;
+
+	if (tpm_cmd_auths(c->buf, c->len, a, &n, &poff) || n != 1)
+		return refuse(c, rsp, "unexpected authorization area");
+	sp = tpm_sess_find(&g.sess, a[0].handle);
+	if (!sp)
+		return refuse(c, rsp, "a session whose keys the paravisor cannot know");
+	if (a[0].attrs & (PV_SESSION_DECRYPT | PV_SESSION_ENCRYPT | PV_SESSION_AUDIT))
+		return refuse(c, rsp, "parameter encryption or audit");
+	s = *sp;
+	vlen = report_name(true, vname, sizeof(vname));
+	rnlen = report_name(false, rname, sizeof(rname));
+	if (vlen < 0 || rnlen < 0)
+		return refuse(c, rsp, "no Name");
+	tpm_put32(hname, c->handle[0]);		/* a permanent handle's Name is the handle */
+
+	/* the guest's HMAC, as the TPM would check it: empty sessionKey and authValue */
+	names[0] = c->handle[0] == HCL_NV_INDEX_REPORT ? vname : hname;
+	lens[0] = c->handle[0] == HCL_NV_INDEX_REPORT ? (size_t)vlen : 4;
+	names[1] = vname;
+	lens[1] = (size_t)vlen;
+	m = tpm_cmd_hmac(&s, c->cc, names, lens, 2, c->buf + poff, c->len - poff, &a[0], mac);
+	if (m < 0 || (size_t)m != a[0].hmac_len || memcmp(mac, a[0].hmac, (size_t)m))
+		return refuse(c, rsp, "HMAC does not verify with an empty authValue");
+	if (beyond) {
+		rc = virtual_range_rc(size, off);
+		if (rc)
+			return tpm_rsp_make(rc, rsp);	/* nonceTPM does not roll */
+	}
+
+	memcpy(fwd, c->buf, c->len);
+	if (beyond) {
+		tpm_put16(fwd + poff, 0);		/* size 0 at offset 0: auth only */
+		tpm_put16(fwd + poff + 2, 0);
+	}
+	names[0] = c->handle[0] == HCL_NV_INDEX_REPORT ? rname : hname;
+	lens[0] = c->handle[0] == HCL_NV_INDEX_REPORT ? (size_t)rnlen : 4;
+	names[1] = rname;
+	lens[1] = (size_t)rnlen;
+	m = tpm_cmd_hmac(&s, c->cc, names, lens, 2, fwd + poff, c->len - poff, &a[0], mac);
+	if (m < 0 || (size_t)m != a[0].hmac_len)
+		return refuse(c, rsp, "cannot sign");
+	memcpy(fwd + a[0].hmac_off, mac, (size_t)m);
+	rlen = forward(fwd, c->len, tmp);
+	if (tpm_rsp_parse(tmp, rlen, NULL, &rc) || rc != TPM_RC_SUCCESS || !beyond) {
+		/* rpHash has no Names: swtpm's response HMAC holds for the guest */
+		memcpy(rsp, tmp, rlen);
+		if (rc == TPM_RC_SUCCESS)
+			g.virtual_reads++;
+		return rlen;
+	}
+	m = tpm_nv_read_rsp_replace(tmp, rlen, g.report + off, size, rsp, TPM_MAX_MSG);
+	if (m < 0 || tpm_rsp_auths(c->cc, rsp, (size_t)m, ra, 1, &ro, &rl)) {
+		errorf("unexpected NV_Read response from swtpm (%zu bytes)", rlen);
+		return tpm_rsp_make(TPM_RC_FAILURE, rsp);
+	}
+	rlen = (size_t)m;
+	m = tpm_rsp_hmac(&s, c->cc, rsp + ro, rl, &ra[0], a[0].nonce, a[0].nonce_len, mac);
+	if (m < 0 || (size_t)m != ra[0].hmac_len) {
+		errorf("cannot sign the NV_Read response");
+		return tpm_rsp_make(TPM_RC_FAILURE, rsp);
+	}
+	memcpy(rsp + ra[0].hmac_off, mac, (size_t)m);
+	g.virtual_reads++;
+	g.state_dirty = true;
+	return rlen;
+}
+
+/* NV_Read of 0x01400001 while the guest sees a bigger index than swtpm holds. */
 static size_t virtual_nv_read(const struct tpm_cmd *c, uint8_t *rsp)
 {
 	uint8_t fwd[TPM_MAX_MSG], tmp[TPM_MAX_MSG];
 	uint16_t size, off, tag;
 	uint32_t rc;
+	bool beyond;
 	size_t rlen;
 	long n;
 
-	if (tpm_nv_read_params(c, &size, &off) || (uint32_t)off + size <= g.report_real_size)
+	if (tpm_nv_read_params(c, &size, &off))
 		return forward(c->buf, c->len, rsp);
+	beyond = (uint32_t)off + size > g.report_real_size;
 	if (!c->all_password) {
-		/* an HMAC covers size/offset: swtpm answers, as for its 2048-byte index */
-		g.virtual_refused++;
-		g.state_dirty = true;
-		return forward(c->buf, c->len, rsp);
+		if (c->n_sessions == 1)
+			return hmac_nv_read(c, size, off, beyond, rsp);
+		return refuse(c, rsp, "several sessions");
 	}
-	/* authorization, read locks, DA etc. checked by the real index */
+	if (!beyond)
+		return forward(c->buf, c->len, rsp);	/* password: no Name involved */
+	/* authorization, DA etc. checked by the real index, with a 0-byte read */
 	n = tpm_nv_read_rewrite(c, size > g.tpm.nv_buffer_max ? size : 0, 0, fwd, sizeof(fwd));
 	if (n < 0)
 		return forward(c->buf, c->len, rsp);
@@ -787,11 +988,9 @@ static size_t virtual_nv_read(const struct tpm_cmd *c, uint8_t *rsp)
 		memcpy(rsp, tmp, rlen);
 		return rlen;
 	}
-	/* NV_Read's own checks (Part 3 §31.13), against the size the guest sees */
-	if (off > g.report_nv_size)
-		return tpm_rsp_make(TPM_RC_VALUE + TPM_RC_P + TPM_RC_2, rsp);
-	if (size > g.report_nv_size - off)
-		return tpm_rsp_make(TPM_RC_NV_RANGE, rsp);
+	rc = virtual_range_rc(size, off);
+	if (rc)
+		return tpm_rsp_make(rc, rsp);
 	n = tpm_nv_read_rsp_replace(tmp, rlen, g.report + off, size, rsp, TPM_MAX_MSG);
 	if (n < 0) {
 		errorf("unexpected NV_Read response from swtpm (%zu bytes)", rlen);
@@ -864,6 +1063,12 @@ static size_t handle_command(const uint8_t *cmd, size_t len, uint8_t *rsp)
 		logf_("cc 0x%08x (%zu bytes) -> rc 0x%x (%zu bytes)", c.cc, len, rc, rlen);
 	if (nv || rc != TPM_RC_SUCCESS)
 		return rlen;
+	if (c.cc == TPM_CC_NV_READ && c.handle[1] == HCL_NV_INDEX_REPORT) {
+		uint16_t size, off;
+
+		if (!tpm_nv_read_params(&c, &size, &off))
+			g.partial_read_ms = (uint32_t)off + size < g.report_nv_size ? mono_ms() : 0;
+	}
 	if (c.cc == TPM_CC_NV_READ_PUBLIC && c.handle[0] == HCL_NV_INDEX_REPORT && virtual_tail() &&
 	    tpm_nv_read_public_patch(rsp, rlen, HCL_NV_INDEX_REPORT, g.report_real_size,
 				     g.report_nv_size) == 0) {
@@ -913,6 +1118,17 @@ static void control_command(char *line)
 		if (errno || *end || v > MAX_DELAY_MS || arg[0] == '-')
 			goto bad;
 		g.delay_ms = (unsigned int)v;
+	} else if (!strcmp(cmd, "read_guard_ms")) {
+		char *end;
+		unsigned long v;
+
+		if (!arg)
+			goto bad;
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || *end || v > MAX_DELAY_MS || arg[0] == '-')
+			goto bad;
+		g.read_guard_ms = (unsigned int)v;
 	} else if (!strcmp(cmd, "never_refresh")) {
 		if (parse_switch(arg, &on))
 			goto bad;
@@ -933,6 +1149,7 @@ static void control_command(char *line)
 				errorf("NV_UndefineSpace 0x%08x: TPM rc 0x%x", HCL_NV_INDEX_REPORT, rc);
 			else
 				g.report_defined = false;
+			g.nvpub_len = 0;
 		} else if (!on) {
 			store_report();
 		}
@@ -948,6 +1165,7 @@ static void control_command(char *line)
 		g.never_refresh = false;
 		g.corrupt_header = false;
 		g.delay_ms = g.delay_ms_initial;
+		g.read_guard_ms = 1000;
 		if (g.undefine_report || was_corrupt) {
 			g.undefine_report = false;
 			if (!build_report(g.user_data))
@@ -1357,9 +1575,11 @@ static bool other_daemon_alive(void)
 
 static int setup_control(void)
 {
-	if (mkdir(g.control_dir, 0755) && errno != EEXIST) {
-		fprintf(stderr, PROG ": mkdir %s: %s\n", g.control_dir, strerror(errno));
-		return -errno;
+	int r = mkdir_p(g.control_dir, 0755);
+
+	if (r) {
+		fprintf(stderr, PROG ": mkdir %s: %s\n", g.control_dir, strerror(-r));
+		return r;
 	}
 	if (ctl_path(g.path_fifo, "control") || ctl_path(g.path_state, "state") ||
 	    ctl_path(g.path_pid, "pid"))
@@ -1442,7 +1662,7 @@ static void run(void)
 			uint64_t ticks;
 
 			if (read(g.timer_fd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
-				refresh("user data written");
+				refresh_timer();
 			write_state(true);
 		}
 		if (r > 0 && pf[2].revents) {
@@ -1771,8 +1991,9 @@ int main(int argc, char **argv)
 		}
 	}
 	sim_set_log(sim_log_hook);
-	if (mkdir(g.state_dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, PROG ": mkdir %s: %s\n", g.state_dir, strerror(errno));
+	r = mkdir_p(g.state_dir, 0700);
+	if (r) {
+		fprintf(stderr, PROG ": mkdir %s: %s\n", g.state_dir, strerror(-r));
 		return 1;
 	}
 	if (!g.foreground && !g.provision_only && daemonize()) {
@@ -1811,7 +2032,19 @@ int main(int argc, char **argv)
 	} else if (start_swtpm()) {
 		goto out;
 	}
-	r = pv_link_connect(&g.link, 10000);
+	for (int i = 0; i < 100; i++) {		/* 10 s, noticing a swtpm that died */
+		int status;
+
+		r = pv_link_connect(&g.link, 100);
+		if (!r || r == -ENAMETOOLONG)
+			break;
+		if (g.swtpm_pid > 0 && waitpid(g.swtpm_pid, &status, WNOHANG) == g.swtpm_pid) {
+			errorf("swtpm exited (status 0x%x) before accepting connections; see %s/swtpm.log",
+			       status, g.control_dir);
+			g.swtpm_pid = 0;
+			goto out;
+		}
+	}
 	if (r) {
 		errorf("cannot connect to swtpm at %s: %s", g.link.path, strerror(-r));
 		goto out;

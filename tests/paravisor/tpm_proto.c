@@ -193,6 +193,8 @@ long tpm_nv_read_rsp_replace(const uint8_t *rsp, size_t rsp_len, const uint8_t *
 		return -EBADMSG;
 	auth_off = TPM_HEADER_LEN + 4 + param_size;
 	auth_len = rsp_len - auth_off;
+	if (auth_len < 5)		/* at least one TPMS_AUTH_RESPONSE */
+		return -EBADMSG;
 	len = TPM_HEADER_LEN + 4 + 2 + (size_t)data_len + auth_len;
 	if (len > out_size || len > TPM_MAX_MSG)
 		return -ENOSPC;

@@ -7,7 +7,7 @@ kinds
   status          answer with HTTP `status` (5xx)        any endpoint
   throttle        429 with Retry-After: retry_after s    any endpoint
   reset           close the TCP connection with a RST    any endpoint
-  truncate        send half of the body, then close      any endpoint
+  truncate        send half of the body, then close (FIN) any endpoint
   bad-signature   a token/JWS whose signature fails      attest.*, imds.token, kv.release
   expired         a token that expired an hour ago       attest.*, imds.token
   wrong-issuer    a token whose iss is another service   attest.*, imds.token

@@ -89,7 +89,8 @@ class App:
     """Routes of one listener.  error_body(status, code, message) shapes
     errors as that service does."""
 
-    def __init__(self, name, service, error_body):
+    def __init__(self, name, service, error_body, check_host=False):
+        self.check_host = check_host
         self.name = name
         self.service = service
         self.error_body = error_body
@@ -125,6 +126,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'cvmattest-azure-service'
     sys_version = ''
+
+    def version_string(self):
+        return self.server_version
     timeout = 30
 
     def log_message(self, fmt, *args):   # quiet: we log one line per request ourselves
@@ -167,71 +171,73 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return body
 
     def _handle(self, method):
+        """Dispatch, log, then answer: the log line is written before the
+        client can see the response, so a client that got an answer finds
+        its line in the log."""
         app = self.server.app
         svc = app.service
         start = time.monotonic()
-        endpoint, fault_desc, status, sent = '-', '-', 0, 0
+        endpoint, faults, action, code = '-', [], 'send', None
         try:
-            try:
-                body = self._read_body()
-                req = Request(self, method, body)
-                endpoint, handler, params = app.match(method, req.path)
-                if handler is None:
-                    endpoint = '-'
-                    if params:
-                        raise ApiError(405, 'MethodNotAllowed',
-                                       '%s is not allowed on %s' % (method, req.path))
-                    raise ApiError(404, 'NotFound', 'no such resource: %s' % req.path)
-                req.params = params
-                latency, other = svc.faults.take(endpoint) if svc.faults else (None, None)
-                if latency is not None:
-                    fault_desc = 'latency=%dms' % latency.ms
-                    time.sleep(latency.ms / 1000.0)
-                if other is not None:
-                    fault_desc = other.kind if fault_desc == '-' else fault_desc + '+' + other.kind
-                    if other.kind == 'reset':
-                        status = 'RST'
-                        self.close_connection = True
-                        rst_close(self.connection)
-                        return
-                    if other.kind == 'status':
-                        raise ApiError(other.status, 'ServiceUnavailable' if other.status == 503
-                                       else 'InternalServerError',
-                                       'injected fault: HTTP %d' % other.status)
-                    if other.kind == 'throttle':
-                        raise ApiError(429, 'Throttled', 'Too many requests, retry after %d s'
-                                       % other.retry_after,
-                                       {'Retry-After': str(other.retry_after)})
-                    if other.kind != 'truncate':
-                        req.fault = other.kind
-                resp = handler(req)
-                if other is not None and other.kind == 'truncate':
-                    status, sent = self._send(resp, truncate=True), len(resp.body) // 2
-                    return
-            except ApiError as e:
-                resp = Response(e.status, app.error_body(e.status, e.code, e.message), e.headers)
-                if e.status >= 400:
-                    fault_desc = fault_desc if fault_desc != '-' else '-'
-                    self._err_code = e.code
-            status = self._send(resp)
-            sent = len(resp.body)
+            body = self._read_body()
+            req = Request(self, method, body)
+            endpoint, handler, params = app.match(method, req.path)
+            if handler is None:
+                endpoint = '-'
+                if params:
+                    raise ApiError(405, 'MethodNotAllowed',
+                                   '%s is not allowed on %s' % (method, req.path))
+                raise ApiError(404, 'NotFound', 'no such resource: %s' % req.path)
+            req.params = params
+            if app.check_host:
+                svc.instance_url(req)     # 400 for a Host that is not one of ours
+            latency, other = svc.faults.take(endpoint) if svc.faults else (None, None)
+            if latency is not None:
+                faults.append('latency=%dms' % latency.ms)
+                time.sleep(latency.ms / 1000.0)
+            if other is not None:
+                faults.append(other.kind)
+                if other.kind == 'status':
+                    raise ApiError(other.status, 'ServiceUnavailable' if other.status == 503
+                                   else 'InternalServerError',
+                                   'injected fault: HTTP %d' % other.status)
+                if other.kind == 'throttle':
+                    raise ApiError(429, 'Throttled', 'Too many requests, retry after %d s'
+                                   % other.retry_after, {'Retry-After': str(other.retry_after)})
+                if other.kind in ('reset', 'truncate'):
+                    action = other.kind
+                else:
+                    req.fault = other.kind
+            resp = Response(200) if action == 'reset' else handler(req)
+        except ApiError as e:
+            resp = Response(e.status, app.error_body(e.status, e.code, e.message), e.headers)
+            code = e.code
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout):
             self.close_connection = True
-            status = status or 'ABORT'
+            self._log(svc, app, method, 'ABORT', 0, start, faults, None, endpoint)
+            return
         except Exception as e:  # noqa: BLE001 - a bug must not kill the listener
             svc.log_error(app.name, e)
-            try:
-                resp = Response(500, app.error_body(500, 'InternalServerError',
-                                                    'internal error in the local service'))
-                status = self._send(resp)
-            except OSError:
-                self.close_connection = True
-        finally:
-            ms = (time.monotonic() - start) * 1000
-            svc.log_request(app.name, self.client_address[0], method,
-                            getattr(self, 'path', '?'), status, sent, ms, fault_desc,
-                            getattr(self, '_err_code', None), endpoint)
-            self._err_code = None
+            resp = Response(500, app.error_body(500, 'InternalServerError',
+                                                'internal error in the local service'))
+            code = 'InternalServerError'
+        if action == 'reset':
+            self._log(svc, app, method, 'RST', 0, start, faults, None, endpoint)
+            self.close_connection = True
+            rst_close(self.connection)
+            return
+        sent = len(resp.body) // 2 if action == 'truncate' else len(resp.body)
+        status = '%d(truncated)' % resp.status if action == 'truncate' else resp.status
+        self._log(svc, app, method, status, sent, start, faults, code, endpoint)
+        try:
+            self._send(resp, truncate=action == 'truncate')
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout, OSError):
+            self.close_connection = True
+
+    def _log(self, svc, app, method, status, sent, start, faults, code, endpoint):
+        svc.log_request(app.name, self.client_address[0], method, getattr(self, 'path', '?'),
+                        status, sent, (time.monotonic() - start) * 1000,
+                        '+'.join(faults) or '-', code, endpoint)
 
     def _send(self, resp, truncate=False):
         self.send_response(resp.status)
@@ -245,10 +251,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(resp.body[:len(resp.body) // 2])
             self.wfile.flush()
             self.close_connection = True
-            rst_close(self.connection)
-            return '%d(truncated)' % resp.status
+            try:            # a plain FIN (no TLS close_notify): the body just ends early
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         self.wfile.write(resp.body)
-        return resp.status
 
     def do_GET(self):
         self._handle('GET')

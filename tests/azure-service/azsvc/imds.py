@@ -5,7 +5,7 @@ import os
 import time
 import uuid
 
-from . import b64, evidence, jose, x509util
+from . import b64, evidence, jose
 from .http import ApiError, Response
 
 TOKEN_API_VERSIONS = ('2018-02-01', '2019-08-01')
@@ -128,5 +128,3 @@ def routes(app, imds):
     app.route('GET', r'/metadata/THIM/amd/certification', 'imds.thim', imds.thim)
     app.route('POST', r'/acc/tdquote', 'imds.tdquote', imds.tdquote)
 
-
-_unused = x509util

@@ -281,7 +281,7 @@ class KeyVault:
             raise bad('Invalid release policy: %s' % e) from None
         return {'contentType': ctype, 'data': b64.url_encode(data), 'immutable': immutable}
 
-    def _kty(self, kty, hsm):
+    def _kty(self, kty, hsm, importing=False):
         base = kty.replace('-HSM', '')
         if base not in ('RSA', 'EC', 'oct'):
             raise bad('Key type %r is not supported' % kty)
@@ -290,7 +290,9 @@ class KeyVault:
             raise bad('Key type %s is not supported by Key Vault (use a Managed HSM for '
                       'symmetric keys)' % kty)
         if self.flavor == 'mhsm':
-            if kty in ('RSA', 'EC', 'oct') and not hsm:
+            # create names the HSM type; an imported JWK has a plain kty and
+            # every Managed HSM key is an HSM key
+            if kty in ('RSA', 'EC', 'oct') and not hsm and not importing:
                 raise bad('Managed HSM keys are HSM keys: use %s-HSM' % base)
             hsm = True
         return base + ('-HSM' if hsm else '')
@@ -367,7 +369,10 @@ class KeyVault:
             raise bad('key (a JSON web key with its private part) is required')
         if 'key_hsm' in jwk:
             raise bad('BYOK (key_hsm) import is not supported by this local service')
-        kty = self._kty(jwk['kty'], hsm)
+        if jwk['kty'].endswith('-HSM'):
+            raise bad('key.kty %s: an imported JWK has kty RSA, EC or oct (set "hsm": true '
+                      'for an HSM key)' % jwk['kty'])
+        kty = self._kty(jwk['kty'], hsm, importing=True)
         base = kty.replace('-HSM', '')
         material = self._jwk_private(jwk, base)
         attrs = self._attributes(body)
@@ -409,8 +414,6 @@ class KeyVault:
                 raise bad('key: x, y are not the public point of d')
             return key
         except (ValueError, b64.DecodeError) as e:
-            if isinstance(e, ApiError):
-                raise
             raise bad('key is not a valid private %s JWK: %s' % (base, e)) from None
 
     def get(self, req):
@@ -474,8 +477,8 @@ class KeyVault:
         if 'nbf' in kv.attributes and now < kv.attributes['nbf']:
             raise ApiError(403, 'Forbidden', 'Operation release is not allowed on a key that '
                            'is not yet valid.')
-        claims = self.svc.verify_attestation_token(target)
-        reasons = kv.policy and policy.evaluate(kv.policy, claims, claims['iss'])
+        claims = self.svc.verify_attestation_token(target, kv.policy)
+        reasons = policy.evaluate(kv.policy, claims, claims['iss'])
         if req.fault == 'policy-mismatch':
             reasons = ['injected fault: the release policy is not satisfied']
         if reasons:

@@ -9,13 +9,13 @@ its name; Host must be one of the names the service was told it has."""
 import hashlib
 import json
 import os
-import struct
+import re
 import time
-import urllib.parse
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import b64, evidence, jose, tpm, verify_snp, verify_tdx, x509util
@@ -99,6 +99,10 @@ class Maa:
         header = {'alg': 'RS256', 'jku': iss + '/certs', 'kid': self.kid(), 'typ': 'JWT'}
         return jose.sign_rs256(header, payload, self.svc.pki.maa_key,
                                corrupt=req.fault == 'bad-signature')
+
+    def not_implemented(self, req):
+        raise bad('attestation type %s is not implemented by this local service'
+                  % req.params['other'])
 
     # ---- metadata ------------------------------------------------------
     def _meta_version(self, req):
@@ -416,7 +420,6 @@ class GuestEvidence:
             raise bad('TpmInfo lacks %s' % ', '.join(missing))
         aik_cert_der = _dec(ti['AikCert'], 'TpmInfo.AikCert')
         try:
-            from cryptography import x509
             aik_cert = x509.load_der_x509_certificate(aik_cert_der)
         except ValueError as e:
             raise bad('TpmInfo.AikCert is not a DER certificate: %s' % e) from None
@@ -429,7 +432,9 @@ class GuestEvidence:
             enc = tpm.RsaPublic(_dec(ti['EncKeyPub'], 'TpmInfo.EncKeyPub'), 'TpmInfo.EncKeyPub')
         except tpm.TpmError as e:
             raise bad(str(e)) from None
-        if not x509util.same_key(aik_cert, _KeyHolder(aik.public_key())):
+        cert_key = aik_cert.public_key()
+        if not isinstance(cert_key, rsa.RSAPublicKey) or \
+                cert_key.public_numbers() != aik.public_key().public_numbers():
             raise bad('TpmInfo.AikCert does not certify TpmInfo.AikPub', 'InvalidEvidence')
         need = tpm.FIXED_TPM | tpm.FIXED_PARENT | tpm.SENSITIVE_DATA_ORIGIN | tpm.RESTRICTED \
             | tpm.SIGN
@@ -626,27 +631,13 @@ class GuestEvidence:
         return b64.url_encode(json.dumps(sealed).encode())
 
 
-class _KeyHolder:
-    def __init__(self, key):
-        self._k = key
-
-    def public_key(self):
-        return self._k
-
-
 def routes(app, maa):
     app.route('GET', r'/certs', 'attest.certs', maa.certs)
     app.route('GET', r'/\.well-known/openid-configuration', 'attest.openid', maa.openid)
     # MAA routes case-insensitively (confidential-sidecar-containers posts to
     # /attest/SevSnpVM).
-    import re
     app.route('POST', r'/attest/sevsnpvm', 'attest.SevSnpVm', maa.attest_snp, re.I)
     app.route('POST', r'/attest/tdxvm', 'attest.TdxVm', maa.attest_tdx, re.I)
     app.route('POST', r'/attest/azureguest', 'attest.AzureGuest', maa.attest_guest, re.I)
     app.route('POST', r'/attest/(?P<other>sgxenclave|openenclave|tpm)', 'attest.other',
-              lambda req: (_ for _ in ()).throw(
-                  bad('attestation type %s is not implemented by this local service'
-                      % req.params['other'])), re.I)
-
-
-_unused = (struct, urllib.parse)
+              maa.not_implemented, re.I)

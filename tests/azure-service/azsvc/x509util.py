@@ -148,18 +148,24 @@ def verify_chain(chain, roots, what='chain', now=None):
                              % (what, i + 1, chain[i + 1].subject.rfc4514_string()))
         verify_signed_by(chain[i], chain[i + 1], '%s certificate %d' % (what, i))
     top = chain[-1]
-    for root in roots:
-        if same_key(top, root) and top.subject == root.subject:
-            if top.issuer == top.subject:
+    if top.issuer == top.subject:
+        for root in roots:
+            if same_key(top, root) and top.subject == root.subject:
                 verify_signed_by(top, top, '%s root' % what)
-            return root
+                return root
+        raise ChainError('%s does not chain to a trusted root: its self-signed top %s is not '
+                         'a pinned root (roots are pinned by key)'
+                         % (what, top.subject.rfc4514_string()))
     for root in roots:
         if top.issuer == root.subject:
-            verify_signed_by(top, root, '%s top certificate' % what)
+            try:
+                verify_signed_by(top, root, '%s top certificate' % what)
+            except ChainError:
+                continue
             check_validity(root, now, '%s root' % what)
             return root
-    raise ChainError('%s does not chain to a trusted root (top: %s)'
-                     % (what, top.subject.rfc4514_string()))
+    raise ChainError('%s does not chain to a trusted root (top: %s, issued by %s)'
+                     % (what, top.subject.rfc4514_string(), top.issuer.rfc4514_string()))
 
 
 def ecdsa_raw_to_der(raw):
