@@ -218,14 +218,15 @@ static int cvm_check_buffers(struct cvmattest_evidence_req *req,
 			     const struct cvmattest_provider *prov)
 {
 	bool certs = req->flags & CVMATTEST_EVIDENCE_F_CERTS;
-	bool short_ev = prov->evidence_size &&
-			req->evidence_len < prov->evidence_size;
+	/* Variable-size evidence needs room for the largest the provider makes. */
+	u32 need_ev = prov->evidence_size ?: prov->evidence_max;
+	bool short_ev = req->evidence_len < need_ev;
 	bool short_certs = certs && prov->certs_size_seen &&
 			   req->certs_len < prov->certs_size_seen;
 
 	if (short_ev || short_certs) {
 		if (short_ev)
-			req->evidence_len = prov->evidence_size;
+			req->evidence_len = need_ev;
 		if (short_certs)
 			req->certs_len = prov->certs_size_seen;
 		return -ENOSPC;

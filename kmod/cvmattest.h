@@ -84,9 +84,10 @@ struct cvmattest_provider {
 	u32 privlevel_floor;
 	u32 privlevel_max;
 	/*
-	 * Exact evidence size when it is fixed (0 if not), and the certificate
-	 * size seen last (0 if unknown): a caller's buffer that is smaller is
-	 * refused with -ENOSPC before anything reaches the platform.
+	 * Exact evidence size when it is fixed (0 if not: then evidence_max is
+	 * what a caller must offer), and the certificate size seen last (0 if
+	 * unknown): a caller's buffer that is smaller is refused with -ENOSPC
+	 * before anything reaches the platform.
 	 */
 	u32 evidence_size;
 	u32 certs_size_seen;

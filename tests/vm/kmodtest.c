@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -183,6 +184,32 @@ static int cmd_info(void)
 	return tap_fail != 0;
 }
 
+/*
+ * Does the evidence carry REPORT_DATA @rd?  SNP and TDX: in the report's
+ * REPORT_DATA field; Azure HCL: as the runtime claims' "user-data".
+ */
+static bool carries(const uint8_t *ev, size_t len, unsigned int fmt, const uint8_t *rd)
+{
+	size_t off = report_data_offset(fmt);
+	char hex[2 * 64 + 1];
+	const char *p, *end;
+	int i;
+
+	if (fmt != CVMATTEST_FORMAT_AZURE_HCL)
+		return off != (size_t)-1 && off + 64 <= len && !memcmp(ev + off, rd, 64);
+	if (len <= HCL_RT_VARIABLE_DATA)
+		return false;
+	for (i = 0; i < 64; i++)
+		sprintf(hex + 2 * i, "%02x", rd[i]);
+	p = (const char *)ev + HCL_RT_VARIABLE_DATA;
+	end = (const char *)ev + len;
+	p = memmem(p, end - p, "\"user-data\"", 11);
+	if (!p)
+		return false;
+	p = memchr(p + 11, '"', end - p - 11);
+	return p && end - p > 128 && !strncasecmp(p + 1, hex, 128) && p[129] == '"';
+}
+
 static int parse_hex(const char *s, uint8_t *out, size_t len)
 {
 	size_t i;
@@ -213,7 +240,6 @@ static int cmd_evidence(int argc, char **argv)
 	struct cvmattest_info info;
 	uint8_t rd[64], *ev, *certs = NULL;
 	unsigned int flags = 0;
-	size_t off;
 	int fd, i, ret;
 
 	getrandom(rd, sizeof(rd), 0);
@@ -245,11 +271,9 @@ static int cmd_evidence(int argc, char **argv)
 		       (unsigned long long)r.fw_error, (unsigned long long)r.vmm_error);
 		return 1;
 	}
-	tap(r.evidence_len == info.evidence_max || r.format == CVMATTEST_FORMAT_TDX_QUOTE,
+	tap(r.evidence_len > 0 && r.evidence_len <= info.evidence_max,
 	    "evidence_len %u, format %u, platform %u", r.evidence_len, r.format, r.platform);
-	off = report_data_offset(r.format);
-	tap(off != (size_t)-1 && off + 64 <= r.evidence_len &&
-	    !memcmp(ev + off, rd, 64), "evidence carries the REPORT_DATA asked for");
+	tap(carries(ev, r.evidence_len, r.format, rd), "evidence carries the REPORT_DATA asked for");
 	tap(r.fw_error == 0 && r.vmm_error == 0, "no firmware/VMM error reported");
 	if (flags)
 		tap(r.certs_len > 0 && r.certs_len <= info.certs_max,
@@ -370,7 +394,8 @@ static int cmd_badinput(void)
 	return tap_fail != 0;
 }
 
-static int one_request(int fd, uint8_t *rd, uint8_t *ev, size_t evlen, unsigned int *fmt)
+static int one_request(int fd, uint8_t *rd, uint8_t *ev, size_t evlen, unsigned int *fmt,
+		       size_t *len)
 {
 	struct cvmattest_evidence_req r;
 	int ret;
@@ -379,6 +404,7 @@ static int one_request(int fd, uint8_t *rd, uint8_t *ev, size_t evlen, unsigned 
 	memcpy(r.report_data, rd, 64);
 	ret = xioctl(fd, CVMATTEST_IOC_GET_EVIDENCE, &r);
 	*fmt = r.format;
+	*len = r.evidence_len;
 	return ret;
 }
 
@@ -395,14 +421,15 @@ static int cmd_concurrent(int nproc, int nreq)
 			uint8_t rd[64], *ev = malloc(info.evidence_max);
 			int j, errs = 0;
 			unsigned int fmt;
+			size_t len;
 
 			fd = open_dev();
 			for (j = 0; j < nreq; j++) {
 				getrandom(rd, sizeof(rd), 0);
 				rd[0] = i;
 				rd[1] = j;
-				if (one_request(fd, rd, ev, info.evidence_max, &fmt) ||
-				    memcmp(ev + report_data_offset(fmt), rd, 64))
+				if (one_request(fd, rd, ev, info.evidence_max, &fmt, &len) ||
+				    !carries(ev, len, fmt, rd))
 					errs++;
 			}
 			_exit(errs ? 1 : 0);
