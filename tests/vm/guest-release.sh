@@ -39,6 +39,7 @@ stop_sim() { # control-dir
 }
 
 # Network: QEMU user networking, the host's loopback is 10.0.2.2.
+wait_for /sys/class/net/eth0 || t_diag "interfaces: $(ls /sys/class/net)"
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 ||
 	t_bail "no eth0 (virtio_net)"
 

@@ -7,7 +7,9 @@
 # through the ioctl reaches sysfs and the monitor as an event, evidence and
 # provider errors come as events, and unprivileged callers can neither set
 # the status nor listen.
+# shellcheck source=tests/vm/lib.sh
 . "$CVMATTEST_LIB"
+# shellcheck source=/dev/null
 . /etc/cvmattest-test.env	# KT CLI SIMD SIMTOOL: our binaries
 
 KO=/lib/modules/extra/cvmattest.ko
@@ -93,7 +95,7 @@ expected_json() { # name value
 # Every field of FILE (status --json) against every file in sysfs, read after it.
 check_json_vs_sysfs() { # file what
 	_bad=
-	for _f in $SYS/*; do
+	for _f in "$SYS"/*; do
 		_n=${_f##*/}
 		_want=$(expected_json "$_n" "$(cat "$_f")")
 		_got=$(jval "$1" "$_n")
@@ -105,12 +107,12 @@ $_n: json $_got, sysfs $_want"
 
 # status --json / --netlink --json / --prometheus / text, all at once
 status_all() { # tag
-	"$CLI" status --json > $W/$1.json 2> $W/$1.err
-	echo $? > $W/$1.rc
-	"$CLI" status --netlink --json > $W/$1-nl.json 2>> $W/$1.err
-	echo $? > $W/$1-nl.rc
-	"$CLI" status --prometheus > $W/$1.prom 2>> $W/$1.err
-	"$CLI" status > $W/$1.txt 2>> $W/$1.err
+	"$CLI" status --json > "$W/$1.json" 2> "$W/$1.err"
+	echo $? > "$W/$1.rc"
+	"$CLI" status --netlink --json > "$W/$1-nl.json" 2>> "$W/$1.err"
+	echo $? > "$W/$1-nl.rc"
+	"$CLI" status --prometheus > "$W/$1.prom" 2>> "$W/$1.err"
+	"$CLI" status > "$W/$1.txt" 2>> "$W/$1.err"
 }
 
 same_but_source() { # a.json b.json what
@@ -138,20 +140,20 @@ $(cat "$1")"; fi
 monitor_start() { # tag args...
 	_tag=$1
 	shift
-	"$CLI" monitor "$@" > $W/$_tag.out 2> $W/$_tag.err &
+	"$CLI" monitor "$@" > "$W/$_tag.out" 2> "$W/$_tag.err" &
 	MON=$!
 	_i=0
-	while [ $_i -lt 100 ] && ! grep -q listening $W/$_tag.err; do
+	while [ $_i -lt 100 ] && ! grep -q listening "$W/$_tag.err"; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	grep -q listening $W/$_tag.err || t_fail "monitor $* listens" "$(cat $W/$_tag.err)"
+	grep -q listening "$W/$_tag.err" || t_fail "monitor $* listens" "$(cat "$W/$_tag.err")"
 }
 
 monitor_wait() { # tag -> status of the monitor
 	wait $MON
 	_rc=$?
-	[ $_rc -eq 0 ] || t_diag "monitor: $(cat $W/$1.err)"
+	[ $_rc -eq 0 ] || t_diag "monitor: $(cat "$W/$1.err")"
 	return $_rc
 }
 
@@ -296,6 +298,18 @@ echo reboot > $SNP/control
 "$CLI" status --json > $W/err.json
 t_is "$(jval $W/err.json last_error_name)" '"EIO"' "status: last_error_name EIO"
 check_json_vs_sysfs $W/err.json "after a provider error"
+
+# bounded and interruptible
+"$CLI" monitor --once --timeout 1 --event provider-error > $W/to1.out 2> $W/to1.err
+t_is $? 2 "monitor --once --timeout 1 with no event: exit 2"
+has_text $W/to1.err "no event within --timeout" "and says so"
+"$CLI" monitor --timeout 1 -q > $W/to2.out 2>&1
+t_is "$?:$(cat $W/to2.out)" "0:" "monitor --timeout 1 (no --once): exit 0, nothing printed"
+monitor_start mon7 --timeout 30
+kill -TERM $MON
+wait $MON
+t_is $? 0 "monitor exits 0 on SIGTERM"
+has_text $W/mon7.err "stopping after 0 event(s)" "and says it stops"
 
 # a monitor sees the module go away
 monitor_start mon5 --timeout 30

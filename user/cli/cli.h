@@ -26,5 +26,10 @@ extern int arg_log_level;
 int cli_ctx_new(struct cvm_ctx **ret);
 int cmd_verify(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_status(int argc, char **argv);		/* status.c: its own exit codes */
+int cmd_monitor(int argc, char **argv);		/* monitor.c: its own exit codes */
+int cmd_attest(int argc, char **argv);		/* attest.c: exit codes in net-cli.h */
+int cmd_release(int argc, char **argv);		/* release.c: exit codes in net-cli.h */
+int cmd_luks(int argc, char **argv);		/* luks.c: exit codes there */
 
 #endif

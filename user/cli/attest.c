@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest attest */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-util.h"
+#include "net-cli.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_attestation *, cvm_attestation_free)
+
+static void attest_help(void)
+{
+	printf("Usage: cvmattest attest [OPTIONS]\n"
+	       "\n"
+	       "Prove this VM to the attestation service (Microsoft Azure Attestation):\n"
+	       "evidence for a fresh transfer key from %s (or configfs-tsm),\n"
+	       "endorsements, POST /attest/SevSnpVm, /attest/TdxVm or /attest/AzureGuest,\n"
+	       "and verify the token (RS256 by a key of {attest_url}/certs, issuer, expiry,\n"
+	       "x-ms-runtime).\n"
+	       "\n"
+	       "      --nonce STRING        nonce sent to the service (echoed in the token)\n"
+	       "      --json                print the verified claims as JSON\n"
+	       "      --token               print the raw token (a JWT) on stdout\n"
+	       "\n"
+	       NET_OPTIONS_HELP
+	       "\n"
+	       "Exit status: 0 attested; 1 usage or configuration; 2 evidence refused or token\n"
+	       "invalid; 5 network or service unavailable; 6 local error (device, TPM).\n"
+	       "See Documentation/admin-guide/cvmattest-attest.rst.\n",
+	       CVM_DEVICE_PATH);
+}
+
+enum {
+	OPT_NONCE = OPT_NET_LAST + 1,
+	OPT_JSON,
+	OPT_TOKEN,
+};
+
+int cmd_attest(int argc, char **argv)
+{
+	static const struct option options[] = {
+		NET_LONG_OPTIONS,
+		{ "nonce", required_argument, NULL, OPT_NONCE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "token", no_argument, NULL, OPT_TOKEN },
+		{}
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
+	_cleanup_(cvm_attestation_freep) struct cvm_attestation *a = NULL;
+	struct net_args na = { 0 };
+	const char *nonce = NULL;
+	bool json = false, token = false;
+	int c, r;
+
+	arg_quiet = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) >= 0) {
+		if (c == 'h') {
+			attest_help();
+			return 0;
+		}
+		r = net_opt(&na, c, optarg);
+		if (r < 0)
+			return EXIT_NET_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case OPT_NONCE:
+			nonce = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_TOKEN:
+			token = true;
+			break;
+		default:
+			return EXIT_NET_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument \"%s\"; see 'cvmattest attest --help'",
+				   argv[optind]);
+	if (json && token)
+		return usage_error("--json and --token exclude each other");
+
+	if (cli_ctx_new(&ctx) < 0)
+		return EXIT_NET_LOCAL;
+	if (net_config(ctx, &na, &cfg) < 0)
+		return EXIT_NET_USAGE;
+	if (na.show_config) {
+		net_show_config(cfg);
+		return 0;
+	}
+	r = cvm_attest(ctx, cfg, nonce, &a);
+	if (r < 0) {
+		if (!arg_quiet)
+			fprintf(stderr, "cvmattest: attestation failed\n");
+		return net_exit_code(r);
+	}
+	if (json) {
+		_cleanup_free_ char *claims = NULL;
+
+		if (cvm_attestation_claims_json(a, &claims) < 0)
+			return EXIT_NET_LOCAL;
+		printf("%s\n", claims);
+	} else if (token) {
+		printf("%s\n", cvm_attestation_token(a));
+	} else if (!arg_quiet) {
+		time_t exp = cvm_attestation_expiry(a);
+		char when[64] = "?";
+		struct tm tm;
+
+		if (exp && gmtime_r(&exp, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("Attested: %s token from %s (%s), valid until %s\n", cvm_attestation_type(a),
+		       cvm_config_get(cfg, "attest_url"), cvm_attestation_flow(a), when);
+	}
+	return 0;
+}

@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest luks bind|unbind|list|unlock */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libcryptsetup.h>
+
+#include "cli.h"
+#include "cli-util.h"
+#include "libcvmattest-luks.h"
+
+/* Exit codes of the luks commands (Documentation/admin-guide/cvmattest-luks.rst). */
+enum {
+	EXIT_LUKS_OK = 0,
+	EXIT_LUKS_USAGE = 1,		/* usage, I/O, device or header error */
+	EXIT_LUKS_KEY = 2,		/* attestation or key release failed */
+	EXIT_LUKS_NO_BINDING = 3,	/* no cvmattest token (unlock --all: no bound volume) */
+	EXIT_LUKS_UNWRAP = 4,		/* wrong key; token tampered with, moved or malformed */
+	EXIT_LUKS_BUSY = 5,		/* already unlocked, name taken, device in use */
+	EXIT_LUKS_AUTH = 6,		/* bind: the passphrase given opens no keyslot */
+};
+
+#define PASSPHRASE_FILE_MAX (8u << 20)	/* cryptsetup's default key file limit */
+#define PASSPHRASE_TTY_MAX 512
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_luks_secret *, cvm_luks_secret_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_key_source *, cvm_key_source_free)
+
+static int exit_code(enum cvm_luks_fail f)
+{
+	switch (f) {
+	case CVM_LUKS_FAIL_NONE:
+		return EXIT_LUKS_OK;
+	case CVM_LUKS_FAIL_KEY:
+		return EXIT_LUKS_KEY;
+	case CVM_LUKS_FAIL_NO_BINDING:
+		return EXIT_LUKS_NO_BINDING;
+	case CVM_LUKS_FAIL_UNWRAP:
+		return EXIT_LUKS_UNWRAP;
+	case CVM_LUKS_FAIL_BUSY:
+		return EXIT_LUKS_BUSY;
+	case CVM_LUKS_FAIL_AUTH:
+		return EXIT_LUKS_AUTH;
+	case CVM_LUKS_FAIL_LOCAL:
+	default:
+		return EXIT_LUKS_USAGE;
+	}
+}
+
+static void luks_help(void)
+{
+	printf("Usage: cvmattest luks COMMAND [OPTIONS]\n"
+	       "\n"
+	       "Bind LUKS2 volumes to a key that Key Vault releases only to an attested\n"
+	       "confidential VM, and unlock them with it.\n"
+	       "\n"
+	       "  bind -d DEV      add a keyslot and a cvmattest token (needs a passphrase)\n"
+	       "  unlock -d DEV    open DEV by its token: attest, release, unwrap, activate\n"
+	       "  unlock --all     the same for every bound volume found\n"
+	       "  unbind -d DEV    remove the token and its keyslot\n"
+	       "  list -d DEV      show the cvmattest tokens of DEV\n"
+	       "\n"
+	       "Run 'cvmattest luks COMMAND --help' for its options.\n"
+	       "See Documentation/admin-guide/cvmattest-luks.rst.\n");
+}
+
+static const char common_help[] =
+	"Key source:\n"
+	"      --config FILE          cvmattest configuration\n"
+	"                             (default " CVM_DEFAULT_CONFIG ")\n"
+	"      --key-file-fd N        TESTING ONLY: read the key from file descriptor N\n"
+	"                             instead of attestation and key release\n"
+	"      --crypto-backend B     auto (default: kernel crypto API, else OpenSSL),\n"
+	"                             kernel (required) or openssl\n"
+	"\n"
+	"  -q, --quiet                no messages but errors\n"
+	"  -v, --verbose              more messages (twice: debug, libcryptsetup's too)\n"
+	"  -h, --help                 this text\n";
+
+static void bind_help(void)
+{
+	printf("Usage: cvmattest luks bind -d DEV [OPTIONS]\n"
+	       "\n"
+	       "Obtain the released key, add a keyslot for a new random 256-bit passphrase\n"
+	       "(PBKDF2, 1000 iterations: it has full entropy) and store a LUKS2 token of type\n"
+	       "cvmattest with that passphrase wrapped under the key. An existing passphrase\n"
+	       "authorizes it: from --unlock-key-file, else asked on the terminal, else read\n"
+	       "as one line from stdin. If anything fails the header is left as it was.\n"
+	       "\n"
+	       "  -d, --device DEV           the LUKS2 volume\n"
+	       "      --unlock-key-file FILE an existing key file ('-': all of stdin)\n"
+	       "      --keyslot N            use keyslot N (default: the first free one)\n"
+	       "\n"
+	       "Where the key comes from (stored in the token; default from --config):\n"
+	       "      --attest-url URL       attestation service (https://)\n"
+	       "      --attest-type T        auto, snp, tdx or azure-guest\n"
+	       "      --key-url URL          the key: https://VAULT/keys/NAME/VERSION\n"
+	       "      --enc ALG              CKM_RSA_AES_KEY_WRAP, RSA_AES_KEY_WRAP_256/_384\n"
+	       "      --identity-client-id ID | --identity-object-id ID |\n"
+	       "      --identity-msi-res-id ID   a user-assigned managed identity\n"
+	       "      --platform NAME        recorded for diagnostics (default: from\n"
+	       "                             /sys/kernel/cvmattest/platform)\n"
+	       "\n%s"
+	       "\n"
+	       "Exit status: 0 bound; 1 usage, I/O or header error; 2 attestation or key\n"
+	       "release failed; 6 the passphrase opens no keyslot.\n", common_help);
+}
+
+static void unlock_help(void)
+{
+	printf("Usage: cvmattest luks unlock -d DEV [-n NAME] [OPTIONS]\n"
+	       "       cvmattest luks unlock --all [OPTIONS]\n"
+	       "\n"
+	       "Read DEV's cvmattest token, attest, obtain the released key, unwrap the\n"
+	       "passphrase and activate DEV through the token's keyslot. The header is\n"
+	       "only read. With several tokens each is tried in turn.\n"
+	       "\n"
+	       "  -d, --device DEV           the LUKS2 volume\n"
+	       "  -n, --name NAME            device-mapper name (default: luks-UUID)\n"
+	       "      --all                  every block device with a cvmattest token; names\n"
+	       "                             from crypttab (by UUID= or path), else luks-UUID;\n"
+	       "                             volumes already unlocked are left as they are\n"
+	       "      --crypttab FILE        default /etc/crypttab\n"
+	       "      --token N              only token N\n"
+	       "      --check                only check that the token opens its keyslot;\n"
+	       "                             activate nothing\n"
+	       "      --readonly             activate read-only\n"
+	       "      --allow-discards       pass discards to the device\n"
+	       "\n%s"
+	       "\n"
+	       "Exit status: 0 unlocked (--all: every bound volume is unlocked); 1 usage, I/O\n"
+	       "or activation error; 2 attestation or key release failed; 3 not bound\n"
+	       "(--all: no bound volume found); 4 the token does not open: wrong key, or the\n"
+	       "token was tampered with or copied from another volume; 5 already unlocked,\n"
+	       "name taken or device busy. --all: the status of the first failure.\n",
+	       common_help);
+}
+
+static void unbind_help(void)
+{
+	printf("Usage: cvmattest luks unbind -d DEV [--token N] [--force]\n"
+	       "\n"
+	       "Remove DEV's cvmattest token and the keyslot it uses (unless another token\n"
+	       "uses it too). If anything fails the header is left as it was.\n"
+	       "\n"
+	       "  -d, --device DEV   the LUKS2 volume\n"
+	       "      --token N      which token, when there are several\n"
+	       "      --force        also when its keyslot is the last one: the volume then\n"
+	       "                     cannot be opened any more\n"
+	       "  -q, --quiet        no messages but errors\n"
+	       "  -v, --verbose      more messages\n"
+	       "  -h, --help         this text\n"
+	       "\n"
+	       "Exit status: 0 removed; 1 usage, I/O or header error, or refused; 3 no\n"
+	       "cvmattest token (or not token N).\n");
+}
+
+static void list_help(void)
+{
+	printf("Usage: cvmattest luks list -d DEV [--json]\n"
+	       "\n"
+	       "Show DEV's cvmattest tokens: number, keyslot, version, where the key comes\n"
+	       "from. Nothing secret is shown (the token holds nothing secret in clear).\n"
+	       "\n"
+	       "  -d, --device DEV   the LUKS2 volume\n"
+	       "      --json         one JSON object {device, uuid, tokens: [...]}\n"
+	       "  -q, --quiet        no messages but errors\n"
+	       "  -v, --verbose      more messages\n"
+	       "  -h, --help         this text\n"
+	       "\n"
+	       "Exit status: 0 (also with no token); 1 usage, I/O or not a LUKS2 volume.\n");
+}
+
+enum {
+	OPT_CONFIG = 0x100,
+	OPT_KEY_FILE_FD,
+	OPT_CRYPTO,
+	OPT_UNLOCK_KEY_FILE,
+	OPT_KEYSLOT,
+	OPT_ATTEST_URL,
+	OPT_ATTEST_TYPE,
+	OPT_KEY_URL,
+	OPT_ENC,
+	OPT_ID_CLIENT,
+	OPT_ID_OBJECT,
+	OPT_ID_MSI,
+	OPT_PLATFORM,
+	OPT_ALL,
+	OPT_CRYPTTAB,
+	OPT_TOKEN,
+	OPT_CHECK,
+	OPT_READONLY,
+	OPT_DISCARDS,
+	OPT_FORCE,
+	OPT_JSON,
+};
+
+static const struct option all_options[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "key-file-fd", required_argument, NULL, OPT_KEY_FILE_FD },
+	{ "crypto-backend", required_argument, NULL, OPT_CRYPTO },
+	{ "unlock-key-file", required_argument, NULL, OPT_UNLOCK_KEY_FILE },
+	{ "keyslot", required_argument, NULL, OPT_KEYSLOT },
+	{ "attest-url", required_argument, NULL, OPT_ATTEST_URL },
+	{ "attest-type", required_argument, NULL, OPT_ATTEST_TYPE },
+	{ "key-url", required_argument, NULL, OPT_KEY_URL },
+	{ "enc", required_argument, NULL, OPT_ENC },
+	{ "identity-client-id", required_argument, NULL, OPT_ID_CLIENT },
+	{ "identity-object-id", required_argument, NULL, OPT_ID_OBJECT },
+	{ "identity-msi-res-id", required_argument, NULL, OPT_ID_MSI },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "crypttab", required_argument, NULL, OPT_CRYPTTAB },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "readonly", no_argument, NULL, OPT_READONLY },
+	{ "allow-discards", no_argument, NULL, OPT_DISCARDS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+
+struct luks_args {
+	const char *device;
+	const char *name;
+	const char *config;
+	int key_fd;
+	enum cvm_luks_crypto crypto;
+	const char *unlock_key_file;
+	int keyslot;
+	struct cvm_luks_binding binding;
+	bool all;
+	const char *crypttab;
+	int token;
+	bool check;
+	uint32_t flags;
+	bool force;
+	bool json;
+	int verbose;
+};
+
+/* Which options each command takes (by their value in all_options). */
+static bool option_allowed(const char *cmd, int opt)
+{
+	bool bind = strcmp(cmd, "bind") == 0, unlock = strcmp(cmd, "unlock") == 0;
+
+	switch (opt) {
+	case 'd': case 'q': case 'v': case 'h':
+		return true;
+	case OPT_CONFIG: case OPT_KEY_FILE_FD: case OPT_CRYPTO:
+		return bind || unlock;
+	case OPT_UNLOCK_KEY_FILE: case OPT_KEYSLOT: case OPT_ATTEST_URL: case OPT_ATTEST_TYPE:
+	case OPT_KEY_URL: case OPT_ENC: case OPT_ID_CLIENT: case OPT_ID_OBJECT: case OPT_ID_MSI:
+	case OPT_PLATFORM:
+		return bind;
+	case 'n': case OPT_ALL: case OPT_CRYPTTAB: case OPT_CHECK: case OPT_READONLY: case OPT_DISCARDS:
+		return unlock;
+	case OPT_TOKEN:
+		return unlock || strcmp(cmd, "unbind") == 0;
+	case OPT_FORCE:
+		return strcmp(cmd, "unbind") == 0;
+	case OPT_JSON:
+		return strcmp(cmd, "list") == 0;
+	default:
+		return false;
+	}
+}
+
+static int parse_int(const char *s, int min, int max, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static int set_release(struct luks_args *a, const char *key, const char *value, const char *opt)
+{
+	if (cvm_luks_binding_set(&a->binding, key, value) < 0)
+		return usage_error("%s: printable ASCII expected", opt);
+	return 0;
+}
+
+/* 0, or an exit code (> 0), or -1 for --help done. */
+static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *a,
+		      void (*help)(void))
+{
+	int c, r;
+
+	memset(a, 0, sizeof(*a));
+	a->key_fd = -1;
+	a->keyslot = -1;
+	a->token = -1;
+	arg_quiet = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "d:n:qvh", all_options, NULL)) >= 0) {
+		if (c == '?')
+			return EXIT_LUKS_USAGE;
+		if (!option_allowed(cmd, c)) {
+			const struct option *o = all_options;
+
+			while (o->name && o->val != c)
+				o++;
+			return usage_error("luks %s does not take --%s", cmd, o->name ? o->name : "?");
+		}
+		r = 0;
+		switch (c) {
+		case 'd':
+			a->device = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
+		case OPT_KEY_FILE_FD:
+			if (parse_int(optarg, 0, 65535, &a->key_fd) < 0 || fcntl(a->key_fd, F_GETFD) < 0)
+				return usage_error("--key-file-fd: an open file descriptor expected");
+			break;
+		case OPT_CRYPTO:
+			if (cvm_luks_crypto_from_name(optarg, &a->crypto) < 0)
+				return usage_error("--crypto-backend: auto, kernel or openssl expected");
+			break;
+		case OPT_UNLOCK_KEY_FILE:
+			a->unlock_key_file = optarg;
+			break;
+		case OPT_KEYSLOT:
+			if (parse_int(optarg, 0, 255, &a->keyslot) < 0)
+				return usage_error("--keyslot: a keyslot number expected");
+			break;
+		case OPT_ATTEST_URL:
+			r = set_release(a, "attest_url", optarg, "--attest-url");
+			break;
+		case OPT_ATTEST_TYPE:
+			r = set_release(a, "attest_type", optarg, "--attest-type");
+			break;
+		case OPT_KEY_URL:
+			r = set_release(a, "key_url", optarg, "--key-url");
+			break;
+		case OPT_ENC:
+			r = set_release(a, "enc", optarg, "--enc");
+			break;
+		case OPT_ID_CLIENT:
+			r = set_release(a, "identity_client_id", optarg, "--identity-client-id");
+			break;
+		case OPT_ID_OBJECT:
+			r = set_release(a, "identity_object_id", optarg, "--identity-object-id");
+			break;
+		case OPT_ID_MSI:
+			r = set_release(a, "identity_msi_res_id", optarg, "--identity-msi-res-id");
+			break;
+		case OPT_PLATFORM:
+			free(a->binding.platform);
+			a->binding.platform = strdup(optarg);
+			if (!a->binding.platform)
+				return EXIT_LUKS_USAGE;
+			break;
+		case OPT_ALL:
+			a->all = true;
+			break;
+		case OPT_CRYPTTAB:
+			a->crypttab = optarg;
+			break;
+		case OPT_TOKEN:
+			if (parse_int(optarg, 0, 255, &a->token) < 0)
+				return usage_error("--token: a token number expected");
+			break;
+		case OPT_CHECK:
+			a->check = true;
+			break;
+		case OPT_READONLY:
+			a->flags |= CRYPT_ACTIVATE_READONLY;
+			break;
+		case OPT_DISCARDS:
+			a->flags |= CRYPT_ACTIVATE_ALLOW_DISCARDS;
+			break;
+		case OPT_FORCE:
+			a->force = true;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'v':
+			a->verbose++;
+			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
+			break;
+		case 'h':
+			help();
+			return -1;
+		}
+		if (r)
+			return r;
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (!a->all && !a->device)
+		return usage_error("-d DEV is required; see 'cvmattest luks %s --help'", cmd);
+	if (a->all && (a->device || a->name || a->token >= 0))
+		return usage_error("--all excludes -d, -n and --token");
+	if (a->check && (a->name || a->flags))
+		return usage_error("--check activates nothing: it excludes -n, --readonly and "
+				   "--allow-discards");
+	if (a->verbose >= 2)
+		crypt_set_debug_level(CRYPT_DEBUG_ALL);
+	cvm_luks_set_crypto(a->crypto);
+	return 0;
+}
+
+static int make_key_source(struct cvm_ctx *ctx, const struct luks_args *a,
+			   struct cvm_key_source **ret)
+{
+	if (a->key_fd >= 0) {
+		if (!arg_quiet)
+			fprintf(stderr, "cvmattest: warning: --key-file-fd is a testing aid: the key "
+				"does not come from attestation and proves nothing about this machine\n");
+		return cvm_key_source_test_fd_new(a->key_fd, ret);
+	}
+	return cvm_key_source_release_new(ctx, a->config, ret);
+}
+
+/* The passphrase that authorizes bind: key file, terminal, or a line of stdin. */
+static int read_passphrase(const char *device, const char *file, int key_fd,
+			   struct cvm_luks_secret **ret)
+{
+	struct termios old, quiet;
+	int fd, r;
+
+	if (file) {
+		bool is_stdin = strcmp(file, "-") == 0;
+
+		if (is_stdin && key_fd == STDIN_FILENO)
+			return usage_error("stdin cannot carry both the key and the passphrase");
+		fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			fprintf(stderr, "cvmattest: cannot open %s: %s\n", file, strerror(errno));
+			return EXIT_LUKS_USAGE;
+		}
+		r = cvm_luks_secret_read_fd(fd, PASSPHRASE_FILE_MAX, false, ret);
+		if (!is_stdin)
+			close(fd);
+	} else if (isatty(STDIN_FILENO)) {
+		fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 || tcgetattr(fd, &old) < 0) {
+			fprintf(stderr, "cvmattest: cannot use the terminal: %s\n", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return EXIT_LUKS_USAGE;
+		}
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		dprintf(fd, "Enter an existing passphrase of %s: ", device);
+		(void)tcsetattr(fd, TCSAFLUSH, &quiet);
+		r = cvm_luks_secret_read_fd(fd, PASSPHRASE_TTY_MAX, true, ret);
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
+		close(fd);
+	} else {
+		if (key_fd == STDIN_FILENO)
+			return usage_error("stdin carries the key; give the passphrase with "
+					   "--unlock-key-file");
+		r = cvm_luks_secret_read_fd(STDIN_FILENO, PASSPHRASE_TTY_MAX, true, ret);
+	}
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: cannot read the passphrase: %s\n",
+			r == -ENODATA ? "it is empty" : r == -EFBIG ? "too long" : strerror(-r));
+		return EXIT_LUKS_USAGE;
+	}
+	return 0;
+}
+
+static char *sysfs_platform(void)
+{
+	char buf[64];
+	_cleanup_fclose_ FILE *f = fopen("/sys/kernel/cvmattest/platform", "re");
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return NULL;
+	buf[strcspn(buf, "\n")] = 0;
+	return *buf && strcmp(buf, "none") != 0 ? strdup(buf) : NULL;
+}
+
+static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
+{
+	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
+	_cleanup_(cvm_luks_secret_freep) struct cvm_luks_secret *pass = NULL;
+	enum cvm_luks_fail fail = CVM_LUKS_FAIL_NONE;
+	struct cvm_luks_bind_params p = { 0 };
+	int r, token = -1, slot = -1;
+
+	r = cvm_luks_binding_from_config(ctx, a->config, &a->binding);
+	if (r < 0)
+		return EXIT_LUKS_USAGE;
+	if (!a->binding.platform)
+		a->binding.platform = sysfs_platform();
+	if (cvm_luks_binding_validate(ctx, &a->binding) < 0)
+		return EXIT_LUKS_USAGE;
+	r = read_passphrase(a->device, a->unlock_key_file, a->key_fd, &pass);
+	if (r)
+		return r;
+	if (make_key_source(ctx, a, &src) < 0)
+		return EXIT_LUKS_KEY;
+	p.binding = &a->binding;
+	p.passphrase = cvm_luks_secret_data(pass);
+	p.passphrase_len = cvm_luks_secret_len(pass);
+	p.keyslot = a->keyslot;
+	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
+	if (r < 0)
+		return exit_code(fail);
+	if (!arg_quiet)
+		fprintf(stderr, "%s: bound to %s (token %d, keyslot %d)\n", a->device,
+			a->binding.key_url, token, slot);
+	return EXIT_LUKS_OK;
+}
+
+static int unlock_one(struct cvm_ctx *ctx, const struct luks_args *a, const char *device,
+		      const char *name, const struct cvm_key_source *src)
+{
+	struct cvm_luks_unlock_params p = { .name = name, .flags = a->flags, .token = a->token };
+	enum cvm_luks_fail fail = CVM_LUKS_FAIL_NONE;
+	int r, token = -1;
+
+	r = cvm_luks_unlock(ctx, device, &p, src, &token, &fail);
+	if (r < 0)
+		return exit_code(fail);
+	if (!arg_quiet) {
+		if (name)
+			fprintf(stderr, "%s: unlocked as /dev/mapper/%s (token %d)\n", device, name, token);
+		else
+			fprintf(stderr, "%s: token %d opens its keyslot (nothing activated)\n", device,
+				token);
+	}
+	return EXIT_LUKS_OK;
+}
+
+static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
+{
+	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
+	char **devices = NULL;
+	int r, first_fail = EXIT_LUKS_OK;
+
+	if (make_key_source(ctx, a, &src) < 0)
+		return EXIT_LUKS_KEY;
+	if (!a->all) {
+		_cleanup_free_ char *uuid = NULL, *name = NULL;
+
+		if (a->check)
+			return unlock_one(ctx, a, a->device, NULL, src);
+		if (!a->name) {
+			if (cvm_luks_device_uuid(ctx, a->device, &uuid) < 0)
+				return EXIT_LUKS_USAGE;
+			name = cvm_luks_default_name(uuid);
+			if (!name)
+				return EXIT_LUKS_USAGE;
+		}
+		return unlock_one(ctx, a, a->device, a->name ? a->name : name, src);
+	}
+
+	r = cvm_luks_scan(ctx, NULL, NULL, &devices);
+	if (r < 0)
+		return EXIT_LUKS_USAGE;
+	if (!devices[0]) {
+		if (!arg_quiet)
+			fprintf(stderr, "cvmattest: no volume bound to cvmattest found\n");
+		free(devices);
+		return EXIT_LUKS_NO_BINDING;
+	}
+	for (char **d = devices; *d; d++) {
+		_cleanup_free_ char *uuid = NULL, *name = NULL, *active = NULL;
+		int rc;
+
+		if (cvm_luks_device_uuid(ctx, *d, &uuid) < 0) {
+			rc = EXIT_LUKS_USAGE;
+		} else if (!a->check && cvm_luks_active_name(NULL, uuid, &active) == 0) {
+			if (!arg_quiet)
+				fprintf(stderr, "%s: already unlocked as /dev/mapper/%s\n", *d, active);
+			rc = EXIT_LUKS_OK;
+		} else {
+			if (!a->check && cvm_luks_crypttab_name(ctx, a->crypttab, *d, uuid, &name) < 0)
+				name = cvm_luks_default_name(uuid);
+			rc = !a->check && !name ? EXIT_LUKS_USAGE :
+			     unlock_one(ctx, a, *d, a->check ? NULL : name, src);
+		}
+		if (rc != EXIT_LUKS_OK && first_fail == EXIT_LUKS_OK)
+			first_fail = rc;
+	}
+	for (char **d = devices; *d; d++)
+		free(*d);
+	free(devices);
+	return first_fail;
+}
+
+static int do_unbind(struct cvm_ctx *ctx, struct luks_args *a)
+{
+	enum cvm_luks_fail fail = CVM_LUKS_FAIL_NONE;
+	int r, slot = -1;
+
+	r = cvm_luks_unbind(ctx, a->device, a->token, a->force, &slot, &fail);
+	if (r < 0)
+		return exit_code(fail);
+	if (!arg_quiet) {
+		if (slot >= 0)
+			fprintf(stderr, "%s: unbound (keyslot %d removed)\n", a->device, slot);
+		else
+			fprintf(stderr, "%s: unbound (token removed; no keyslot of its own)\n", a->device);
+	}
+	return EXIT_LUKS_OK;
+}
+
+static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
+{
+	struct cvm_luks_token_info *v = NULL;
+	size_t n = 0;
+
+	if (a->json) {
+		_cleanup_free_ char *json = NULL;
+
+		if (cvm_luks_list_json(ctx, a->device, &json) < 0)
+			return EXIT_LUKS_USAGE;
+		printf("%s\n", json);
+		return EXIT_LUKS_OK;
+	}
+	if (cvm_luks_list(ctx, a->device, &v, &n) < 0)
+		return EXIT_LUKS_USAGE;
+	if (n == 0)
+		printf("%s: no cvmattest token\n", a->device);
+	for (size_t i = 0; i < n; i++) {
+		const char *const *keys = cvm_luks_release_keys();
+
+		printf("token %d: keyslot %d%s", v[i].token, v[i].keyslot,
+		       v[i].keyslot_active ? "" : " (not in use!)");
+		if (v[i].error) {
+			printf(", unusable: %s\n", v[i].error);
+			continue;
+		}
+		printf(", cvmattest token version %d\n", v[i].version);
+		for (; *keys; keys++) {
+			const char *val = cvm_luks_binding_get(&v[i].binding, *keys);
+
+			if (val)
+				printf("  %-20s %s\n", *keys, val);
+		}
+		if (v[i].binding.platform)
+			printf("  %-20s %s\n", "platform", v[i].binding.platform);
+		if (v[i].key_id)
+			printf("  %-20s %s\n", "key_id", v[i].key_id);
+	}
+	cvm_luks_token_info_free(v, n);
+	return EXIT_LUKS_OK;
+}
+
+int cmd_luks(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct cvm_ctx *, struct luks_args *);
+		void (*help)(void);
+	} cmds[] = {
+		{ "bind", do_bind, bind_help },
+		{ "unlock", do_unlock, unlock_help },
+		{ "unbind", do_unbind, unbind_help },
+		{ "list", do_list, list_help },
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	struct luks_args a;
+	int r;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		luks_help();
+		return argc < 2 ? EXIT_LUKS_USAGE : 0;
+	}
+	/* Keys pass through this process: no core dumps, no ptrace by other users' tools. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		r = parse_args(cmds[i].name, argc - 1, argv + 1, &a, cmds[i].help);
+		if (r == 0 && cli_ctx_new(&ctx) < 0)
+			r = EXIT_LUKS_USAGE;
+		if (r == 0)
+			r = cmds[i].run(ctx, &a);
+		cvm_luks_binding_done(&a.binding);
+		return r < 0 ? 0 : r;
+	}
+	fprintf(stderr, "cvmattest: unknown luks command \"%s\"; see 'cvmattest luks --help'\n",
+		argv[1]);
+	return EXIT_LUKS_USAGE;
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest monitor */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-util.h"
+#include "libcvmattest-status.h"
+
+/* Exit codes, documented in Documentation/admin-guide/cvmattest-status.rst. */
+enum {
+	MONITOR_EXIT_OK = 0,		/* interrupted, --once satisfied, or --timeout over */
+	MONITOR_EXIT_ERROR = 1,		/* family absent, refused, module unloaded, I/O */
+	MONITOR_EXIT_NO_EVENT = 2,	/* --once, and --timeout passed before any event */
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_monitor *, cvm_monitor_free)
+
+static void monitor_help(void)
+{
+	printf("Usage: cvmattest monitor [OPTIONS]\n"
+	       "\n"
+	       "Print the cvmattest module's netlink events as JSON lines, one per event,\n"
+	       "as they happen, until interrupted (SIGINT, SIGTERM). Listening needs\n"
+	       "CAP_NET_ADMIN (root).\n"
+	       "\n"
+	       "Events: evidence-issued (provider, format, platform, report_data),\n"
+	       "status-changed (state, status_time, expiry, verifier, reason),\n"
+	       "provider-error (provider, errno, errno_name, fw_error, vmm_error);\n"
+	       "every line has \"event\" and \"time\" (Unix seconds, the kernel's clock).\n"
+	       "\n"
+	       "  -e, --event NAME        only events of this kind (repeatable)\n"
+	       "      --once              exit after the first event printed\n"
+	       "      --timeout SECONDS   stop after this long\n"
+	       "  -q, --quiet             no \"listening\" message on stderr\n"
+	       "  -v, --verbose           more messages\n"
+	       "  -h, --help              this text\n"
+	       "\n"
+	       "Exit status: 0 when interrupted, after the --once event, or when --timeout\n"
+	       "ran out; 1 on errors (the module is not loaded, listening was refused, the\n"
+	       "module was unloaded meanwhile); 2 if --once got no event within --timeout.\n"
+	       "See Documentation/admin-guide/cvmattest-status.rst.\n");
+}
+
+struct monitor_state {
+	unsigned types;		/* bit (1 << enum cvm_event_type); 0: all */
+	bool once;
+	unsigned long printed;
+	int write_error;
+};
+
+static int on_event(const struct cvm_event *ev, void *userdata)
+{
+	struct monitor_state *ms = userdata;
+	_cleanup_free_ char *line = NULL;
+	int r;
+
+	if (ms->types && !(ms->types & (1u << ev->type)))
+		return 0;
+	r = cvm_event_to_json(ev, &line);
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: cannot format an event: %s\n", strerror(-r));
+		return 0;
+	}
+	/* One flushed line per event: a reader sees each as it happens. */
+	if (printf("%s\n", line) < 0 || fflush(stdout) != 0) {
+		ms->write_error = errno ? errno : EIO;
+		return 1;
+	}
+	ms->printed++;
+	return ms->once ? 1 : 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	enum { OPT_ONCE = 0x100, OPT_TIMEOUT };
+	static const struct option options[] = {
+		{ "event", required_argument, NULL, 'e' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_(cvm_monitor_freep) struct cvm_monitor *m = NULL;
+	_cleanup_close_ int sfd = -1;
+	struct monitor_state ms = { 0 };
+	int64_t deadline = 0;
+	sigset_t mask;
+	int c, r;
+
+	arg_quiet = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "e:qvh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'e': {
+			enum cvm_event_type t;
+
+			if (cvm_event_type_from_name(optarg, &t) < 0)
+				return usage_error("--event: unknown event \"%s\" (evidence-issued, "
+						   "status-changed, provider-error)", optarg);
+			ms.types |= 1u << t;
+			break;
+		}
+		case OPT_ONCE:
+			ms.once = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			double v;
+
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0) || v > 86400.0 * 365)
+				return usage_error("--timeout: a positive number of seconds expected");
+			deadline = now_ms() + (int64_t)(v * 1000);
+			break;
+		}
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'v':
+			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
+			break;
+		case 'h':
+			monitor_help();
+			return 0;
+		default:
+			return MONITOR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+
+	/* Signals through a descriptor: none is lost between two polls. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		fprintf(stderr, "cvmattest: cannot set up signal handling: %s\n", strerror(errno));
+		return MONITOR_EXIT_ERROR;
+	}
+
+	if (cli_ctx_new(&ctx) < 0)
+		return MONITOR_EXIT_ERROR;
+	r = cvm_monitor_open(ctx, &m);
+	if (r < 0)
+		return MONITOR_EXIT_ERROR;	/* the library said why */
+	if (!arg_quiet)
+		fprintf(stderr, "cvmattest: listening for cvmattest events (Ctrl-C to stop)\n");
+
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = cvm_monitor_fd(m), .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		int timeout = -1;
+
+		if (deadline) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				break;
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		r = poll(fds, 2, timeout);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "cvmattest: poll: %s\n", strerror(errno));
+			return MONITOR_EXIT_ERROR;
+		}
+		if (fds[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !arg_quiet)
+				fprintf(stderr, "cvmattest: %s, stopping after %lu event(s)\n",
+					strsignal((int)si.ssi_signo), ms.printed);
+			return MONITOR_EXIT_OK;
+		}
+		if (fds[0].revents) {
+			r = cvm_monitor_dispatch(m, on_event, &ms);
+			if (ms.write_error) {
+				fprintf(stderr, "cvmattest: cannot write events: %s\n",
+					strerror(ms.write_error));
+				return MONITOR_EXIT_ERROR;
+			}
+			if (r < 0)
+				return MONITOR_EXIT_ERROR;
+			if (r > 0)	/* --once */
+				return MONITOR_EXIT_OK;
+		}
+	}
+	if (ms.once) {
+		fprintf(stderr, "cvmattest: no event within --timeout\n");
+		return MONITOR_EXIT_NO_EVENT;
+	}
+	return MONITOR_EXIT_OK;
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest release */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "cli-util.h"
+#include "net-cli.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CVM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CVM_ASAN 1
+#endif
+#endif
+#ifndef CVM_ASAN
+#define CVM_ASAN 0
+#endif
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_attestation *, cvm_attestation_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_key *, cvm_key_free)
+
+static void release_help(void)
+{
+	printf("Usage: cvmattest release [OPTIONS] (--key-fd N | --keyring DESC | --to-stdout)\n"
+	       "\n"
+	       "Attest (as 'cvmattest attest'), then have Azure Key Vault / Managed HSM\n"
+	       "release the key at key_url to this VM (Secure Key Release): managed-identity\n"
+	       "token from IMDS, POST {key_url}/release, the signed answer verified, the key\n"
+	       "unwrapped here (RSA-OAEP, then AES key wrap with padding, RFC 5649).\n"
+	       "\n"
+	       "Where the key goes (exactly one; it is never written anywhere else):\n"
+	       "      --key-fd N            write it to open file descriptor N (a pipe)\n"
+	       "      --keyring DESC        add it to a kernel keyring under description DESC\n"
+	       "      --keyring-type TYPE   user (default) or logon\n"
+	       "      --keyring-id RING     @u (default), @s, @us, @p, @t or a serial\n"
+	       "      --to-stdout           write it to standard output (not to a terminal)\n"
+	       "\n"
+	       "Key Vault:\n"
+	       "      --key-url URL         https://<vault>/keys/<name>[/<version>] (key_url)\n"
+	       "      --enc ENC             RSA_AES_KEY_WRAP_256 (default), RSA_AES_KEY_WRAP_384\n"
+	       "                            or CKM_RSA_AES_KEY_WRAP (enc)\n"
+	       "      --client-id ID        user-assigned identity (identity_client_id)\n"
+	       "      --object-id ID        (identity_object_id)\n"
+	       "      --msi-res-id ID       (identity_msi_res_id)\n"
+	       "      --nonce STRING        nonce sent to the attestation service\n"
+	       "      --json                print what was released (not the key) as JSON\n"
+	       "\n"
+	       NET_OPTIONS_HELP
+	       "\n"
+	       "Exit status: 0 released; 1 usage or configuration; 2 evidence refused or a\n"
+	       "token/signature invalid; 3 release refused by the key's release policy;\n"
+	       "4 identity not authorized; 5 network or service unavailable; 6 local error.\n"
+	       "See Documentation/admin-guide/cvmattest-attest.rst.\n");
+}
+
+enum {
+	OPT_KEY_FD = OPT_NET_LAST + 1,
+	OPT_KEYRING,
+	OPT_KEYRING_TYPE,
+	OPT_KEYRING_ID,
+	OPT_TO_STDOUT,
+	OPT_KEY_URL,
+	OPT_ENC,
+	OPT_CLIENT_ID,
+	OPT_OBJECT_ID,
+	OPT_MSI_RES_ID,
+	OPT_NONCE,
+	OPT_JSON,
+};
+
+int cmd_release(int argc, char **argv)
+{
+	static const struct option options[] = {
+		NET_LONG_OPTIONS,
+		{ "key-fd", required_argument, NULL, OPT_KEY_FD },
+		{ "keyring", required_argument, NULL, OPT_KEYRING },
+		{ "keyring-type", required_argument, NULL, OPT_KEYRING_TYPE },
+		{ "keyring-id", required_argument, NULL, OPT_KEYRING_ID },
+		{ "to-stdout", no_argument, NULL, OPT_TO_STDOUT },
+		{ "key-url", required_argument, NULL, OPT_KEY_URL },
+		{ "enc", required_argument, NULL, OPT_ENC },
+		{ "client-id", required_argument, NULL, OPT_CLIENT_ID },
+		{ "object-id", required_argument, NULL, OPT_OBJECT_ID },
+		{ "msi-res-id", required_argument, NULL, OPT_MSI_RES_ID },
+		{ "nonce", required_argument, NULL, OPT_NONCE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{}
+	};
+	static const struct {
+		int opt;
+		const char *key;
+	} setting_opts[] = {
+		{ OPT_KEY_URL, "key_url" },
+		{ OPT_ENC, "enc" },
+		{ OPT_CLIENT_ID, "identity_client_id" },
+		{ OPT_OBJECT_ID, "identity_object_id" },
+		{ OPT_MSI_RES_ID, "identity_msi_res_id" },
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
+	_cleanup_(cvm_attestation_freep) struct cvm_attestation *a = NULL;
+	_cleanup_(cvm_key_freep) struct cvm_key *key = NULL;
+	struct net_args na = { 0 };
+	char kv_bufs[ELEMENTSOF(setting_opts)][4096];
+	const char *nonce = NULL, *keyring = NULL, *keyring_type = "user", *keyring_id = "@u";
+	bool to_stdout = false, json = false;
+	int key_fd = -1, n_dest = 0, c, r;
+	int32_t serial = 0;
+
+	arg_quiet = false;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) >= 0) {
+		if (c == 'h') {
+			release_help();
+			return 0;
+		}
+		r = net_opt(&na, c, optarg);
+		if (r < 0)
+			return EXIT_NET_USAGE;
+		if (r > 0)
+			continue;
+		for (size_t i = 0; i < ELEMENTSOF(setting_opts); i++)
+			if (c == setting_opts[i].opt) {
+				snprintf(kv_bufs[i], sizeof(kv_bufs[i]), "%s=%s", setting_opts[i].key,
+					 optarg);
+				if (net_opt(&na, OPT_NET_SET, kv_bufs[i]) < 0)
+					return EXIT_NET_USAGE;
+				c = 0;
+			}
+		switch (c) {
+		case 0:
+			break;
+		case OPT_KEY_FD: {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 1 << 20)
+				return usage_error("--key-fd: a file descriptor number expected");
+			key_fd = (int)v;
+			n_dest++;
+			break;
+		}
+		case OPT_KEYRING:
+			keyring = optarg;
+			n_dest++;
+			break;
+		case OPT_KEYRING_TYPE:
+			keyring_type = optarg;
+			break;
+		case OPT_KEYRING_ID:
+			keyring_id = optarg;
+			break;
+		case OPT_TO_STDOUT:
+			to_stdout = true;
+			n_dest++;
+			break;
+		case OPT_NONCE:
+			nonce = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			return EXIT_NET_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument \"%s\"; see 'cvmattest release --help'",
+				   argv[optind]);
+	if (!na.show_config && n_dest != 1)
+		return usage_error("say where the key goes: exactly one of --key-fd N, --keyring DESC "
+				   "and --to-stdout (it is never written to stdout by default)");
+	if (to_stdout && isatty(STDOUT_FILENO))
+		return usage_error("--to-stdout: standard output is a terminal; refusing to show "
+				   "key material (redirect it, or use --key-fd/--keyring)");
+	if (to_stdout && json)
+		return usage_error("--json cannot share stdout with --to-stdout");
+
+	/* Key material must not end up in a core dump or be readable by ptrace. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/*
+	 * OpenSSL then keeps private keys (the transfer key) in locked memory.
+	 * Not under AddressSanitizer: LeakSanitizer does not scan that arena,
+	 * so what only it points to is reported as leaked.
+	 */
+#if !CVM_ASAN
+	(void)CRYPTO_secure_malloc_init(256 * 1024, 64);
+#endif
+
+	if (cli_ctx_new(&ctx) < 0)
+		return EXIT_NET_LOCAL;
+	if (net_config(ctx, &na, &cfg) < 0)
+		return EXIT_NET_USAGE;
+	if (na.show_config) {
+		net_show_config(cfg);
+		return 0;
+	}
+	if (!cvm_config_get(cfg, "key_url"))
+		return usage_error("no key_url: set it in %s or with --key-url",
+				   na.config ? na.config : CVM_DEFAULT_CONFIG);
+	r = cvm_attest(ctx, cfg, nonce, &a);
+	if (r < 0) {
+		if (!arg_quiet)
+			fprintf(stderr, "cvmattest: attestation failed; no key released\n");
+		return net_exit_code(r);
+	}
+	r = cvm_release(ctx, cfg, a, &key);
+	if (r < 0) {
+		if (!arg_quiet)
+			fprintf(stderr, "cvmattest: key release failed\n");
+		return net_exit_code(r);
+	}
+	if (key_fd >= 0)
+		r = cvm_key_write_fd(ctx, key, key_fd);
+	else if (to_stdout)
+		r = cvm_key_write_fd(ctx, key, STDOUT_FILENO);
+	else
+		r = cvm_key_to_keyring(ctx, key, keyring_type, keyring, keyring_id, &serial);
+	if (r < 0)
+		return EXIT_NET_LOCAL;
+	if (json) {
+		_cleanup_free_ char *text = NULL;
+		json_t *o;
+		size_t len;
+
+		cvm_key_data(key, &len);
+		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "kid", cvm_key_kid(key), "kty",
+			      cvm_key_kty(key), "format", cvm_key_format(key), "bytes", (json_int_t)len,
+			      "attestation_type", cvm_attestation_type(a), "flow",
+			      cvm_attestation_flow(a));
+		if (o && keyring)
+			json_object_set_new(o, "keyring_serial", json_integer(serial));
+		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (!text)
+			return EXIT_NET_LOCAL;
+		printf("%s\n", text);
+	} else if (!arg_quiet) {
+		size_t len;
+
+		cvm_key_data(key, &len);
+		fprintf(stderr, "Released %s (%s, %zu bytes) %s%s\n", cvm_key_kid(key),
+			cvm_key_kty(key), len, keyring ? "into keyring as " : to_stdout ?
+			"to standard output" : "to file descriptor", keyring ? keyring : "");
+	}
+	return 0;
+}

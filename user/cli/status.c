@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvmattest status */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-util.h"
+#include "libcvmattest-status.h"
+
+/* Exit codes, documented in Documentation/admin-guide/cvmattest-status.rst. */
+enum {
+	STATUS_EXIT_OK = 0,		/* attestation can work here */
+	STATUS_EXIT_ERROR = 1,		/* usage error, state unreadable */
+	STATUS_EXIT_CANNOT = 2,		/* attestation cannot work here */
+	STATUS_EXIT_ATTENTION = 3,	/* it can, but something needs attention */
+};
+
+static void status_help(void)
+{
+	printf("Usage: cvmattest status [--json | --prometheus] [OPTIONS]\n"
+	       "\n"
+	       "Show whether attestation can work on this machine, and if not, why and\n"
+	       "what to do: the boot-integrity state the cvmattest module keeps in\n"
+	       CVM_SYSFS_DIR "/ (platform, provider, memory encryption, Secure Boot,\n"
+	       "lockdown, TPM, the launch evidence, counters, the last attestation),\n"
+	       "what " CVM_DEVICE_PATH " says about itself, and a diagnosis.\n"
+	       "\n"
+	       "      --json              one JSON object (keys: the sysfs file names, and\n"
+	       "                          verdict, can_attest, findings, device, ...)\n"
+	       "      --prometheus        node-exporter textfile collector format\n"
+	       "      --netlink           read the module's values with one netlink GET_STATUS\n"
+	       "                          request instead of sysfs\n"
+	       "      --device PATH       default " CVM_DEVICE_PATH "\n"
+	       "      --no-device         do not query the device (INFO)\n"
+	       "  -q, --quiet             print nothing; only the exit status tells\n"
+	       "  -v, --verbose           more messages\n"
+	       "  -h, --help              this text\n"
+	       "\n"
+	       "For tests (a fake machine in a directory):\n"
+	       "      --sysfs DIR         the module's sysfs directory (env CVMATTEST_SYSFS)\n"
+	       "      --root DIR          read /sys, /proc, /dev, /lib/modules under DIR\n"
+	       "                          (env CVMATTEST_ROOT)\n"
+	       "      --now SECONDS       judge token expiry at this Unix time\n"
+	       "\n"
+	       "Exit status: 0 attestation can work here; 1 error; 2 attestation cannot\n"
+	       "work here (the output says why and what to do); 3 it can, but needs\n"
+	       "attention (the last attempt failed, the token expired, ...).\n"
+	       "See Documentation/admin-guide/cvmattest-status.rst.\n");
+}
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_PROMETHEUS,
+	OPT_NETLINK,
+	OPT_DEVICE,
+	OPT_NO_DEVICE,
+	OPT_SYSFS,
+	OPT_ROOT,
+	OPT_NOW,
+};
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+		{ "netlink", no_argument, NULL, OPT_NETLINK },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "no-device", no_argument, NULL, OPT_NO_DEVICE },
+		{ "sysfs", required_argument, NULL, OPT_SYSFS },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "now", required_argument, NULL, OPT_NOW },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ struct cvm_state *st = NULL;
+	struct cvm_state_source src = { 0 };
+	bool json = false, prom = false;
+	int c, r;
+
+	arg_quiet = false;
+	optind = 0;
+	src.sysfs = getenv("CVMATTEST_SYSFS");
+	src.root = getenv("CVMATTEST_ROOT");
+	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_PROMETHEUS:
+			prom = true;
+			break;
+		case OPT_NETLINK:
+			src.netlink = true;
+			break;
+		case OPT_DEVICE:
+			src.device = optarg;
+			break;
+		case OPT_NO_DEVICE:
+			src.no_device = true;
+			break;
+		case OPT_SYSFS:
+			src.sysfs = optarg;
+			break;
+		case OPT_ROOT:
+			src.root = optarg;
+			break;
+		case OPT_NOW: {
+			char *end;
+			long long v;
+
+			errno = 0;
+			v = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || v <= 0)
+				return usage_error("--now: Unix seconds expected");
+			src.now = (time_t)v;
+			break;
+		}
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'v':
+			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
+			break;
+		case 'h':
+			status_help();
+			return 0;
+		default:
+			return STATUS_EXIT_ERROR;
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (json && prom)
+		return usage_error("--json and --prometheus exclude each other");
+	if (src.sysfs && !*src.sysfs)
+		src.sysfs = NULL;
+	if (src.root && !*src.root)
+		src.root = NULL;
+
+	if (cli_ctx_new(&ctx) < 0)
+		return STATUS_EXIT_ERROR;
+	/* About 4 KiB: on the heap, not on the stack of a small tool */
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return STATUS_EXIT_ERROR;
+	r = cvm_state_read(ctx, &src, st);
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: cannot read the attestation state: %s\n", strerror(-r));
+		return STATUS_EXIT_ERROR;
+	}
+
+	if (!arg_quiet) {
+		r = json ? cvm_state_to_json(st, &out) :
+		    prom ? cvm_state_to_prometheus(st, &out) : cvm_state_to_text(st, &out);
+		if (r < 0) {
+			fprintf(stderr, "cvmattest: cannot format the state: %s\n", strerror(-r));
+			return STATUS_EXIT_ERROR;
+		}
+		fputs(out, stdout);
+		if (json)
+			fputc('\n', stdout);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "cvmattest: cannot write the output: %s\n", strerror(errno));
+			return STATUS_EXIT_ERROR;
+		}
+	}
+
+	switch (st->verdict) {
+	case CVM_VERDICT_OK:
+		return STATUS_EXIT_OK;
+	case CVM_VERDICT_ATTENTION:
+		return STATUS_EXIT_ATTENTION;
+	default:
+		return STATUS_EXIT_CANNOT;
+	}
+}
