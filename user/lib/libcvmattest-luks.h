@@ -120,8 +120,7 @@ void cvm_key_source_free(struct cvm_key_source *src);
  * The production source: attestation, then Secure Key Release (cvm_attest()
  * and cvm_release() of libcvmattest-attest.h), configured by @config_path
  * (NULL: CVM_DEFAULT_CONFIG, which may be missing) with the token's
- * "release" values on top.  -EOPNOTSUPP when libcvmattest was built without
- * the release library (CVM_HAVE_RELEASE); a message says so.
+ * "release" values on top.
  */
 int cvm_key_source_release_new(struct cvm_ctx *ctx, const char *config_path,
 			       struct cvm_key_source **ret);

@@ -4,7 +4,7 @@
  *
  *   release   production: cvm_attest() then cvm_release() (libcvmattest-attest.h),
  *             configured by the config file with the token's "release" values
- *             on top.  Built when the release library is (CVM_HAVE_RELEASE).
+ *             on top.
  *   test fd   TESTING ONLY: K read from an inherited file descriptor, so that
  *             bind and unlock can be tested without an attestation service.
  *
@@ -101,7 +101,6 @@ int cvm_key_source_test_fd_new(int fd, struct cvm_key_source **ret)
 
 /* ---- production: attestation and Secure Key Release ----------------------------------- */
 
-#ifdef CVM_HAVE_RELEASE
 #include "libcvmattest-attest.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
@@ -210,28 +209,3 @@ int cvm_key_source_release_new(struct cvm_ctx *ctx, const char *config_path,
 	return source_new("attestation and key release", s, release_free, release_get_key, ret);
 }
 
-#else
-
-int cvm_luks_binding_from_config(struct cvm_ctx *ctx, const char *path, struct cvm_luks_binding *b)
-{
-	(void)b;
-	if (!path) {
-		log_debug(ctx, "Built without the release library: %s not read", CVM_DEFAULT_CONFIG);
-		return 0;
-	}
-	log_error(ctx, "This cvmattest was built without attestation and key release "
-		  "(CVM_HAVE_RELEASE) and cannot read %s; give the values as options", path);
-	return -EOPNOTSUPP;
-}
-
-int cvm_key_source_release_new(struct cvm_ctx *ctx, const char *config_path,
-			       struct cvm_key_source **ret)
-{
-	(void)config_path;
-	(void)ret;
-	log_error(ctx, "This cvmattest was built without attestation and key release "
-		  "(CVM_HAVE_RELEASE); only the testing key source is available");
-	return -EOPNOTSUPP;
-}
-
-#endif
