@@ -9,18 +9,7 @@ SYS=/sys/kernel/cvmattest
 W=/tmp/work
 mkdir -p $W
 
-kt() {
-	"$KT" "$@" > $W/kt.out 2>&1
-	_rc=$?
-	while IFS= read -r _l; do
-		case $_l in
-		"ok - "*) t_ok "${_l#ok - }" ;;
-		"not ok - "*) t_fail "${_l#not ok - }" ;;
-		*) echo "# $_l" ;;
-		esac
-	done < $W/kt.out
-	return $_rc
-}
+kt() { t_import "$KT" "$@"; }
 state() { sed -n "s/^$2=//p" "$1/state"; }
 start_pv() { # ctl platform
 	"$PV" --platform "$2" --state-dir "/var/lib/$1" --control "/run/$1" --delay-ms 150 \

@@ -12,31 +12,9 @@ SYS=/sys/kernel/cvmattest
 W=/tmp/work
 mkdir -p $W
 
-# Run cvmattest-kmodtest and re-emit its unnumbered TAP lines numbered.
-kt() {
-	"$KT" "$@" > $W/kt.out 2>&1
-	_rc=$?
-	while IFS= read -r _l; do
-		case $_l in
-		"ok - "*) t_ok "${_l#ok - }" ;;
-		"not ok - "*) t_fail "${_l#not ok - }" ;;
-		"# "*) echo "$_l" ;;
-		*) echo "# $_l" ;;
-		esac
-	done < $W/kt.out
-	return $_rc
-}
+kt() { t_import "$KT" "$@"; }
 
-wait_for() { # path present|absent
-	_i=0
-	while [ $_i -lt 100 ]; do
-		if [ "$2" = present ] && [ -e "$1" ]; then return 0; fi
-		if [ "$2" = absent ] && [ ! -e "$1" ]; then return 0; fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
+wait_for() { t_wait_for "$@"; }
 
 state() { # control-dir key
 	sed -n "s/^$2=//p" "$1/state"

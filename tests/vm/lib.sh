@@ -86,3 +86,35 @@ t_done() {
 	fi
 	return 0
 }
+
+# t_import CMD [ARG]...  run CMD, which prints TAP lines without numbers ("ok - NAME",
+#                        "not ok - NAME"), and record each; other output becomes comments.
+#                        Returns CMD's status.
+t_import() {
+	_t_out=${TMPDIR:-/tmp}/t_import.$$
+	"$@" > "$_t_out" 2>&1
+	_t_rc=$?
+	while IFS= read -r _t_l; do
+		case $_t_l in
+		"ok - "*) t_ok "${_t_l#ok - }" ;;
+		"not ok - "*) t_fail "${_t_l#not ok - }" ;;
+		"# "*) printf '%s\n' "$_t_l" ;;
+		*) printf '# %s\n' "$_t_l" ;;
+		esac
+	done < "$_t_out"
+	rm -f "$_t_out"
+	return $_t_rc
+}
+
+# t_wait_for PATH present|absent [TENTHS]  wait (bounded: TENTHS x 0.1 s, default 100)
+#                        until PATH exists or is gone; 1 if it did not happen in time.
+t_wait_for() {
+	_t_i=0
+	while [ $_t_i -lt "${3:-100}" ]; do
+		if [ "$2" = present ] && [ -e "$1" ]; then return 0; fi
+		if [ "$2" = absent ] && [ ! -e "$1" ]; then return 0; fi
+		sleep 0.1
+		_t_i=$((_t_i + 1))
+	done
+	return 1
+}
