@@ -23,24 +23,6 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_parse_hex(const char *hex, uint8_t *out, size_t len, size_t *got, bool exact)
-{
-	_cleanup_free_ uint8_t *buf = NULL;
-	size_t n;
-	int r;
-
-	r = cvm_hex_decode(hex, strlen(hex), &buf, &n);
-	if (r < 0)
-		return r;
-	if (exact ? n != len : (n == 0 || n > len))
-		return -EINVAL;
-	memset(out, 0, len);
-	memcpy(out, buf, n);
-	if (got)
-		*got = n;
-	return 0;
-}
-
 static int read_all(int fd, uint8_t **ret, size_t *ret_len, size_t max)
 {
 	_cleanup_free_ uint8_t *buf = NULL;

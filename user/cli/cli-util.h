@@ -17,7 +17,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_result *, cvm_result_free)
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);
 /* Hex into a fixed buffer: exactly @len bytes, or 1..@len (zero-padded) when !exact. */
-int cli_parse_hex(const char *hex, uint8_t *out, size_t len, size_t *got, bool exact);
 /* A file of at most @max bytes (REPORT_DATA). */
 int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got);
 /* The whole of @path ("-": stdin), at most 1 MiB. */

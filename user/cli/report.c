@@ -120,7 +120,7 @@ int cmd_report(int argc, char **argv)
 		return usage_error("--report-data and --report-data-file exclude each other");
 	if (certs_out && strcmp(certs_out, "-") == 0 && strcmp(output, "-") == 0)
 		return usage_error("evidence and certificates cannot both go to stdout");
-	if (rd_hex && cli_parse_hex(rd_hex, req.report_data, 64, NULL, false) < 0)
+	if (rd_hex && cvm_hex_decode_fixed(rd_hex, req.report_data, 64, NULL, false) < 0)
 		return usage_error("--report-data: hex of 1 to 64 bytes expected");
 	if (rd_file) {
 		size_t n;

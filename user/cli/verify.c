@@ -265,7 +265,7 @@ int cmd_verify(int argc, char **argv)
 		size_t n;
 
 		if (report_data_hex) {
-			if (cli_parse_hex(report_data_hex, rd, 64, &n, false) < 0)
+			if (cvm_hex_decode_fixed(report_data_hex, rd, 64, &n, false) < 0)
 				return usage_error("--report-data: hex of 1 to 64 bytes expected");
 		} else if (cli_read_small_file(report_data_file, rd, 64, &n) < 0) {
 			return EXIT_USAGE;
@@ -275,7 +275,7 @@ int cmd_verify(int argc, char **argv)
 	for (size_t i = 0; i < n_measurements; i++) {
 		uint8_t m[48];
 
-		if (cli_parse_hex(measurements[i], m, 48, NULL, true) < 0)
+		if (cvm_hex_decode_fixed(measurements[i], m, 48, NULL, true) < 0)
 			return usage_error("--measurement: 48 bytes of hex expected");
 		if (cvm_policy_add_measurement(policy, m, 48) < 0)
 			return usage_error("too many measurements");
@@ -297,7 +297,7 @@ int cmd_verify(int argc, char **argv)
 	if (min_svn) {
 		uint8_t svn[16];
 
-		if (cli_parse_hex(min_svn, svn, 16, NULL, true) < 0)
+		if (cvm_hex_decode_fixed(min_svn, svn, 16, NULL, true) < 0)
 			return usage_error("--min-tee-tcb-svn: 16 bytes of hex expected");
 		cvm_policy_set_min_tee_tcb_svn(policy, svn, 16);
 	}
@@ -306,7 +306,7 @@ int cmd_verify(int argc, char **argv)
 
 		if (!rtmrs[i])
 			continue;
-		if (cli_parse_hex(rtmrs[i], m, 48, NULL, true) < 0)
+		if (cvm_hex_decode_fixed(rtmrs[i], m, 48, NULL, true) < 0)
 			return usage_error("--rtmr %u: 48 bytes of hex expected", i);
 		cvm_policy_set_rtmr(policy, i, m, 48);
 	}

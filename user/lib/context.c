@@ -324,7 +324,7 @@ void cvm_hex_encode(const uint8_t *buf, size_t len, char *out)
 	out[2 * len] = 0;
 }
 
-int hex_to_fixed(const char *hex, uint8_t *out, size_t out_len, size_t *got, bool exact)
+int cvm_hex_decode_fixed(const char *hex, uint8_t *out, size_t out_len, size_t *got, bool exact)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	size_t n;

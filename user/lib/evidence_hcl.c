@@ -155,7 +155,7 @@ int cvm_hcl_claims_parse(const uint8_t *json, size_t len, struct cvm_hcl_claims 
 	ud = json_object_get(root, "user-data");
 	if (ud) {
 		if (!json_is_string(ud) ||
-		    hex_to_fixed(json_string_value(ud), c.user_data, 64, NULL, true) < 0)
+		    cvm_hex_decode_fixed(json_string_value(ud), c.user_data, 64, NULL, true) < 0)
 			goto fail;
 		c.has_user_data = true;
 	}

@@ -277,7 +277,6 @@ void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl
 
 int read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len);
 /* Decode a fixed-size hex field; -EINVAL on bad hex or wrong length (<= max when !exact). */
-int hex_to_fixed(const char *hex, uint8_t *out, size_t out_len, size_t *got, bool exact);
 /* If all of @buf is hex text (plus whitespace), decode it. 1 if decoded, 0 if not hex. */
 int maybe_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len);
 int sha_digest(const char *md, const uint8_t *buf, size_t len, uint8_t *out, unsigned *out_len);

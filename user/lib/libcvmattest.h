@@ -92,6 +92,11 @@ int cvm_evidence_detect(const uint8_t *buf, size_t len, enum cvm_format *ret);
 
 /* Decode hex (upper or lower case, whitespace ignored) into a new buffer. */
 int cvm_hex_decode(const char *hex, size_t hex_len, uint8_t **ret, size_t *ret_len);
+/*
+ * Hex into a fixed buffer of @out_len bytes: exactly that many with @exact,
+ * else 1 to @out_len bytes, zero-padded.  @got (may be NULL): bytes decoded.
+ */
+int cvm_hex_decode_fixed(const char *hex, uint8_t *out, size_t out_len, size_t *got, bool exact);
 /* Lowercase hex of @len bytes into @out (2*len+1 bytes). */
 void cvm_hex_encode(const uint8_t *buf, size_t len, char *out);
 

@@ -123,7 +123,7 @@ int cvm_snp_min_tcb_parse(const char *s, struct cvm_snp_min_tcb *ret)
 static int json_hex(const struct cvm_ctx *ctx, json_t *v, const char *key, uint8_t *out,
 		    size_t len, bool exact)
 {
-	if (!json_is_string(v) || hex_to_fixed(json_string_value(v), out, len, NULL, exact) < 0) {
+	if (!json_is_string(v) || cvm_hex_decode_fixed(json_string_value(v), out, len, NULL, exact) < 0) {
 		log_error(ctx, "policy: \"%s\" must be a hex string of %s%zu bytes", key,
 			  exact ? "" : "at most ", len);
 		return -EINVAL;
@@ -332,7 +332,7 @@ int cvm_policy_load_json(struct cvm_ctx *ctx, struct cvm_policy *p, const char *
 			size_t n;
 
 			if (!json_is_string(v) ||
-			    hex_to_fixed(json_string_value(v), p->report_data, 64, &n, false) < 0) {
+			    cvm_hex_decode_fixed(json_string_value(v), p->report_data, 64, &n, false) < 0) {
 				log_error(ctx, "policy: \"report_data\" must be hex of 1 to 64 bytes");
 				return -EINVAL;
 			}
