@@ -1801,8 +1801,10 @@ static void test_release_source(void **state)
 	assert_int_equal(cvm_luks_binding_set(&b, "key_url", kid_tdx), 0);
 	assert_true(cvm_luks_bind(ctx, img, &bp, src, &token, &slot, &fail) < 0);
 	assert_int_equal(fail, CVM_LUKS_FAIL_KEY);
-	/* the service fails: KEY */
+	/* the service fails: KEY (a new source: this one holds the key it released) */
 	azsvc_fault(&svc, "{\"kind\":\"status\",\"target\":\"attest\",\"status\":503,\"count\":100}");
+	cvm_key_source_free(src);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
 	up.token = -1;
 	assert_true(cvm_luks_unlock(ctx, img, &up, src, &token, &fail) < 0);
 	assert_int_equal(fail, CVM_LUKS_FAIL_KEY);
@@ -1831,6 +1833,167 @@ static void test_release_source(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* Lines of the service's request log that contain @what. */
+static int svc_requests(const struct azsvc *svc, const char *what)
+{
+	char path[700], line[1024];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/service.log", svc->state);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * One source, several volumes (what unlock --all does): one attestation, one
+ * release per key.  A token edited to send the machine elsewhere is refused
+ * before any request, as the token's problem (not retried); allowed_hosts
+ * admits a host; bind refuses what unlock would refuse.
+ */
+static void test_release_cache_and_hosts(void **state)
+{
+	struct cvm_ctx *ctx = luks_ctx();
+	char img_a[4096], img_b[4096], img_c[4096], kid[512], kid2[512], conf[4200], conf2[4200];
+	char text[8192], *json, *edited, *at;
+	uint8_t mat[64], mat2[64];
+	size_t mat_len = sizeof(mat), mat2_len = sizeof(mat2);
+	struct cvm_luks_bind_params bp = { .passphrase = PASS, .passphrase_len = strlen(PASS),
+					   .keyslot = -1 };
+	struct cvm_luks_unlock_params up = { .token = -1 };
+	struct cvm_key_source *src;
+	struct cvm_luks_binding b = { 0 };
+	struct image_state before;
+	enum cvm_luks_fail fail;
+	struct azsvc svc;
+	struct cli_run r;
+	int token, slot, attests, releases;
+
+	(void)state;
+	snprintf(img_a, sizeof(img_a), "%s", make_image("cache-a"));
+	snprintf(img_b, sizeof(img_b), "%s", make_image("cache-b"));
+	snprintf(img_c, sizeof(img_c), "%s", make_image("cache-c"));
+	if (!azsvc_start(&svc, NULL)) {
+		unlink(img_a);
+		unlink(img_b);
+		unlink(img_c);
+		cvm_ctx_free(ctx);
+		skip();
+	}
+	azsvc_create_key(&svc, "cache-one", NULL, kid, sizeof(kid), mat, &mat_len);
+	azsvc_create_key(&svc, "cache-two", NULL, kid2, sizeof(kid2), mat2, &mat2_len);
+	snprintf(conf, sizeof(conf), "%s/%d-cache.conf", tmp_dir(), (int)getpid());
+	snprintf(text, sizeof(text),
+		 "attest_url = %s\nkey_url = %s\nca_bundle = %s\nimds_url = %s\nkv_resource = %s\n"
+		 "cache_dir = %s/%d-cache-cache\nkds_url = https://127.0.0.1:1\n"
+		 "evidence_command = %s snp-report --report-data {report_data} -o {out} --certs {certs}\n"
+		 "retries = 0\nrequest_timeout = 10s\ntotal_timeout = 20s\n",
+		 svc.attest_url, kid, svc.ca_bundle, svc.imds_url, svc.kv_resource, tmp_dir(),
+		 (int)getpid(), svc.sim);
+	write_file(conf, text);
+	assert_int_equal(cvm_luks_binding_from_config(ctx, conf, &b), 0);
+	bp.binding = &b;
+
+	/* a, b bound to one key, c to another: each bind is its own source, as in the CLI */
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(cvm_luks_bind(ctx, img_a, &bp, src, &token, &slot, &fail), 0);
+	cvm_key_source_free(src);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(cvm_luks_bind(ctx, img_b, &bp, src, &token, &slot, &fail), 0);
+	cvm_key_source_free(src);
+	assert_int_equal(cvm_luks_binding_set(&b, "key_url", kid2), 0);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(cvm_luks_bind(ctx, img_c, &bp, src, &token, &slot, &fail), 0);
+	cvm_key_source_free(src);
+
+	/* one source unlocks all three: one attestation, two releases */
+	attests = svc_requests(&svc, "/attest/");
+	releases = svc_requests(&svc, "/release");
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(cvm_luks_unlock(ctx, img_a, &up, src, &token, &fail), 0);
+	assert_int_equal(cvm_luks_unlock(ctx, img_b, &up, src, &token, &fail), 0);
+	assert_int_equal(cvm_luks_unlock(ctx, img_c, &up, src, &token, &fail), 0);
+	assert_int_equal(cvm_luks_unlock(ctx, img_a, &up, src, &token, &fail), 0);
+	assert_int_equal(svc_requests(&svc, "/attest/") - attests, 1);
+	assert_int_equal(svc_requests(&svc, "/release") - releases, 2);
+	assert_not_in(logbuf, loglen, mat, mat_len, "the cached key");
+	cvm_key_source_free(src);
+
+	/* the token edited to send the key request elsewhere: refused, nothing sent */
+	json = token_json(img_a, 0);
+	at = strstr(json, svc.kv_url);
+	assert_non_null(at);
+	assert_true(asprintf(&edited, "%.*shttps://127.0.0.2:1%s", (int)(at - json), json,
+			     at + strlen(svc.kv_url)) > 0);
+	token_replace(img_a, 0, edited);
+	image_state(img_a, &before);
+	attests = svc_requests(&svc, "/attest/");
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	log_reset();
+	assert_true(cvm_luks_unlock(ctx, img_a, &up, src, &token, &fail) < 0);
+	assert_int_equal(fail, CVM_LUKS_FAIL_UNWRAP);
+	assert_non_null(strstr(logbuf, "127.0.0.2 is not allowed"));
+	assert_non_null(strstr(logbuf, "allowed_hosts"));
+	assert_int_equal(svc_requests(&svc, "/attest/"), attests);
+	assert_image_unchanged(img_a, &before);
+	cvm_key_source_free(src);
+	/* the CLI: exit 4 (not worth retrying) */
+	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_a, "--check", "--config", conf));
+	assert_int_equal(r.rc, 4);
+	assert_non_null(strstr(r.err, "allowed_hosts"));
+	cli_done(&r);
+	/* allowed_hosts admits it: now it is tried (and cannot be reached: KEY) */
+	snprintf(conf2, sizeof(conf2), "%s/%d-cache2.conf", tmp_dir(), (int)getpid());
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		 "allowed_hosts = kv.example.org, 127.0.0.2\nconnect_timeout = 2s\n");
+	write_file(conf2, text);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf2, &src), 0);
+	assert_true(cvm_luks_unlock(ctx, img_a, &up, src, &token, &fail) < 0);
+	assert_int_equal(fail, CVM_LUKS_FAIL_KEY);
+	assert_image_unchanged(img_a, &before);
+	cvm_key_source_free(src);
+	image_state_done(&before);
+	token_replace(img_a, 0, json);
+	free(edited);
+	free(json);
+
+	/* bind refuses a binding that unlock would refuse, before touching the header */
+	image_state(img_b, &before);
+	r = cli(NULL, 0, PASS "\n", ARGS("bind", "-d", img_b, "--config", conf, "--key-url",
+					 "https://kv.example.org/keys/k/1"));
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "kv.example.org is not allowed"));
+	cli_done(&r);
+	assert_image_unchanged(img_b, &before);
+	image_state_done(&before);
+	/* ...and Azure's own domains need no configuration (refused later, by the network) */
+	assert_int_equal(cvm_luks_binding_set(&b, "key_url",
+					      "https://myvault.vault.azure.net/keys/k/1"), 0);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(src->check_binding(ctx, &b, src->userdata), 0);
+	assert_int_equal(cvm_luks_binding_set(&b, "key_url",
+					      "https://vault.azure.net.evil.example/keys/k/1"), 0);
+	assert_int_equal(src->check_binding(ctx, &b, src->userdata), -EPERM);
+	assert_int_equal(cvm_luks_binding_set(&b, "attest_url", "https://x.attest.azure.net"), 0);
+	assert_int_equal(cvm_luks_binding_set(&b, "key_url", kid), 0);
+	assert_int_equal(src->check_binding(ctx, &b, src->userdata), 0);
+	cvm_key_source_free(src);
+
+	azsvc_stop(&svc);
+	cvm_luks_binding_done(&b);
+	unlink(conf);
+	unlink(conf2);
+	unlink(img_a);
+	unlink(img_b);
+	unlink(img_c);
+	cvm_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1851,6 +2014,7 @@ int main(void)
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_release_source),
+		cmocka_unit_test(test_release_cache_and_hosts),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

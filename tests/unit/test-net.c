@@ -114,6 +114,63 @@ static void test_config_errors(void **state)
 	}
 }
 
+/* Hosts a LUKS token may send the machine to (allowed_hosts and the built-in Azure domains). */
+static void test_config_allowed_hosts(void **state)
+{
+	static const struct {
+		const char *url;
+		int want;
+	} cases[] = {
+		{ "https://myvault.vault.azure.net/keys/k/1", 0 },
+		{ "https://MyHsm.managedhsm.azure.net/keys/k", 0 },
+		{ "https://shared.eus.attest.azure.net", 0 },
+		{ "https://v.vault.usgovcloudapi.net/keys/k", 0 },
+		{ "https://vault.azure.net/keys/k", -EPERM },		/* the domain itself */
+		{ "https://vault.azure.net.evil.example/keys/k", -EPERM },
+		{ "https://evilvault.azure.net/keys/k", -EPERM },
+		{ "https://own.example.com:8443/attest", 0 },		/* attest_url's host */
+		{ "https://kv.corp.example/keys/k", 0 },		/* key_url's host */
+		{ "https://a.b.internal.example/keys/k", 0 },		/* *.internal.example */
+		{ "https://internal.example/keys/k", -EPERM },
+		{ "https://10.1.2.3/keys/k", 0 },
+		{ "https://10.1.2.30/keys/k", -EPERM },
+		{ "https://[fd00::1]:4443/keys/k", 0 },
+		{ "https://other.example/keys/k", -EPERM },
+		{ "not a url", -EPERM },
+	};
+	static const char text[] =
+		"attest_url = https://own.example.com\n"
+		"key_url = https://kv.corp.example/keys/disk\n"
+		"allowed_hosts = *.internal.example,10.1.2.3 fd00::1\n";
+	struct cvm_ctx *ctx;
+	struct cvm_config *c;
+	char msg[1024] = "";
+	const char *path;
+
+	(void)state;
+	assert_int_equal(cvm_ctx_new(&ctx), 0);
+	cvm_set_log(ctx, save_msg, msg);
+	assert_int_equal(cvm_config_new(&c), 0);
+	path = write_tmp("hosts.conf", text, strlen(text));
+	assert_int_equal(cvm_config_load_file(ctx, c, path), 0);
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		int r = cvm_config_url_allowed(ctx, c, "key_url", cases[i].url);
+
+		if (r != cases[i].want)
+			fail_msg("%s: %d, want %d", cases[i].url, r, cases[i].want);
+	}
+	msg[0] = 0;
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url", "https://other.example/keys/k"),
+			 -EPERM);
+	assert_non_null(strstr(msg, "other.example is not allowed"));
+	assert_non_null(strstr(msg, "hosts.conf"));
+	/* "*" allows any host */
+	assert_int_equal(cvm_config_set(ctx, c, "allowed_hosts", "*"), 0);
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url", "https://other.example/k"), 0);
+	cvm_config_free(c);
+	cvm_ctx_free(ctx);
+}
+
 /* ---- encodings ------------------------------------------------------------------------ */
 
 static void test_encodings(void **state)
@@ -445,6 +502,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_allowed_hosts),
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_rfc5649_vectors),
 		cmocka_unit_test(test_unwrap_key_hsm),

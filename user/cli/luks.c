@@ -120,7 +120,9 @@ static void unlock_help(void)
 	       "\n"
 	       "Read DEV's cvmattest token, attest, obtain the released key, unwrap the\n"
 	       "passphrase and activate DEV through the token's keyslot. The header is\n"
-	       "only read. With several tokens each is tried in turn.\n"
+	       "only read. With several tokens each is tried in turn; a token naming a host\n"
+	       "that is not Azure's, not in the configuration and not in allowed_hosts is\n"
+	       "refused. One run attests once and releases each key once (--all).\n"
 	       "\n"
 	       "  -d, --device DEV           the LUKS2 volume\n"
 	       "  -n, --name NAME            device-mapper name (default: luks-UUID)\n"
@@ -138,8 +140,9 @@ static void unlock_help(void)
 	       "Exit status: 0 unlocked (--all: every bound volume is unlocked); 1 usage, I/O\n"
 	       "or activation error; 2 attestation or key release failed; 3 not bound\n"
 	       "(--all: no bound volume found); 4 the token does not open: wrong key, or the\n"
-	       "token was tampered with or copied from another volume; 5 already unlocked,\n"
-	       "name taken or device busy. --all: the status of the first failure.\n",
+	       "token was tampered with, copied from another volume or names a host not\n"
+	       "allowed; 5 already unlocked, name taken or device busy. --all: the status\n"
+	       "of the first failure.\n",
 	       common_help);
 }
 

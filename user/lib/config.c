@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
 
 #include "net.h"
 
@@ -82,6 +85,10 @@ static const struct opt opts[] = {
 	  "largest retry delay" },
 	{ "retry_after_max", OPT_DURATION, O(retry_after_max_ms), "60s", 0, 3600000,
 	  "largest Retry-After (429/503) honoured; a longer one fails the call" },
+	{ "allowed_hosts", OPT_STRING, O(allowed_hosts), NULL, 0, 0,
+	  "hosts a LUKS token may name for attestation and key release, besides those of "
+	  "attest_url and key_url here and Azure's (*.attest.azure.net, *.vault.azure.net, "
+	  "*.managedhsm.azure.net, ...): comma-separated, *.DOMAIN for its subdomains, * for any" },
 	{ "ca_bundle", OPT_STRING, O(ca_bundle), NULL, 0, 0,
 	  "PEM CA bundle for TLS and the release signature (default: the system's)" },
 	{ "cache_dir", OPT_STRING, O(cache_dir), CVM_DEFAULT_CACHE_DIR, 0, 0,
@@ -511,4 +518,104 @@ void config_hint(const struct cvm_config *c, const char *key, char *buf, size_t 
 	}
 	snprintf(buf, len, "check %s in %s", key,
 		 c && c->source ? c->source : CVM_DEFAULT_CONFIG " (or its command-line option)");
+}
+
+/*
+ * Hosts that a LUKS token, which anyone with the disk can rewrite, may send
+ * this machine to.  The key host receives a managed-identity access token,
+ * so an unchecked key_url would hand it to whoever edited the token.
+ * Azure's service domains (attestation: reference 4.1; Key Vault and Managed
+ * HSM in the public, China and US Government clouds: the same list as skr.c's
+ * audiences) are always allowed.
+ */
+static const char *const azure_hosts[] = {
+	"*.attest.azure.net", "*.attest.azure.us",
+	"*.vault.azure.net", "*.managedhsm.azure.net",
+	"*.vault.azure.cn", "*.managedhsm.azure.cn",
+	"*.vault.usgovcloudapi.net", "*.managedhsm.usgovcloudapi.net",
+};
+
+/* Host of an http(s) URL, lower case, IPv6 without brackets. */
+static int host_of(const char *url, char **ret)
+{
+	CURLU *u = curl_url();
+	char *h = NULL;
+	int r = -EINVAL;
+
+	*ret = NULL;
+	if (!u)
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h) {
+		size_t l = strlen(h);
+
+		if (l >= 2 && h[0] == '[' && h[l - 1] == ']')
+			*ret = strndup(h + 1, l - 2);
+		else
+			*ret = strdup(h);
+		for (char *p = *ret; p && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		r = *ret ? 0 : -ENOMEM;
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* "*.example.com" matches a.example.com and a.b.example.com, not example.com. */
+static bool host_matches(const char *host, const char *pat, size_t pl)
+{
+	size_t hl = strlen(host);
+
+	if (pl == 1 && pat[0] == '*')
+		return true;
+	if (pl > 2 && pat[0] == '*' && pat[1] == '.')
+		return hl > pl - 1 && strncasecmp(host + hl - (pl - 1), pat + 1, pl - 1) == 0;
+	return hl == pl && strncasecmp(host, pat, pl) == 0;
+}
+
+static bool host_in_list(const char *host, const char *list)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n && host_matches(host, p, n))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *key,
+			   const char *url)
+{
+	_cleanup_free_ char *host = NULL;
+	int r;
+
+	if (!c || !key || !url)
+		return -EINVAL;
+	r = host_of(url, &host);
+	if (r < 0) {
+		log_error(ctx, "%s %s: not a URL with a host", key, url);
+		return r == -ENOMEM ? r : -EPERM;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(azure_hosts); i++)
+		if (host_matches(host, azure_hosts[i], strlen(azure_hosts[i])))
+			return 0;
+	if (c->allowed_hosts && host_in_list(host, c->allowed_hosts))
+		return 0;
+	for (const char *const *own = (const char *const[]){ c->attest_url, c->key_url, NULL };
+	     *own; own++) {
+		_cleanup_free_ char *oh = NULL;
+
+		if (host_of(*own, &oh) == 0 && strcmp(oh, host) == 0)
+			return 0;
+	}
+	log_error(ctx, "%s %s: the host %s is not allowed; if it is yours, add it to allowed_hosts "
+		  "in %s", key, url, host, c->source ? c->source : CVM_DEFAULT_CONFIG);
+	return -EPERM;
 }

@@ -64,6 +64,14 @@ const char *cvm_config_get(const struct cvm_config *c, const char *key);
 const char *const *cvm_config_keys(void);
 /* One-line description of a key, or NULL. */
 const char *cvm_config_help(const char *key);
+/*
+ * May a URL that came from elsewhere (a LUKS token) be used under this
+ * configuration?  0 if its host is Azure's attestation, Key Vault or Managed
+ * HSM domain, in allowed_hosts, or the host of attest_url or key_url of @c;
+ * else -EPERM with a message naming @key and what to add.
+ */
+int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *key,
+			   const char *url);
 
 /* ---- attestation ------------------------------------------------------------ */
 

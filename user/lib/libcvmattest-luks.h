@@ -112,6 +112,12 @@ struct cvm_key_source {
 		       struct cvm_luks_secret **ret_key, char **ret_key_id);
 	void (*free_userdata)(void *userdata);
 	void *userdata;
+	/*
+	 * Optional: may this source use the binding's values at all?  Called
+	 * before get_key() by bind (a binding that unlock would refuse) and by
+	 * unlock (a token that was edited).  < 0 with a message if not.
+	 */
+	int (*check_binding)(struct cvm_ctx *ctx, const struct cvm_luks_binding *b, void *userdata);
 };
 
 void cvm_key_source_free(struct cvm_key_source *src);
@@ -120,7 +126,11 @@ void cvm_key_source_free(struct cvm_key_source *src);
  * The production source: attestation, then Secure Key Release (cvm_attest()
  * and cvm_release() of libcvmattest-attest.h), configured by @config_path
  * (NULL: CVM_DEFAULT_CONFIG, which may be missing) with the token's
- * "release" values on top.
+ * "release" values on top.  The token's attest_url and key_url must pass
+ * cvm_config_url_allowed() against that file.  The source remembers what it
+ * obtained: one attestation per attestation service and one release per key,
+ * however many volumes are unlocked with it (unlock --all); the cached keys
+ * are wiped when the source is freed.
  */
 int cvm_key_source_release_new(struct cvm_ctx *ctx, const char *config_path,
 			       struct cvm_key_source **ret);

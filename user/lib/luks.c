@@ -552,6 +552,12 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 	r = cvm_luks_binding_validate(ctx, p->binding);
 	if (r < 0)
 		return r;
+	if (src->check_binding) {
+		/* a binding that unlock would refuse is refused now */
+		r = src->check_binding(ctx, p->binding, src->userdata);
+		if (r < 0)
+			return r;
+	}
 	r = luks_dev_open(ctx, device, false, &d);
 	if (r < 0)
 		return r;
@@ -752,6 +758,16 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 	check_platform(ctx, &t, token);
 	log_debug(ctx, "%s: token %d: key %s, attestation %s", d->path, token, t.binding.key_url,
 		  t.binding.attest_url);
+	if (src->check_binding) {
+		/* anyone with the disk can rewrite the token: where it sends us is checked */
+		r = src->check_binding(ctx, &t.binding, src->userdata);
+		if (r < 0) {
+			log_error(ctx, "%s: token %d is refused: it names a service this machine does "
+				  "not trust (edited token?)", d->path, token);
+			*fail = r == -EPERM ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL;
+			goto out;
+		}
+	}
 	r = get_key(ctx, src, &t.binding, &k, &kid);
 	if (r < 0) {
 		*fail = CVM_LUKS_FAIL_KEY;

@@ -11,7 +11,9 @@
  * Neither takes a key from argv or the environment; neither logs one.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "luks-internal.h"
@@ -104,39 +106,127 @@ int cvm_key_source_test_fd_new(int fd, struct cvm_key_source **ret)
 #include "libcvmattest-attest.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_attestation *, cvm_attestation_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_key *, cvm_key_free)
+
+/* What the source obtained so far: unlock --all attests and releases once. */
+struct cached_key {
+	char *id;			/* the release values that obtained it */
+	struct cvm_luks_secret *key;
+	char *kid;
+};
 
 struct release_source {
 	char *config_path;		/* NULL: CVM_DEFAULT_CONFIG, which may be missing */
+	struct cvm_config *cfg;		/* the file as loaded, before any token's values */
+	struct cached_key keys[8];
+	size_t n_keys;
+	char *attest_id;		/* attest_url + attest_type of @attestation */
+	struct cvm_attestation *attestation;
 };
 
 static void release_free(void *userdata)
 {
 	struct release_source *s = userdata;
 
-	if (s)
-		free(s->config_path);
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_keys; i++) {
+		free(s->keys[i].id);
+		cvm_luks_secret_free(s->keys[i].key);	/* wipes */
+		free(s->keys[i].kid);
+	}
+	free(s->attest_id);
+	cvm_attestation_free(s->attestation);
+	cvm_config_free(s->cfg);
+	free(s->config_path);
 	free(s);
+}
+
+/* The local configuration, loaded once per source. */
+static int release_config(struct cvm_ctx *ctx, struct release_source *s,
+			  const struct cvm_config **ret)
+{
+	int r;
+
+	if (!s->cfg) {
+		_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
+
+		r = cvm_config_new(&cfg);
+		if (r < 0)
+			return r;
+		/* Local settings (timeouts, CA bundle, evidence source, allowed hosts). */
+		r = cvm_config_load_file(ctx, cfg, s->config_path ? s->config_path : CVM_DEFAULT_CONFIG);
+		if (r < 0 && !(r == -ENOENT && !s->config_path))
+			return r;
+		s->cfg = TAKE_PTR(cfg);
+	}
+	*ret = s->cfg;
+	return 0;
+}
+
+static int release_check(struct cvm_ctx *ctx, const struct cvm_luks_binding *b, void *userdata)
+{
+	static const char *const urls[] = { "attest_url", "key_url" };
+	const struct cvm_config *cfg;
+	int r;
+
+	r = release_config(ctx, userdata, &cfg);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(urls); i++) {
+		const char *v = cvm_luks_binding_get(b, urls[i]);
+
+		if (v) {
+			r = cvm_config_url_allowed(ctx, cfg, urls[i], v);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* "key=value\n" for every value that decides what is released. */
+static int release_id(const struct cvm_config *cfg, const char *const *keys, char **ret)
+{
+	_cleanup_free_ char *id = strdup("");
+
+	for (; id && *keys; keys++) {
+		const char *v = cvm_config_get(cfg, *keys);
+		char *n;
+
+		if (asprintf(&n, "%s%s=%s\n", id, *keys, v ? v : "") < 0)
+			return -ENOMEM;
+		free(id);
+		id = n;
+	}
+	if (!id)
+		return -ENOMEM;
+	*ret = TAKE_PTR(id);
+	return 0;
 }
 
 static int release_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b, void *userdata,
 			   struct cvm_luks_secret **ret_key, char **ret_key_id)
 {
+	static const char *const attest_keys[] = { "attest_url", "attest_type", NULL };
 	struct release_source *s = userdata;
 	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
-	_cleanup_(cvm_attestation_freep) struct cvm_attestation *a = NULL;
 	_cleanup_(cvm_key_freep) struct cvm_key *k = NULL;
+	_cleanup_free_ char *id = NULL, *attest_id = NULL;
 	const char *const *keys;
+	struct cached_key *c;
 	const uint8_t *data;
 	const char *kid;
 	size_t len;
 	int r;
 
+	/* the token's URLs first: it may have been edited (also checked by luks.c) */
+	r = release_check(ctx, b, s);
+	if (r < 0)
+		return r;
 	r = cvm_config_new(&cfg);
 	if (r < 0)
 		return r;
-	/* Local settings (timeouts, CA bundle, evidence source) from the file... */
 	r = cvm_config_load_file(ctx, cfg, s->config_path ? s->config_path : CVM_DEFAULT_CONFIG);
 	if (r < 0 && !(r == -ENOENT && !s->config_path))
 		return r;
@@ -150,10 +240,40 @@ static int release_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b
 		if (r < 0)
 			return r;
 	}
-	r = cvm_attest(ctx, cfg, NULL, &a);
+
+	r = release_id(cfg, cvm_luks_release_keys(), &id);
 	if (r < 0)
 		return r;
-	r = cvm_release(ctx, cfg, a, &k);
+	for (size_t i = 0; i < s->n_keys; i++) {
+		if (strcmp(s->keys[i].id, id) != 0)
+			continue;
+		log_info(ctx, "Reusing the key released earlier in this run");
+		r = cvm_luks_secret_copy(cvm_luks_secret_data(s->keys[i].key),
+					 cvm_luks_secret_len(s->keys[i].key), ret_key);
+		if (r < 0)
+			return r;
+		*ret_key_id = s->keys[i].kid ? strdup(s->keys[i].kid) : NULL;
+		return 0;
+	}
+
+	r = release_id(cfg, attest_keys, &attest_id);
+	if (r < 0)
+		return r;
+	if (s->attestation && strcmp(s->attest_id, attest_id) == 0 &&
+	    (cvm_attestation_expiry(s->attestation) == 0 ||
+	     cvm_attestation_expiry(s->attestation) > time(NULL) + 60)) {
+		log_info(ctx, "Reusing the attestation obtained earlier in this run");
+	} else {
+		cvm_attestation_free(s->attestation);
+		s->attestation = NULL;
+		free(s->attest_id);
+		s->attest_id = NULL;
+		r = cvm_attest(ctx, cfg, NULL, &s->attestation);
+		if (r < 0)
+			return r;
+		s->attest_id = TAKE_PTR(attest_id);
+	}
+	r = cvm_release(ctx, cfg, s->attestation, &k);
 	if (r < 0)
 		return r;
 	data = cvm_key_data(k, &len);
@@ -162,6 +282,16 @@ static int release_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b
 		return r;
 	kid = cvm_key_kid(k);
 	*ret_key_id = kid ? strdup(kid) : NULL;
+
+	/* Remember it; a full cache only costs another release. */
+	if (s->n_keys < ELEMENTSOF(s->keys)) {
+		c = &s->keys[s->n_keys];
+		if (cvm_luks_secret_copy(data, len, &c->key) == 0) {
+			c->id = TAKE_PTR(id);
+			c->kid = kid ? strdup(kid) : NULL;
+			s->n_keys++;
+		}
+	}
 	return 0;
 }
 
@@ -195,6 +325,7 @@ int cvm_key_source_release_new(struct cvm_ctx *ctx, const char *config_path,
 			       struct cvm_key_source **ret)
 {
 	struct release_source *s = calloc(1, sizeof(*s));
+	int r;
 
 	(void)ctx;
 	if (!s)
@@ -206,6 +337,9 @@ int cvm_key_source_release_new(struct cvm_ctx *ctx, const char *config_path,
 			return -ENOMEM;
 		}
 	}
-	return source_new("attestation and key release", s, release_free, release_get_key, ret);
+	r = source_new("attestation and key release", s, release_free, release_get_key, ret);
+	if (r == 0)
+		(*ret)->check_binding = release_check;
+	return r;
 }
 

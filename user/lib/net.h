@@ -63,6 +63,7 @@ struct cvm_config {
 	long backoff_ms;
 	long backoff_max_ms;
 	long retry_after_max_ms;
+	char *allowed_hosts;		/* extra hosts a LUKS token may name */
 	char *ca_bundle;
 	char *cache_dir;		/* "" disables */
 	size_t max_response;
