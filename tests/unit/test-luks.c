@@ -1724,11 +1724,28 @@ static void test_cli(void **state)
 
 #include "azsvc.h"
 
+/* A configuration for the local service and key @kid, with @extra lines; its path in @path. */
+static void release_conf(const struct azsvc *svc, const char *name, const char *kid,
+			 const char *extra, char *path, size_t path_len)
+{
+	char text[8192];
+
+	snprintf(path, path_len, "%s/%d-%s.conf", tmp_dir(), (int)getpid(), name);
+	snprintf(text, sizeof(text),
+		 "attest_url = %s\nkey_url = %s\nca_bundle = %s\nimds_url = %s\nkv_resource = %s\n"
+		 "cache_dir = %s/%d-%s-cache\nkds_url = https://127.0.0.1:1\n"
+		 "evidence_command = %s snp-report --report-data {report_data} -o {out} --certs {certs}\n"
+		 "request_timeout = 10s\ntotal_timeout = 20s\n%s",
+		 svc->attest_url, kid, svc->ca_bundle, svc->imds_url, svc->kv_resource, tmp_dir(),
+		 (int)getpid(), name, svc->sim, extra);
+	write_file(path, text);
+}
+
 static void test_release_source(void **state)
 {
 	struct cvm_ctx *ctx = luks_ctx();
 	const char *img = make_image("release");
-	char kid[512], kid_rsa[512], kid_tdx[512], conf[4200], text[8192], *json, *uuid;
+	char kid[512], kid_rsa[512], kid_tdx[512], conf[4200], *json, *uuid;
 	uint8_t mat[64], mat_rsa[4096], mat_tdx[64], p[32];
 	size_t mat_len = sizeof(mat), mat_rsa_len = sizeof(mat_rsa), mat_tdx_len = sizeof(mat_tdx);
 	struct cvm_luks_bind_params bp = { .passphrase = PASS, .passphrase_len = strlen(PASS),
@@ -1753,15 +1770,7 @@ static void test_release_source(void **state)
 			 mat_rsa, &mat_rsa_len);
 	azsvc_create_key(&svc, "luks-tdx-only", ARGS("--tee", "tdx"), kid_tdx, sizeof(kid_tdx),
 			 mat_tdx, &mat_tdx_len);
-	snprintf(conf, sizeof(conf), "%s/%d-luks.conf", tmp_dir(), (int)getpid());
-	snprintf(text, sizeof(text),
-		 "attest_url = %s\nkey_url = %s\nca_bundle = %s\nimds_url = %s\nkv_resource = %s\n"
-		 "cache_dir = %s/%d-luks-cache\nkds_url = https://127.0.0.1:1\n"
-		 "evidence_command = %s snp-report --report-data {report_data} -o {out} --certs {certs}\n"
-		 "retries = 1\nbackoff = 100ms\nrequest_timeout = 10s\ntotal_timeout = 20s\n",
-		 svc.attest_url, kid, svc.ca_bundle, svc.imds_url, svc.kv_resource, tmp_dir(),
-		 (int)getpid(), svc.sim);
-	write_file(conf, text);
+	release_conf(&svc, "luks", kid, "retries = 1\nbackoff = 100ms\n", conf, sizeof(conf));
 	uuid = image_uuid(img);
 
 	/* the binding from the configuration, defaults recorded */
@@ -1860,7 +1869,7 @@ static void test_release_cache_and_hosts(void **state)
 {
 	struct cvm_ctx *ctx = luks_ctx();
 	char img_a[4096], img_b[4096], img_c[4096], kid[512], kid2[512], conf[4200], conf2[4200];
-	char text[8192], *json, *edited, *at;
+	char *json, *edited, *at;
 	uint8_t mat[64], mat2[64];
 	size_t mat_len = sizeof(mat), mat2_len = sizeof(mat2);
 	struct cvm_luks_bind_params bp = { .passphrase = PASS, .passphrase_len = strlen(PASS),
@@ -1887,15 +1896,7 @@ static void test_release_cache_and_hosts(void **state)
 	}
 	azsvc_create_key(&svc, "cache-one", NULL, kid, sizeof(kid), mat, &mat_len);
 	azsvc_create_key(&svc, "cache-two", NULL, kid2, sizeof(kid2), mat2, &mat2_len);
-	snprintf(conf, sizeof(conf), "%s/%d-cache.conf", tmp_dir(), (int)getpid());
-	snprintf(text, sizeof(text),
-		 "attest_url = %s\nkey_url = %s\nca_bundle = %s\nimds_url = %s\nkv_resource = %s\n"
-		 "cache_dir = %s/%d-cache-cache\nkds_url = https://127.0.0.1:1\n"
-		 "evidence_command = %s snp-report --report-data {report_data} -o {out} --certs {certs}\n"
-		 "retries = 0\nrequest_timeout = 10s\ntotal_timeout = 20s\n",
-		 svc.attest_url, kid, svc.ca_bundle, svc.imds_url, svc.kv_resource, tmp_dir(),
-		 (int)getpid(), svc.sim);
-	write_file(conf, text);
+	release_conf(&svc, "cache", kid, "retries = 0\n", conf, sizeof(conf));
 	assert_int_equal(cvm_luks_binding_from_config(ctx, conf, &b), 0);
 	bp.binding = &b;
 
@@ -1948,10 +1949,9 @@ static void test_release_cache_and_hosts(void **state)
 	assert_non_null(strstr(r.err, "allowed_hosts"));
 	cli_done(&r);
 	/* allowed_hosts admits it: now it is tried (and cannot be reached: KEY) */
-	snprintf(conf2, sizeof(conf2), "%s/%d-cache2.conf", tmp_dir(), (int)getpid());
-	snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		 "allowed_hosts = kv.example.org, 127.0.0.2\nconnect_timeout = 2s\n");
-	write_file(conf2, text);
+	release_conf(&svc, "cache2", kid,
+		     "retries = 0\nallowed_hosts = kv.example.org, 127.0.0.2\nconnect_timeout = 2s\n",
+		     conf2, sizeof(conf2));
 	assert_int_equal(cvm_key_source_release_new(ctx, conf2, &src), 0);
 	assert_true(cvm_luks_unlock(ctx, img_a, &up, src, &token, &fail) < 0);
 	assert_int_equal(fail, CVM_LUKS_FAIL_KEY);

@@ -13,8 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "net.h"
 
 enum opt_type {
@@ -535,33 +533,6 @@ static const char *const azure_hosts[] = {
 	"*.vault.usgovcloudapi.net", "*.managedhsm.usgovcloudapi.net",
 };
 
-/* Host of an http(s) URL, lower case, IPv6 without brackets. */
-static int host_of(const char *url, char **ret)
-{
-	CURLU *u = curl_url();
-	char *h = NULL;
-	int r = -EINVAL;
-
-	*ret = NULL;
-	if (!u)
-		return -ENOMEM;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h) {
-		size_t l = strlen(h);
-
-		if (l >= 2 && h[0] == '[' && h[l - 1] == ']')
-			*ret = strndup(h + 1, l - 2);
-		else
-			*ret = strdup(h);
-		for (char *p = *ret; p && *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		r = *ret ? 0 : -ENOMEM;
-	}
-	curl_free(h);
-	curl_url_cleanup(u);
-	return r;
-}
-
 /* "*.example.com" matches a.example.com and a.b.example.com, not example.com. */
 static bool host_matches(const char *host, const char *pat, size_t pl)
 {
@@ -598,7 +569,7 @@ int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, cons
 
 	if (!c || !key || !url)
 		return -EINVAL;
-	r = host_of(url, &host);
+	r = url_host(url, &host);
 	if (r < 0) {
 		log_error(ctx, "%s %s: not a URL with a host", key, url);
 		return r == -ENOMEM ? r : -EPERM;
@@ -608,12 +579,15 @@ int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, cons
 			return 0;
 	if (c->allowed_hosts && host_in_list(host, c->allowed_hosts))
 		return 0;
-	for (const char *const *own = (const char *const[]){ c->attest_url, c->key_url, NULL };
-	     *own; own++) {
-		_cleanup_free_ char *oh = NULL;
+	{
+		const char *own[] = { c->attest_url, c->key_url };
 
-		if (host_of(*own, &oh) == 0 && strcmp(oh, host) == 0)
-			return 0;
+		for (size_t i = 0; i < ELEMENTSOF(own); i++) {
+			_cleanup_free_ char *oh = NULL;
+
+			if (own[i] && url_host(own[i], &oh) == 0 && strcmp(oh, host) == 0)
+				return 0;
+		}
 	}
 	log_error(ctx, "%s %s: the host %s is not allowed; if it is yours, add it to allowed_hosts "
 		  "in %s", key, url, host, c->source ? c->source : CVM_DEFAULT_CONFIG);

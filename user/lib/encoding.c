@@ -173,3 +173,29 @@ out:
 	curl_url_cleanup(u);
 	return r;
 }
+
+int url_host(const char *url, char **ret)
+{
+	CURLU *u = curl_url();
+	char *h = NULL;
+	int r = -EINVAL;
+
+	*ret = NULL;
+	if (!u)
+		return -ENOMEM;
+	if (url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h) {
+		size_t l = strlen(h);
+
+		if (l >= 2 && h[0] == '[' && h[l - 1] == ']')
+			*ret = strndup(h + 1, l - 2);
+		else
+			*ret = strdup(h);
+		for (char *p = *ret; p && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		r = *ret ? 0 : -ENOMEM;
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return r;
+}

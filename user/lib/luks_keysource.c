@@ -108,6 +108,22 @@ int cvm_key_source_test_fd_new(int fd, struct cvm_key_source **ret)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_key *, cvm_key_free)
 
+/* A configuration with the file at @path loaded (NULL: the default path, which may be missing). */
+static int load_config(struct cvm_ctx *ctx, const char *path, struct cvm_config **ret)
+{
+	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
+	int r;
+
+	r = cvm_config_new(&cfg);
+	if (r < 0)
+		return r;
+	r = cvm_config_load_file(ctx, cfg, path ? path : CVM_DEFAULT_CONFIG);
+	if (r < 0 && !(r == -ENOENT && !path))
+		return r;
+	*ret = TAKE_PTR(cfg);
+	return 0;
+}
+
 /* What the source obtained so far: unlock --all attests and releases once. */
 struct cached_key {
 	char *id;			/* the release values that obtained it */
@@ -148,17 +164,11 @@ static int release_config(struct cvm_ctx *ctx, struct release_source *s,
 {
 	int r;
 
+	/* Local settings (timeouts, CA bundle, evidence source, allowed hosts). */
 	if (!s->cfg) {
-		_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
-
-		r = cvm_config_new(&cfg);
+		r = load_config(ctx, s->config_path, &s->cfg);
 		if (r < 0)
 			return r;
-		/* Local settings (timeouts, CA bundle, evidence source, allowed hosts). */
-		r = cvm_config_load_file(ctx, cfg, s->config_path ? s->config_path : CVM_DEFAULT_CONFIG);
-		if (r < 0 && !(r == -ENOENT && !s->config_path))
-			return r;
-		s->cfg = TAKE_PTR(cfg);
 	}
 	*ret = s->cfg;
 	return 0;
@@ -224,11 +234,8 @@ static int release_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b
 	r = release_check(ctx, b, s);
 	if (r < 0)
 		return r;
-	r = cvm_config_new(&cfg);
+	r = load_config(ctx, s->config_path, &cfg);
 	if (r < 0)
-		return r;
-	r = cvm_config_load_file(ctx, cfg, s->config_path ? s->config_path : CVM_DEFAULT_CONFIG);
-	if (r < 0 && !(r == -ENOENT && !s->config_path))
 		return r;
 	/* ...which key, from where, as the token says. */
 	for (keys = cvm_luks_release_keys(); *keys; keys++) {
@@ -300,11 +307,8 @@ int cvm_luks_binding_from_config(struct cvm_ctx *ctx, const char *path, struct c
 	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
 	int r;
 
-	r = cvm_config_new(&cfg);
+	r = load_config(ctx, path, &cfg);
 	if (r < 0)
-		return r;
-	r = cvm_config_load_file(ctx, cfg, path ? path : CVM_DEFAULT_CONFIG);
-	if (r < 0 && !(r == -ENOENT && !path))
 		return r;
 	for (const char *const *keys = cvm_luks_release_keys(); *keys; keys++) {
 		const char *v = cvm_config_get(cfg, *keys);

@@ -121,6 +121,8 @@ char *json_compact(const json_t *v);
 json_t *json_parse_object(const uint8_t *buf, size_t len, char *why, size_t why_len);
 /* "https://Host[:port]" lower-case, no path, no trailing slash; -EINVAL if not https. */
 int url_origin(const char *url, bool allow_http, char **ret);
+/* The host of a URL, lower-case, IPv6 without brackets; -EINVAL if there is none. */
+int url_host(const char *url, char **ret);
 
 /* ---- HTTP (http.c) ------------------------------------------------------------------ */
 

@@ -53,32 +53,6 @@ static int kv_resource(struct cvm_ctx *ctx, const struct cvm_config *cfg, const 
 	return -EINVAL;
 }
 
-/* Host of a URL (lower-case, no brackets for IPv6). */
-static int url_host(const char *url, char **ret)
-{
-	CURLU *u = curl_url();
-	char *h = NULL;
-	int r = -EINVAL;
-
-	if (!u)
-		return -ENOMEM;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
-		size_t l = strlen(h);
-
-		if (l >= 2 && h[0] == '[' && h[l - 1] == ']')
-			*ret = strndup(h + 1, l - 2);
-		else
-			*ret = strdup(h);
-		for (char *p = *ret; p && *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		r = *ret ? 0 : -ENOMEM;
-	}
-	curl_free(h);
-	curl_url_cleanup(u);
-	return r;
-}
-
 static X509 *x509_from_b64(const char *b64)
 {
 	_cleanup_free_ uint8_t *der = NULL;
