@@ -5,7 +5,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
 export KVER
 
-.PHONY: all help deps module user sim check demo bench fuzz clean dkms-install dkms-uninstall
+.PHONY: all help deps module user sim check demo bench bench-unlock fuzz clean dkms-install dkms-uninstall
 
 all: module user sim
 
@@ -15,6 +15,7 @@ help:
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
+	@echo "make bench-unlock  only bench/unlock: cvmattest vs clevis+tang unlock time, initramfs size"
 	@echo "make fuzz          long libFuzzer runs of every parser (FUZZ_SECONDS=600 each)"
 	@echo "make dkms-install  install the module sources under /usr/src and build them with DKMS"
 
@@ -39,6 +40,11 @@ demo: deps
 
 bench: deps
 	$(MAKE) -C user bench
+	$(MAKE) bench-unlock
+
+# BENCH_ARGS, e.g. "-n 20 --compress gzip"; see bench/README
+bench-unlock: deps module user sim
+	bench/unlock $(BENCH_ARGS)
 
 fuzz: deps
 	$(MAKE) -C user fuzz
