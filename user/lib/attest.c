@@ -120,7 +120,6 @@ static int maa_post(struct cvm_ctx *ctx, const struct cvm_config *cfg, const cha
 		.content_type = "application/json",
 	};
 	const char *t;
-	char why[256];
 	int r;
 
 	if (asprintf(&url, "%s/attest/%s?api-version=%s", instance, path, api_version) < 0)
@@ -144,17 +143,12 @@ static int maa_post(struct cvm_ctx *ctx, const struct cvm_config *cfg, const cha
 		http_resp_done(&resp);
 		return -EKEYREJECTED;
 	}
-	if (resp.status != 200) {
-		r = http_status_error(ctx, cfg, &req, &resp);
-		http_resp_done(&resp);
+	r = http_json_object(ctx, cfg, &req, &resp, &obj);
+	if (r < 0)
 		return r;
-	}
-	obj = json_parse_object(resp.body, resp.len, why, sizeof(why));
-	http_resp_done(&resp);
-	t = obj ? json_string_value(json_object_get(obj, "token")) : NULL;
+	t = json_string_value(json_object_get(obj, "token"));
 	if (!t) {
-		log_error(ctx, "The attestation service's answer has no token%s%s", obj ? "" : ": ",
-			  obj ? "" : why);
+		log_error(ctx, "The attestation service's answer has no token");
 		return -EBADMSG;
 	}
 	*token = strdup(t);

@@ -431,3 +431,23 @@ int http_status_error(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 		  hint[0] && (e == -EINVAL || e == -ENOENT) ? hint : "");
 	return e;
 }
+
+int http_json_object(struct cvm_ctx *ctx, const struct cvm_config *cfg,
+		     const struct http_req *req, struct http_resp *resp, json_t **ret)
+{
+	char why[256];
+	int r = 0;
+
+	*ret = NULL;
+	if (resp->status != 200) {
+		r = http_status_error(ctx, cfg, req, resp);
+	} else {
+		*ret = json_parse_object(resp->body, resp->len, why, sizeof(why));
+		if (!*ret) {
+			log_error(ctx, "The %s's answer is unusable: %s", req->what, why);
+			r = -EBADMSG;
+		}
+	}
+	http_resp_done(resp);
+	return r;
+}

@@ -108,7 +108,6 @@ int imds_thim_certs(struct cvm_ctx *ctx, const struct cvm_config *cfg, char **pe
 		.metadata = true,
 	};
 	const char *vcek, *chain;
-	char why[256];
 	int r;
 
 	if (asprintf(&url, "%s/metadata/THIM/amd/certification", cfg->imds_url) < 0)
@@ -117,15 +116,11 @@ int imds_thim_certs(struct cvm_ctx *ctx, const struct cvm_config *cfg, char **pe
 	r = http_request(ctx, cfg, &req, &resp);
 	if (r < 0)
 		return r;
-	if (resp.status != 200) {
-		r = http_status_error(ctx, cfg, &req, &resp);
-		http_resp_done(&resp);
+	r = http_json_object(ctx, cfg, &req, &resp, &obj);
+	if (r < 0)
 		return r;
-	}
-	obj = json_parse_object(resp.body, resp.len, why, sizeof(why));
-	http_resp_done(&resp);
-	vcek = obj ? json_string_value(json_object_get(obj, "vcekCert")) : NULL;
-	chain = obj ? json_string_value(json_object_get(obj, "certificateChain")) : NULL;
+	vcek = json_string_value(json_object_get(obj, "vcekCert"));
+	chain = json_string_value(json_object_get(obj, "certificateChain"));
 	if (!vcek || !chain) {
 		log_error(ctx, "The THIM response lacks vcekCert or certificateChain");
 		return -EBADMSG;
@@ -151,7 +146,6 @@ int imds_tdquote(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_
 		.content_type = "application/json",
 	};
 	const char *q;
-	char why[256];
 	int r;
 
 	b64 = b64url_encode(tdreport, len);
@@ -164,14 +158,10 @@ int imds_tdquote(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_
 	r = http_request(ctx, cfg, &req, &resp);
 	if (r < 0)
 		return r;
-	if (resp.status != 200) {
-		r = http_status_error(ctx, cfg, &req, &resp);
-		http_resp_done(&resp);
+	r = http_json_object(ctx, cfg, &req, &resp, &obj);
+	if (r < 0)
 		return r;
-	}
-	obj = json_parse_object(resp.body, resp.len, why, sizeof(why));
-	http_resp_done(&resp);
-	q = obj ? json_string_value(json_object_get(obj, "quote")) : NULL;
+	q = json_string_value(json_object_get(obj, "quote"));
 	if (!q || b64url_decode(q, strlen(q), quote, quote_len) < 0) {
 		log_error(ctx, "The IMDS quote response has no base64url \"quote\"");
 		return -EBADMSG;

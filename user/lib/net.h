@@ -163,6 +163,13 @@ void http_error_text(const struct http_resp *r, char *buf, size_t len);
 /* Log "<what> answered HTTP <status>: <message>" with a hint and map to -errno. */
 int http_status_error(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 		      const struct http_req *req, const struct http_resp *r);
+/*
+ * The JSON object of a 200 answer in @ret. Another status is
+ * http_status_error()'s; a body that is no JSON object is -EBADMSG, with a
+ * message naming req->what. Frees @resp either way.
+ */
+int http_json_object(struct cvm_ctx *ctx, const struct cvm_config *cfg,
+		     const struct http_req *req, struct http_resp *resp, json_t **ret);
 
 /* ---- JWS / JWT (jws.c) ---------------------------------------------------------------- */
 

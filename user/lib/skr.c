@@ -160,7 +160,6 @@ static int release_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, co
 	};
 	size_t kl = strlen(cfg->key_url);
 	const char *v;
-	char why[256];
 	int r;
 
 	if (asprintf(&url, "%.*s/release?api-version=%s",
@@ -202,14 +201,10 @@ static int release_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, co
 		log_error(ctx, "Key Vault refused the release request for %s: %s", cfg->key_url, msg);
 		return strstr(msg, "attestation") ? -EKEYREJECTED : -EINVAL;
 	}
-	if (resp.status != 200) {
-		r = http_status_error(ctx, cfg, &req, &resp);
-		http_resp_done(&resp);
+	r = http_json_object(ctx, cfg, &req, &resp, &obj);
+	if (r < 0)
 		return r;
-	}
-	obj = json_parse_object(resp.body, resp.len, why, sizeof(why));
-	http_resp_done(&resp);
-	v = obj ? json_string_value(json_object_get(obj, "value")) : NULL;
+	v = json_string_value(json_object_get(obj, "value"));
 	if (!v) {
 		log_error(ctx, "Key Vault's release answer has no \"value\"");
 		return -EBADMSG;

@@ -158,7 +158,6 @@ static int jwks_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const c
 		.accept = "Accept: application/jwk+json, application/json",
 	};
 	json_t *jwks;
-	char why[256];
 	int r;
 
 	if (asprintf(&url, "%s/certs", instance) < 0)
@@ -167,15 +166,11 @@ static int jwks_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const c
 	r = http_request(ctx, cfg, &req, &resp);
 	if (r < 0)
 		return r;
-	if (resp.status != 200) {
-		r = http_status_error(ctx, cfg, &req, &resp);
-		http_resp_done(&resp);
+	r = http_json_object(ctx, cfg, &req, &resp, &jwks);
+	if (r < 0)
 		return r;
-	}
-	jwks = json_parse_object(resp.body, resp.len, why, sizeof(why));
-	http_resp_done(&resp);
-	if (!jwks || !json_is_array(json_object_get(jwks, "keys"))) {
-		log_error(ctx, "%s is not a JWK set: %s", url, jwks ? "no \"keys\" array" : why);
+	if (!json_is_array(json_object_get(jwks, "keys"))) {
+		log_error(ctx, "%s is not a JWK set: no \"keys\" array", url);
 		json_decref(jwks);
 		return -EBADMSG;
 	}

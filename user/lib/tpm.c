@@ -635,7 +635,7 @@ int azure_guest_attest(struct cvm_ctx *ctx, const struct cvm_config *cfg, const 
 		.content_type = "application/json",
 	};
 	uint8_t qualifying[32];
-	char distro_name[128], why[256];
+	char distro_name[128];
 	size_t log_len = 0;
 	unsigned dl;
 	int major, minor, r;
@@ -704,13 +704,14 @@ int azure_guest_attest(struct cvm_ctx *ctx, const struct cvm_config *cfg, const 
 		r = -EKEYREJECTED;
 		goto out;
 	}
-	if (resp.status != 200) {
-		r = http_status_error(ctx, cfg, &req, &resp);
-		goto out;
-	}
 	{
-		_cleanup_json_ json_t *o = json_parse_object(resp.body, resp.len, why, sizeof(why));
-		const char *tok = o ? json_string_value(json_object_get(o, "token")) : NULL;
+		_cleanup_json_ json_t *o = NULL;
+		const char *tok;
+
+		r = http_json_object(ctx, cfg, &req, &resp, &o);
+		if (r < 0)
+			goto out;
+		tok = json_string_value(json_object_get(o, "token"));
 
 		if (!tok) {
 			log_error(ctx, "The attestation service's answer has no token");
