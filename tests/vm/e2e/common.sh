@@ -12,7 +12,7 @@
 #   e2e_init                  checks the host programs, empties $w, fetches the kernel:
 #                             sets build, kver, kdir, mke2fs, netargs (QEMU user network)
 #   e2e_service_start         the service (loopback, free ports; $w/azsvc) and two keys:
-#                             sets svc, state, key, key_other, ca ($w/ca.pem), writes
+#                             sets svc, state, key, key_other, ca (/var/tmp/...), writes
 #                             $w/cvmattest.conf (the service as the guest sees it: 10.0.2.2)
 #   e2e_service_stop          stops it (the "service down" runs)
 #   e2e_provision             $w/data.img: LUKS2 (recovery passphrase $w/pass), then a
@@ -30,6 +30,7 @@
 
 fails=0
 svc=""
+cadir=""
 
 e2e_ok() { echo "ok - $1"; }
 e2e_notok() {
@@ -73,7 +74,11 @@ e2e_service_start() {
 	e2e_admin wait >/dev/null
 	key=$(e2e_admin create-key --name e2e-disk --guest-url --material-fd 3 3>"$state/disk.bin")
 	key_other=$(e2e_admin create-key --name e2e-other --guest-url --material-fd 3 3>"$state/other.bin")
-	ca=$w/ca.pem # the same path on the host (copied by the image builders) and in the guests
+	# The CA bundle has the same path on the host (the image builders copy it from
+	# there) and in the guests, so not under /tmp, where the clone may be and where
+	# the harness's guests mount a tmpfs; removed by e2e_cleanup.
+	cadir=$(mktemp -d /var/tmp/cvmattest-test.XXXXXX)
+	ca=$cadir/ca.pem
 	cp "$(e2e_ready "r['ca_bundle']")" "$ca"
 	cat >"$w/cvmattest.conf" <<CONF
 # ${0##*/}: the local service as the guest sees it
@@ -101,7 +106,10 @@ e2e_service_stop() {
 	svc=""
 }
 
-e2e_cleanup() { e2e_service_stop; }
+e2e_cleanup() {
+	e2e_service_stop
+	[[ -z ${cadir:-} ]] || rm -rf "$cadir"
+}
 
 e2e_provision() {
 	local E=/usr/share/cvmattest-test/e2e
