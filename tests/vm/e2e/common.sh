@@ -12,7 +12,7 @@
 #   e2e_init                  checks the host programs, empties $w, fetches the kernel:
 #                             sets build, kver, kdir, mke2fs, netargs (QEMU user network)
 #   e2e_service_start         the service (loopback, free ports; $w/azsvc) and two keys:
-#                             sets svc, state, key, key_other, ca (/var/tmp/...), writes
+#                             sets svc, state, key, key_other, ca (in /var/cache/cvmattest), writes
 #                             $w/cvmattest.conf (the service as the guest sees it: 10.0.2.2)
 #   e2e_service_stop          stops it (the "service down" runs)
 #   e2e_provision             $w/data.img: LUKS2 (recovery passphrase $w/pass), then a
@@ -75,9 +75,11 @@ e2e_service_start() {
 	key=$(e2e_admin create-key --name e2e-disk --guest-url --material-fd 3 3>"$state/disk.bin")
 	key_other=$(e2e_admin create-key --name e2e-other --guest-url --material-fd 3 3>"$state/other.bin")
 	# The CA bundle has the same path on the host (the image builders copy it from
-	# there) and in the guests, so not under /tmp, where the clone may be and where
-	# the harness's guests mount a tmpfs; removed by e2e_cleanup.
-	cadir=$(mktemp -d /var/tmp/cvmattest-test.XXXXXX)
+	# there) and in the guests, so not under /tmp (or /var/tmp, a link to it in the
+	# harness's guests), where the clone may be and the guests mount a tmpfs: in the
+	# VM tests' cache directory (tests/vm/fetch-kernel); removed by e2e_cleanup.
+	mkdir -p "${CVMATTEST_CACHE:-/var/cache/cvmattest}"
+	cadir=$(mktemp -d "${CVMATTEST_CACHE:-/var/cache/cvmattest}/test-ca.XXXXXX")
 	ca=$cadir/ca.pem
 	cp "$(e2e_ready "r['ca_bundle']")" "$ca"
 	cat >"$w/cvmattest.conf" <<CONF
