@@ -230,10 +230,7 @@ static int release_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b
 	size_t len;
 	int r;
 
-	/* the token's URLs first: it may have been edited (also checked by luks.c) */
-	r = release_check(ctx, b, s);
-	if (r < 0)
-		return r;
+	/* The token's URLs were checked by check_binding() (luks.c, before get_key()). */
 	r = load_config(ctx, s->config_path, &cfg);
 	if (r < 0)
 		return r;
