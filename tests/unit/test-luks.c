@@ -33,7 +33,7 @@
 #include <openssl/hmac.h>
 
 #include "testutil.h"
-#include "luks-internal.h"
+#include "luks/luks.h"
 
 #define PASS "correct horse battery staple"
 #define IMG_SIZE (32 << 20)
@@ -242,7 +242,7 @@ struct test_source {
 };
 
 static int test_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b, void *userdata,
-			struct cvm_luks_secret **ret_key, char **ret_key_id)
+			struct cvm_secret **ret_key, char **ret_key_id)
 {
 	struct test_source *s = userdata;
 
@@ -252,12 +252,12 @@ static int test_get_key(struct cvm_ctx *ctx, const struct cvm_luks_binding *b, v
 	if (s->by_url && strstr(b->key_url, "/fail/"))
 		return -ECONNREFUSED;
 	if (s->by_url && strstr(b->key_url, "/b/"))
-		return cvm_luks_secret_copy(key_b, sizeof(key_b), ret_key);
+		return cvm_secret_copy(key_b, sizeof(key_b), ret_key);
 	if (!s->key)
 		return s->err ? s->err : -ECONNREFUSED;
 	if (s->key_id)
 		*ret_key_id = strdup(s->key_id);
-	return cvm_luks_secret_copy(s->key, s->len, ret_key);
+	return cvm_secret_copy(s->key, s->len, ret_key);
 }
 
 static struct cvm_key_source source_of(struct test_source *s)
@@ -428,7 +428,7 @@ static void test_known_answer(void **state)
 	static const uint8_t tag_want[16] = { 0xa3, 0x15, 0xf2, 0xb7, 0xc2, 0x35, 0x0c, 0x77,
 					      0x4b, 0xda, 0x4b, 0x3c, 0xa7, 0xf8, 0xa2, 0x92 };
 	struct cvm_ctx *ctx = luks_ctx();
-	struct cvm_luks_secret *k, *p, *kek, *p2;
+	struct cvm_secret *k, *p, *kek, *p2;
 	uint8_t kb[32], pb[32], *aad;
 	struct luks_token t;
 	size_t aad_len, n = strlen("cvmattest-luks-v1") + 1;
@@ -441,8 +441,8 @@ static void test_known_answer(void **state)
 		kb[i] = (uint8_t)(0x40 + i);
 		pb[i] = (uint8_t)(0xa0 + i);
 	}
-	assert_int_equal(cvm_luks_secret_copy(kb, 32, &k), 0);
-	assert_int_equal(cvm_luks_secret_copy(pb, 32, &p), 0);
+	assert_int_equal(cvm_secret_copy(kb, 32, &k), 0);
+	assert_int_equal(cvm_secret_copy(pb, 32, &p), 0);
 	kat_token(&t);
 
 	assert_int_equal(luks_token_aad(&t, KAT_UUID, &aad, &aad_len), 0);
@@ -451,13 +451,13 @@ static void test_known_answer(void **state)
 	assert_memory_equal(aad + n, KAT_AAD_JSON, strlen(KAT_AAD_JSON));
 
 	assert_int_equal(luks_derive_kek(ctx, k, t.salt, &kek), 0);
-	assert_memory_equal(cvm_luks_secret_data(kek), kek_want, 32);
+	assert_memory_equal(cvm_secret_data(kek), kek_want, 32);
 	assert_int_equal(luks_aead_seal(ctx, kek, t.nonce, aad, aad_len, p, t.wrapped, t.tag), 0);
 	assert_memory_equal(t.wrapped, wrapped_want, 32);
 	assert_memory_equal(t.tag, tag_want, 16);
 	assert_int_equal(luks_token_unwrap(ctx, &t, KAT_UUID, k, &p2), 0);
-	assert_memory_equal(cvm_luks_secret_data(p2), pb, 32);
-	cvm_luks_secret_free(p2);
+	assert_memory_equal(cvm_secret_data(p2), pb, 32);
+	cvm_secret_free(p2);
 
 	/* formatted and parsed back: the same fields */
 	assert_int_equal(luks_token_format(&t, &json), 0);
@@ -483,9 +483,9 @@ static void test_known_answer(void **state)
 	luks_token_done(&t);
 	free(json);
 	free(aad);
-	cvm_luks_secret_free(kek);
-	cvm_luks_secret_free(k);
-	cvm_luks_secret_free(p);
+	cvm_secret_free(kek);
+	cvm_secret_free(k);
+	cvm_secret_free(p);
 
 	/* K longer than an HMAC block (a PKCS#8 RSA key): HMAC hashes it first */
 	{
@@ -497,17 +497,17 @@ static void test_known_answer(void **state)
 
 		for (size_t i = 0; i < sizeof(longk); i++)
 			longk[i] = (uint8_t)(i % 251);
-		assert_int_equal(cvm_luks_secret_copy(longk, sizeof(longk), &k), 0);
+		assert_int_equal(cvm_secret_copy(longk, sizeof(longk), &k), 0);
 		kat_token(&t);
 		assert_int_equal(luks_derive_kek(ctx, k, t.salt, &kek), 0);
-		assert_memory_equal(cvm_luks_secret_data(kek), kek_long, 32);
-		cvm_luks_secret_free(kek);
-		cvm_luks_secret_free(k);
+		assert_memory_equal(cvm_secret_data(kek), kek_long, 32);
+		cvm_secret_free(kek);
+		cvm_secret_free(k);
 		luks_token_done(&t);
 		/* too short or too long to be a released key */
-		assert_int_equal(cvm_luks_secret_copy(longk, 15, &k), 0);
+		assert_int_equal(cvm_secret_copy(longk, 15, &k), 0);
 		assert_int_equal(luks_derive_kek(ctx, k, t.salt, &kek), -EINVAL);
-		cvm_luks_secret_free(k);
+		cvm_secret_free(k);
 	}
 	cvm_ctx_free(ctx);
 }
@@ -1249,17 +1249,17 @@ static void test_secrets_not_logged(void **state)
 
 static void test_secret_read_fd(void **state)
 {
-	struct cvm_luks_secret *s;
+	struct cvm_secret *s;
 	int fds[2];
 
 	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(write(fds[1], "line one\nline two", 17), 17);
 	close(fds[1]);
-	assert_int_equal(cvm_luks_secret_read_fd(fds[0], 100, true, &s), 0);
-	assert_int_equal(cvm_luks_secret_len(s), 8);
-	assert_memory_equal(cvm_luks_secret_data(s), "line one", 8);
-	cvm_luks_secret_free(s);
+	assert_int_equal(cvm_secret_read_fd(fds[0], 100, true, &s), 0);
+	assert_int_equal(cvm_secret_len(s), 8);
+	assert_memory_equal(cvm_secret_data(s), "line one", 8);
+	cvm_secret_free(s);
 	close(fds[0]);
 
 	/* binary, up to end of file, grows past a page */
@@ -1271,21 +1271,21 @@ static void test_secret_read_fd(void **state)
 		assert_int_equal(pipe(fds), 0);
 		assert_int_equal(write(fds[1], big, sizeof(big)), (ssize_t)sizeof(big));
 		close(fds[1]);
-		assert_int_equal(cvm_luks_secret_read_fd(fds[0], sizeof(big), false, &s), 0);
-		assert_int_equal(cvm_luks_secret_len(s), sizeof(big));
-		assert_memory_equal(cvm_luks_secret_data(s), big, sizeof(big));
-		cvm_luks_secret_free(s);
+		assert_int_equal(cvm_secret_read_fd(fds[0], sizeof(big), false, &s), 0);
+		assert_int_equal(cvm_secret_len(s), sizeof(big));
+		assert_memory_equal(cvm_secret_data(s), big, sizeof(big));
+		cvm_secret_free(s);
 		close(fds[0]);
 
 		assert_int_equal(pipe(fds), 0);
 		assert_int_equal(write(fds[1], big, sizeof(big)), (ssize_t)sizeof(big));
 		close(fds[1]);
-		assert_int_equal(cvm_luks_secret_read_fd(fds[0], sizeof(big) - 1, false, &s), -EFBIG);
+		assert_int_equal(cvm_secret_read_fd(fds[0], sizeof(big) - 1, false, &s), -EFBIG);
 		close(fds[0]);
 	}
 	assert_int_equal(pipe(fds), 0);
 	close(fds[1]);
-	assert_int_equal(cvm_luks_secret_read_fd(fds[0], 100, false, &s), -ENODATA);
+	assert_int_equal(cvm_secret_read_fd(fds[0], 100, false, &s), -ENODATA);
 	close(fds[0]);
 }
 

@@ -27,7 +27,7 @@
 #include <linux/cvmattest.h>
 
 #include "libcvmattest-status.h"
-#include "macro.h"
+#include "base/macro.h"
 #include "testutil.h"
 
 /* ---- /dev/cvmattest stand-in -------------------------------------------------- */

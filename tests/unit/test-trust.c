@@ -11,7 +11,7 @@
 #include <openssl/pem.h>
 
 #include "forge.h"
-#include "internal.h"
+#include "verify/verify.h"
 #include "testutil.h"
 
 static struct cvm_cert_list load_list(const char *rel)

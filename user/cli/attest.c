@@ -9,8 +9,6 @@
 #include "cli-util.h"
 #include "net-cli.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_attestation *, cvm_attestation_free)
 
 static void attest_help(void)
 {

@@ -6,13 +6,10 @@
 #include <stdint.h>
 
 #include "libcvmattest.h"
-#include "macro.h"
+#include "base/macro.h"
 
 #define CLI_MAX_REPEAT 64
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_ctx *, cvm_ctx_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_policy *, cvm_policy_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_result *, cvm_result_free)
 
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -30,8 +30,6 @@ enum {
 #define PASSPHRASE_FILE_MAX (8u << 20)	/* cryptsetup's default key file limit */
 #define PASSPHRASE_TTY_MAX 512
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_luks_secret *, cvm_luks_secret_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_key_source *, cvm_key_source_free)
 
 static int exit_code(enum cvm_luks_fail f)
 {
@@ -444,7 +442,7 @@ static int make_key_source(struct cvm_ctx *ctx, const struct luks_args *a,
 
 /* The passphrase that authorizes bind: key file, terminal, or a line of stdin. */
 static int read_passphrase(const char *device, const char *file, int key_fd,
-			   struct cvm_luks_secret **ret)
+			   struct cvm_secret **ret)
 {
 	struct termios old, quiet;
 	int fd, r;
@@ -459,7 +457,7 @@ static int read_passphrase(const char *device, const char *file, int key_fd,
 			fprintf(stderr, "cvmattest: cannot open %s: %s\n", file, strerror(errno));
 			return EXIT_LUKS_USAGE;
 		}
-		r = cvm_luks_secret_read_fd(fd, PASSPHRASE_FILE_MAX, false, ret);
+		r = cvm_secret_read_fd(fd, PASSPHRASE_FILE_MAX, false, ret);
 		if (!is_stdin)
 			close(fd);
 	} else if (isatty(STDIN_FILENO)) {
@@ -475,14 +473,14 @@ static int read_passphrase(const char *device, const char *file, int key_fd,
 		quiet.c_lflag |= ECHONL;
 		dprintf(fd, "Enter an existing passphrase of %s: ", device);
 		(void)tcsetattr(fd, TCSAFLUSH, &quiet);
-		r = cvm_luks_secret_read_fd(fd, PASSPHRASE_TTY_MAX, true, ret);
+		r = cvm_secret_read_fd(fd, PASSPHRASE_TTY_MAX, true, ret);
 		(void)tcsetattr(fd, TCSAFLUSH, &old);
 		close(fd);
 	} else {
 		if (key_fd == STDIN_FILENO)
 			return usage_error("stdin carries the key; give the passphrase with "
 					   "--unlock-key-file");
-		r = cvm_luks_secret_read_fd(STDIN_FILENO, PASSPHRASE_TTY_MAX, true, ret);
+		r = cvm_secret_read_fd(STDIN_FILENO, PASSPHRASE_TTY_MAX, true, ret);
 	}
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: cannot read the passphrase: %s\n",
@@ -506,7 +504,7 @@ static char *sysfs_platform(void)
 static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 {
 	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
-	_cleanup_(cvm_luks_secret_freep) struct cvm_luks_secret *pass = NULL;
+	_cleanup_(cvm_secret_freep) struct cvm_secret *pass = NULL;
 	enum cvm_luks_fail fail = CVM_LUKS_FAIL_NONE;
 	struct cvm_luks_bind_params p = { 0 };
 	int r, token = -1, slot = -1;
@@ -524,8 +522,8 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 	if (make_key_source(ctx, a, &src) < 0)
 		return EXIT_LUKS_KEY;
 	p.binding = &a->binding;
-	p.passphrase = cvm_luks_secret_data(pass);
-	p.passphrase_len = cvm_luks_secret_len(pass);
+	p.passphrase = cvm_secret_data(pass);
+	p.passphrase_len = cvm_secret_len(pass);
 	p.keyslot = a->keyslot;
 	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
 	if (r < 0)

@@ -21,7 +21,6 @@ enum {
 	MONITOR_EXIT_NO_EVENT = 2,	/* --once, and --timeout passed before any event */
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_monitor *, cvm_monitor_free)
 
 static void monitor_help(void)
 {

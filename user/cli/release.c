@@ -7,6 +7,8 @@
 
 #include <openssl/crypto.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "cli-util.h"
 #include "net-cli.h"
@@ -22,9 +24,6 @@
 #define CVM_ASAN 0
 #endif
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_config *, cvm_config_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_attestation *, cvm_attestation_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct cvm_key *, cvm_key_free)
 
 static void release_help(void)
 {

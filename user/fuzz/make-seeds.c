@@ -13,7 +13,7 @@
 
 #include <openssl/x509v3.h>
 
-#include "internal.h"
+#include "verify/verify.h"
 
 static const char *td, *out;
 

@@ -50,6 +50,7 @@ struct cvm_config;
 
 int cvm_config_new(struct cvm_config **ret);
 void cvm_config_free(struct cvm_config *c);
+CVM_DEFINE_FREEP(struct cvm_config *, cvm_config_free)
 /*
  * Read "key = value" lines ('#' comments, [sections] ignored).  A missing
  * file is -ENOENT, which callers may ignore for the default path.  Unknown
@@ -85,6 +86,7 @@ struct cvm_attestation;
 int cvm_attest(struct cvm_ctx *ctx, const struct cvm_config *cfg, const char *nonce,
 	       struct cvm_attestation **ret);
 void cvm_attestation_free(struct cvm_attestation *a);
+CVM_DEFINE_FREEP(struct cvm_attestation *, cvm_attestation_free)
 /* The raw JWT (not a secret by itself: releasing needs the transfer key too). */
 const char *cvm_attestation_token(const struct cvm_attestation *a);
 /* The verified claims as one JSON object; caller frees. */
@@ -117,6 +119,7 @@ struct cvm_key;
 int cvm_release(struct cvm_ctx *ctx, const struct cvm_config *cfg, struct cvm_attestation *a,
 		struct cvm_key **ret);
 void cvm_key_free(struct cvm_key *k);
+CVM_DEFINE_FREEP(struct cvm_key *, cvm_key_free)
 const uint8_t *cvm_key_data(const struct cvm_key *k, size_t *len);
 /* Key Vault's kty: "oct-HSM", "RSA-HSM", "EC-HSM", ... */
 const char *cvm_key_kty(const struct cvm_key *k);

@@ -47,22 +47,6 @@ extern "C" {
 #define CVM_DEFAULT_CONFIG "/etc/cvmattest/cvmattest.conf"
 #endif
 
-/* ---- secrets ------------------------------------------------------------------ */
-
-/* Bytes in their own locked pages (mlock, MADV_DONTDUMP), wiped when freed. */
-struct cvm_luks_secret;
-
-int cvm_luks_secret_new(size_t len, struct cvm_luks_secret **ret);
-int cvm_luks_secret_copy(const void *data, size_t len, struct cvm_luks_secret **ret);
-/*
- * Read @fd until end of file, or up to the first newline (not kept) when
- * @line.  More than @max bytes: -EFBIG.  Nothing read: -ENODATA.
- */
-int cvm_luks_secret_read_fd(int fd, size_t max, bool line, struct cvm_luks_secret **ret);
-uint8_t *cvm_luks_secret_data(const struct cvm_luks_secret *s);
-size_t cvm_luks_secret_len(const struct cvm_luks_secret *s);
-void cvm_luks_secret_free(struct cvm_luks_secret *s);
-
 /* ---- binding: where the key comes from ---------------------------------------------- */
 
 /*
@@ -109,7 +93,7 @@ void cvm_luks_binding_done(struct cvm_luks_binding *b);
 struct cvm_key_source {
 	const char *name;		/* for messages: "key release", ... */
 	int (*get_key)(struct cvm_ctx *ctx, const struct cvm_luks_binding *b, void *userdata,
-		       struct cvm_luks_secret **ret_key, char **ret_key_id);
+		       struct cvm_secret **ret_key, char **ret_key_id);
 	void (*free_userdata)(void *userdata);
 	void *userdata;
 	/*
@@ -121,6 +105,7 @@ struct cvm_key_source {
 };
 
 void cvm_key_source_free(struct cvm_key_source *src);
+CVM_DEFINE_FREEP(struct cvm_key_source *, cvm_key_source_free)
 
 /*
  * The production source: attestation, then Secure Key Release (cvm_attest()

@@ -260,6 +260,7 @@ struct cvm_monitor;
  */
 int cvm_monitor_open(struct cvm_ctx *ctx, struct cvm_monitor **ret);
 void cvm_monitor_free(struct cvm_monitor *m);
+CVM_DEFINE_FREEP(struct cvm_monitor *, cvm_monitor_free)
 /* For poll(): readable when events are pending. */
 int cvm_monitor_fd(const struct cvm_monitor *m);
 

@@ -29,6 +29,18 @@ struct cvm_ctx;
 struct cvm_policy;
 struct cvm_result;
 
+/*
+ * NAMEp(TYPE *) calls NAME() on a non-NULL pointer: the cleanup function of
+ * each public type, defined once here for __attribute__((cleanup)) users
+ * (the CLI, the tests).
+ */
+#define CVM_DEFINE_FREEP(type, func)          \
+	static inline void func##p(type *p)   \
+	{                                     \
+		if (*p)                       \
+			func(*p);             \
+	}
+
 /* ---- context and logging ---------------------------------------------- */
 
 enum cvm_log_level {
@@ -42,6 +54,7 @@ typedef void (*cvm_log_fn)(int level, const char *msg, void *userdata);
 
 int cvm_ctx_new(struct cvm_ctx **ret);
 void cvm_ctx_free(struct cvm_ctx *ctx);
+CVM_DEFINE_FREEP(struct cvm_ctx *, cvm_ctx_free)
 /* NULL fn: messages up to WARNING go to stderr (the default). */
 void cvm_set_log(struct cvm_ctx *ctx, cvm_log_fn fn, void *userdata);
 void cvm_set_log_level(struct cvm_ctx *ctx, int max_level);
@@ -74,6 +87,23 @@ int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir);
 
 /* Time at which certificates must be valid; 0 (default) means now. */
 void cvm_set_verify_time(struct cvm_ctx *ctx, time_t t);
+
+/* ---- secrets ------------------------------------------------------------------ */
+
+/* Bytes in their own locked pages (mlock, MADV_DONTDUMP), wiped when freed. */
+struct cvm_secret;
+
+int cvm_secret_new(size_t len, struct cvm_secret **ret);
+int cvm_secret_copy(const void *data, size_t len, struct cvm_secret **ret);
+/*
+ * Read @fd until end of file, or up to the first newline (not kept) when
+ * @line.  More than @max bytes: -EFBIG.  Nothing read: -ENODATA.
+ */
+int cvm_secret_read_fd(int fd, size_t max, bool line, struct cvm_secret **ret);
+uint8_t *cvm_secret_data(const struct cvm_secret *s);
+size_t cvm_secret_len(const struct cvm_secret *s);
+void cvm_secret_free(struct cvm_secret *s);
+CVM_DEFINE_FREEP(struct cvm_secret *, cvm_secret_free)
 
 /* ---- evidence formats ------------------------------------------------- */
 
@@ -341,6 +371,7 @@ void cvm_hcl_claims_done(struct cvm_hcl_claims *c);
 
 int cvm_policy_new(struct cvm_policy **ret);
 void cvm_policy_free(struct cvm_policy *p);
+CVM_DEFINE_FREEP(struct cvm_policy *, cvm_policy_free)
 /* Merge a JSON policy document (see Documentation/admin-guide/cvmattest-verify.rst). */
 int cvm_policy_load_json(struct cvm_ctx *ctx, struct cvm_policy *p, const char *json, size_t len);
 int cvm_policy_load_file(struct cvm_ctx *ctx, struct cvm_policy *p, const char *path);
@@ -382,6 +413,7 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 	       const struct cvm_policy *policy, struct cvm_result **ret);
 
 void cvm_result_free(struct cvm_result *r);
+CVM_DEFINE_FREEP(struct cvm_result *, cvm_result_free)
 enum cvm_status cvm_result_status(const struct cvm_result *r);
 bool cvm_result_verified(const struct cvm_result *r);
 bool cvm_result_policy_ok(const struct cvm_result *r);

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * SEV-SNP endorsements for MAA's VcekCertChain (VCEK or VLEK, then ASK,
+ * then ARK, PEM), from the sources in snp_certs, in order:
+ *   extended  the extended report's certificate table (the host's copy);
+ *   cache     {cache_dir}/vcek/<CHIP_ID hex>/<REPORTED_TCB hex>.pem;
+ *   imds      Azure IMDS THIM /metadata/THIM/amd/certification;
+ *   kds       AMD KDS /vcek/v1/<product>/<hwid>?...SPL= and /cert_chain.
+ * A VCEK is taken only if its hwID and SPLs are this report's CHIP_ID and
+ * REPORTED_TCB (MAA would refuse the chain otherwise); what came from the
+ * network is cached for the next boot.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "attest/attest.h"
+
+
+static const char *product_kds_name(enum cvm_snp_product p)
+{
+	switch (p) {
+	case CVM_SNP_PRODUCT_MILAN:
+		return "Milan";
+	case CVM_SNP_PRODUCT_GENOA:
+		return "Genoa";
+	case CVM_SNP_PRODUCT_TURIN:
+		return "Turin";
+	default:
+		return NULL;
+	}
+}
+
+static size_t chip_id_len(const struct cvm_snp_report *s)
+{
+	return s->product == CVM_SNP_PRODUCT_TURIN ? SNP_CHIP_ID_LEN_TURIN : SNP_CHIP_ID_LEN;
+}
+
+/* Is @x the endorsement key of this report (chip and TCB)? Why not, in @why. */
+static bool vcek_fits(const struct cvm_snp_report *s, X509 *x, char *why, size_t why_len)
+{
+	struct amd_cert_ext e;
+	struct cvm_snp_tcb t;
+	size_t hl;
+
+	if (amd_cert_ext_parse(x, &e) < 0) {
+		snprintf(why, why_len, "its AMD extensions are malformed");
+		return false;
+	}
+	if (e.has_csp_id && !e.hwid_len)
+		return true;	/* VLEK: not chip-specific */
+	hl = e.hwid_len;
+	if (!s->mask_chip_key &&
+	    (hl == 0 || hl > SNP_CHIP_ID_LEN || memcmp(e.hwid, s->chip_id, hl) != 0)) {
+		snprintf(why, why_len, "it is for another chip (hwID)");
+		return false;
+	}
+	cvm_snp_tcb_decode(s->reported_tcb.raw,
+			   hl == SNP_CHIP_ID_LEN_TURIN ? CVM_SNP_PRODUCT_TURIN : s->product, &t);
+	if (!(e.has_spl[AMD_SPL_BL] && e.spl[AMD_SPL_BL] == t.bootloader &&
+	      e.has_spl[AMD_SPL_TEE] && e.spl[AMD_SPL_TEE] == t.tee && e.has_spl[AMD_SPL_SNP] &&
+	      e.spl[AMD_SPL_SNP] == t.snp && e.has_spl[AMD_SPL_UCODE] &&
+	      e.spl[AMD_SPL_UCODE] == t.microcode &&
+	      (!t.turin || (e.has_spl[AMD_SPL_FMC] && e.spl[AMD_SPL_FMC] == t.fmc)))) {
+		snprintf(why, why_len, "its TCB (SPLs) is not the report's REPORTED_TCB %016llx",
+			 (unsigned long long)s->reported_tcb.raw);
+		return false;
+	}
+	return true;
+}
+
+static int append_pem(BIO *out, X509 *x)
+{
+	return PEM_write_bio_X509(out, x) == 1 ? 0 : -ENOMEM;
+}
+
+static int bio_to_string(BIO *b, char **ret, size_t *len)
+{
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+
+	if (n <= 0)
+		return -EBADMSG;
+	*ret = strndup(data, (size_t)n);
+	*len = (size_t)n;
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* From an extended report's certificate table: VCEK/VLEK, ASK/ASVK, ARK. */
+static int chain_from_table(struct cvm_ctx *ctx, const struct cvm_snp_report *s,
+			    const uint8_t *table, size_t len, char **pem, size_t *pem_len)
+{
+	static const enum cvm_snp_cert_kind order[] = { CVM_SNP_CERT_VCEK, CVM_SNP_CERT_VLEK,
+							CVM_SNP_CERT_ASK, CVM_SNP_CERT_ARK };
+	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_mem());
+	struct cvm_snp_cert_table t;
+	bool have_ek = false, have_ask = false, have_ark = false;
+	char why[160];
+	int r;
+
+	if (!out)
+		return -ENOMEM;
+	r = cvm_snp_cert_table_parse(table, len, &t);
+	if (r < 0) {
+		log_warning(ctx, "The extended report's certificate table is malformed; ignoring it");
+		return r;
+	}
+	for (size_t o = 0; o < ELEMENTSOF(order); o++)
+		for (size_t i = 0; i < t.n_entries; i++) {
+			_cleanup_(X509_freep) X509 *x = NULL;
+			const unsigned char *p = t.entries[i].data;
+
+			if (t.entries[i].kind != order[o])
+				continue;
+			x = d2i_X509(NULL, &p, t.entries[i].length);
+			if (!x)
+				continue;
+			if (order[o] == CVM_SNP_CERT_VCEK || order[o] == CVM_SNP_CERT_VLEK) {
+				if (have_ek)
+					continue;
+				if (!vcek_fits(s, x, why, sizeof(why))) {
+					log_info(ctx, "The extended report's VCEK does not fit: %s", why);
+					continue;
+				}
+				have_ek = true;
+			} else if (order[o] == CVM_SNP_CERT_ASK) {
+				have_ask = true;
+			} else {
+				have_ark = true;
+			}
+			r = append_pem(out, x);
+			if (r < 0)
+				return r;
+		}
+	if (!have_ek || !have_ask || !have_ark) {
+		log_debug(ctx, "The certificate table lacks %s", !have_ek ? "a fitting VCEK" :
+			  !have_ask ? "the ASK" : "the ARK");
+		return -ENOENT;
+	}
+	return bio_to_string(out, pem, pem_len);
+}
+
+/* Check a PEM chain (first = endorsement key) against the report. */
+static int check_pem_chain(struct cvm_ctx *ctx, const struct cvm_snp_report *s, const char *pem,
+			   size_t len, const char *from)
+{
+	_cleanup_(BIO_free_allp) BIO *b = BIO_new_mem_buf(pem, (int)len);
+	_cleanup_(X509_freep) X509 *x = NULL;
+	char why[160];
+
+	if (!b)
+		return -ENOMEM;
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	if (!x) {
+		log_warning(ctx, "The certificates from %s are not PEM", from);
+		return -EBADMSG;
+	}
+	if (!vcek_fits(s, x, why, sizeof(why))) {
+		log_warning(ctx, "The VCEK from %s does not fit this report: %s", from, why);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+static int cache_path(const struct cvm_config *cfg, const struct cvm_snp_report *s,
+		      const char *ext, char **ret)
+{
+	char hex[2 * SNP_CHIP_ID_LEN + 1];
+
+	if (!cfg->cache_dir || !*cfg->cache_dir || s->mask_chip_key)
+		return -ENOENT;
+	cvm_hex_encode(s->chip_id, chip_id_len(s), hex);
+	return asprintf(ret, "%s/vcek/%s/%016llx.%s", cfg->cache_dir, hex,
+			(unsigned long long)s->reported_tcb.raw, ext) < 0 ? -ENOMEM : 0;
+}
+
+static void cache_store(struct cvm_ctx *ctx, const struct cvm_config *cfg,
+			const struct cvm_snp_report *s, const char *pem, size_t len)
+{
+	_cleanup_free_ char *path = NULL, *der_path = NULL;
+	_cleanup_(BIO_free_allp) BIO *b = NULL;
+	_cleanup_(X509_freep) X509 *x = NULL;
+	unsigned char *der = NULL;
+	int der_len;
+
+	if (cache_path(cfg, s, "pem", &path) < 0)
+		return;
+	if (cache_write(ctx, path, pem, len) < 0)
+		return;
+	/* The VCEK alone where offline verification (verify_snp.c) looks for it. */
+	b = BIO_new_mem_buf(pem, (int)len);
+	x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	if (!x || cache_path(cfg, s, "der", &der_path) < 0)
+		return;
+	der_len = i2d_X509(x, &der);
+	if (der_len > 0)
+		(void)cache_write(ctx, der_path, der, (size_t)der_len);
+	OPENSSL_free(der);
+}
+
+static int chain_from_cache(struct cvm_ctx *ctx, const struct cvm_config *cfg,
+			    const struct cvm_snp_report *s, char **pem, size_t *len)
+{
+	_cleanup_free_ char *path = NULL;
+	uint8_t *buf = NULL;
+	int r;
+
+	r = cache_path(cfg, s, "pem", &path);
+	if (r < 0)
+		return r;
+	r = read_file(path, 64 * 1024, &buf, len);
+	if (r < 0) {
+		log_debug(ctx, "No cached VCEK chain at %s", path);
+		return r;
+	}
+	*pem = (char *)buf;
+	log_debug(ctx, "VCEK chain from the cache %s", path);
+	return 0;
+}
+
+static int kds_get(struct cvm_ctx *ctx, const struct cvm_config *cfg, const char *url,
+		   struct http_resp *resp)
+{
+	struct http_req req = {
+		.method = "GET",
+		.url = url,
+		.what = "AMD KDS",
+		.config_key = "kds_url",
+		.accept = "Accept: */*",
+	};
+	int r = http_request(ctx, cfg, &req, resp);
+
+	if (r < 0)
+		return r;
+	if (resp->status != 200) {
+		r = http_status_error(ctx, cfg, &req, resp);
+		http_resp_done(resp);
+	}
+	return r;
+}
+
+static int chain_from_kds(struct cvm_ctx *ctx, const struct cvm_config *cfg,
+			  const struct cvm_snp_report *s, char **pem, size_t *pem_len)
+{
+	_cleanup_(BIO_free_allp) BIO *out = BIO_new(BIO_s_mem());
+	_cleanup_(X509_freep) X509 *vcek = NULL;
+	_cleanup_free_ char *url = NULL;
+	struct http_resp resp = { 0 };
+	const char *prod = product_kds_name(s->product);
+	char hex[2 * SNP_CHIP_ID_LEN + 1], fmc[32] = "";
+	const unsigned char *p;
+	struct cvm_snp_tcb t;
+	int r;
+
+	if (!out)
+		return -ENOMEM;
+	if (!prod) {
+		log_warning(ctx, "The report (version %u) does not name its CPU product, which AMD KDS "
+			    "needs", s->version);
+		return -ENOENT;
+	}
+	if (s->mask_chip_key) {
+		log_warning(ctx, "MASK_CHIP_KEY is set: KDS cannot look up a VCEK without CHIP_ID");
+		return -ENOENT;
+	}
+	cvm_hex_encode(s->chip_id, chip_id_len(s), hex);
+	cvm_snp_tcb_decode(s->reported_tcb.raw, s->product, &t);
+	if (t.turin)
+		snprintf(fmc, sizeof(fmc), "&fmcSPL=%u", t.fmc);
+	if (asprintf(&url, "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s",
+		     cfg->kds_url, prod, hex, t.bootloader, t.tee, t.snp, t.microcode, fmc) < 0)
+		return -ENOMEM;
+	r = kds_get(ctx, cfg, url, &resp);
+	if (r < 0)
+		return r;
+	p = resp.body;
+	vcek = d2i_X509(NULL, &p, (long)resp.len);
+	http_resp_done(&resp);
+	if (!vcek) {
+		log_error(ctx, "AMD KDS answered something that is not a DER certificate");
+		return -EBADMSG;
+	}
+	free(url);
+	if (asprintf(&url, "%s/vcek/v1/%s/cert_chain", cfg->kds_url, prod) < 0)
+		return -ENOMEM;
+	r = kds_get(ctx, cfg, url, &resp);
+	if (r < 0)
+		return r;
+	r = append_pem(out, vcek);
+	if (r == 0 && BIO_write(out, resp.body, (int)resp.len) != (int)resp.len)
+		r = -ENOMEM;
+	http_resp_done(&resp);
+	if (r < 0)
+		return r;
+	return bio_to_string(out, pem, pem_len);
+}
+
+int snp_vcek_chain(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *report,
+		   size_t report_len, const uint8_t *cert_table, size_t cert_table_len,
+		   char **pem, size_t *pem_len)
+{
+	struct cvm_snp_report s;
+	char tried[256] = "";
+	int r, last = -ENOENT;
+
+	r = cvm_snp_report_parse(report, report_len, &s);
+	if (r < 0) {
+		log_error(ctx, "The SEV-SNP report does not parse");
+		return r;
+	}
+	for (const char *p = cfg->snp_certs; p && *p;) {
+		char src[16];
+		size_t l;
+
+		p += strspn(p, " ,");
+		l = strcspn(p, " ,");
+		if (l == 0)
+			break;
+		snprintf(src, sizeof(src), "%.*s", (int)(l < sizeof(src) - 1 ? l : sizeof(src) - 1), p);
+		p += l;
+		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
+			 tried[0] ? ", " : "", src);
+		if (strcmp(src, "extended") == 0) {
+			if (!cert_table || !cert_table_len) {
+				log_debug(ctx, "No certificate table in the evidence");
+				continue;
+			}
+			r = chain_from_table(ctx, &s, cert_table, cert_table_len, pem, pem_len);
+			if (r == 0) {
+				log_info(ctx, "VCEK chain from the extended report");
+				return 0;
+			}
+		} else if (strcmp(src, "cache") == 0) {
+			r = chain_from_cache(ctx, cfg, &s, pem, pem_len);
+			if (r == 0) {
+				r = check_pem_chain(ctx, &s, *pem, *pem_len, "the cache");
+				if (r == 0)
+					return 0;
+				free(*pem);
+				*pem = NULL;
+			}
+		} else if (strcmp(src, "imds") == 0) {
+			r = imds_thim_certs(ctx, cfg, pem, pem_len);
+			if (r == 0) {
+				r = check_pem_chain(ctx, &s, *pem, *pem_len, "IMDS THIM");
+				if (r == 0) {
+					log_info(ctx, "VCEK chain from IMDS THIM");
+					cache_store(ctx, cfg, &s, *pem, *pem_len);
+					return 0;
+				}
+				free(*pem);
+				*pem = NULL;
+			}
+		} else if (strcmp(src, "kds") == 0) {
+			r = chain_from_kds(ctx, cfg, &s, pem, pem_len);
+			if (r == 0) {
+				r = check_pem_chain(ctx, &s, *pem, *pem_len, "AMD KDS");
+				if (r == 0) {
+					log_info(ctx, "VCEK chain from AMD KDS");
+					cache_store(ctx, cfg, &s, *pem, *pem_len);
+					return 0;
+				}
+				free(*pem);
+				*pem = NULL;
+			}
+		} else {
+			log_error(ctx, "snp_certs: unknown source \"%s\" (extended, cache, imds, kds)", src);
+			return -EINVAL;
+		}
+		last = r;
+	}
+	log_error(ctx, "No VCEK certificate chain for this SEV-SNP report (tried: %s); on Azure "
+		  "check imds_url, elsewhere that the host serves extended reports or that %s is "
+		  "reachable (kds_url)", tried[0] ? tried : "nothing: snp_certs is empty",
+		  cfg->kds_url ? cfg->kds_url : "AMD KDS");
+	return last == -ENOENT || last == -ESTALE ? -ENOENT : last;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Logging through a context's sink: one callback, one level. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <openssl/err.h>
+
+#include "base/base.h"
+
+static void default_log(int level, const char *msg, void *userdata)
+{
+	(void)userdata;
+	fprintf(stderr, "%s%s\n", level == CVM_LOG_ERROR ? "error: " :
+				  level == CVM_LOG_WARNING ? "warning: " : "", msg);
+}
+
+/* struct cvm_ctx starts with its sink (checked in pki/context.c). */
+static const struct cvm_log_sink *sink_of(const struct cvm_ctx *ctx)
+{
+	return (const struct cvm_log_sink *)(const void *)ctx;
+}
+
+static void emit(const struct cvm_ctx *ctx, int level, const char *msg)
+{
+	const struct cvm_log_sink *s = sink_of(ctx);
+
+	if (s->fn)
+		s->fn(level, msg, s->userdata);
+	else
+		default_log(level, msg, NULL);
+}
+
+void cvm_log(const struct cvm_ctx *ctx, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!ctx || level > sink_of(ctx)->level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(ctx, level, msg);
+}
+
+int cvm_log_errno(const struct cvm_ctx *ctx, int level, int err, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	err = err < 0 ? -err : err;
+	if (ctx && level <= sink_of(ctx)->level) {
+		errno = err;	/* for %m */
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		emit(ctx, level, msg);
+	}
+	return -err;
+}
+
+void log_openssl(const struct cvm_ctx *ctx, const char *what)
+{
+	unsigned long e;
+	char buf[256];
+
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		log_debug(ctx, "%s: %s", what, buf);
+	}
+}
+
+int log_set_level(struct cvm_ctx *ctx, int level)
+{
+	struct cvm_log_sink *s = (struct cvm_log_sink *)(void *)ctx;
+	int old = s->level;
+
+	s->level = level;
+	return old;
+}

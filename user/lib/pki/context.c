@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The library context: logging, trust anchors, offered certificates. */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+
+#include "pki/pki.h"
+
+/* base/log.c reads the sink through a context pointer. */
+_Static_assert(offsetof(struct cvm_ctx, log) == 0, "the log sink must come first");
+
+
+int cvm_ctx_new(struct cvm_ctx **ret)
+{
+	struct cvm_ctx *ctx;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->log.level = CVM_LOG_WARNING;
+
+	r = trust_load_builtin_amd(ctx, &ctx->amd_roots);
+	if (r < 0)
+		goto fail;
+	ctx->amd_roots_builtin = true;
+	r = trust_load_builtin_intel(ctx, &ctx->intel_roots);
+	if (r < 0)
+		goto fail;
+	ctx->intel_root_builtin = true;
+
+	ctx->cache_dir = strdup(CVM_DEFAULT_CACHE_DIR);
+	if (!ctx->cache_dir) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	*ret = ctx;
+	return 0;
+fail:
+	cvm_ctx_free(ctx);
+	return r;
+}
+
+void cvm_ctx_free(struct cvm_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	cert_list_clear(&ctx->amd_roots);
+	cert_list_clear(&ctx->intel_roots);
+	cert_list_clear(&ctx->certs);
+	free(ctx->cache_dir);
+	free(ctx);
+}
+
+void cvm_set_log(struct cvm_ctx *ctx, cvm_log_fn fn, void *userdata)
+{
+	ctx->log.fn = fn;
+	ctx->log.userdata = userdata;
+}
+
+void cvm_set_log_level(struct cvm_ctx *ctx, int max_level)
+{
+	ctx->log.level = max_level;
+}
+
+static void vcek_cache_flush(struct cvm_ctx *ctx)
+{
+	ctx->vcek_cache_n = 0;
+	ctx->vcek_cache_next = 0;
+}
+
+int cvm_set_amd_roots(struct cvm_ctx *ctx, const char *path)
+{
+	struct cvm_cert_list l = { 0 };
+	size_t n_roots = 0;
+	int r;
+
+	if (!ctx || !path)
+		return -EINVAL;
+	r = cert_list_add_path(&l, path);
+	if (r < 0) {
+		log_error(ctx, "Failed to load AMD roots from %s: %s", path, strerror(-r));
+		cert_list_clear(&l);
+		return r;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (cert_is_self_issued(l.v[i]) && strncmp(l.v[i]->cn, "ARK-", 4) == 0)
+			n_roots++;
+	if (n_roots == 0) {
+		log_error(ctx, "%s holds no self-signed ARK-<product> certificate", path);
+		cert_list_clear(&l);
+		return -ENOKEY;
+	}
+	cert_list_clear(&ctx->amd_roots);
+	ctx->amd_roots = l;
+	ctx->amd_roots_builtin = false;
+	vcek_cache_flush(ctx);
+	log_info(ctx, "Trusting %zu AMD root(s) from %s instead of the built-in ones", n_roots, path);
+	return 0;
+}
+
+int cvm_set_intel_root(struct cvm_ctx *ctx, const char *path)
+{
+	struct cvm_cert_list l = { 0 };
+	int r;
+
+	if (!ctx || !path)
+		return -EINVAL;
+	r = cert_list_add_path(&l, path);
+	if (r < 0) {
+		log_error(ctx, "Failed to load the Intel root from %s: %s", path, strerror(-r));
+		cert_list_clear(&l);
+		return r;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (!cert_is_self_issued(l.v[i])) {
+			log_error(ctx, "%s: \"%s\" is not a self-signed root", path, l.v[i]->cn);
+			cert_list_clear(&l);
+			return -EINVAL;
+		}
+	if (l.n == 0) {
+		cert_list_clear(&l);
+		return -ENOKEY;
+	}
+	cert_list_clear(&ctx->intel_roots);
+	ctx->intel_roots = l;
+	ctx->intel_root_builtin = false;
+	log_info(ctx, "Trusting the Intel root(s) from %s instead of the built-in one", path);
+	return 0;
+}
+
+int cvm_add_certs(struct cvm_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	if (!ctx || (!buf && len))
+		return -EINVAL;
+	return cert_list_add_buffer(&ctx->certs, buf, len);
+}
+
+int cvm_add_certs_file(struct cvm_ctx *ctx, const char *path)
+{
+	int r;
+
+	if (!ctx || !path)
+		return -EINVAL;
+	r = cert_list_add_path(&ctx->certs, path);
+	if (r < 0)
+		log_error(ctx, "Failed to load certificates from %s: %s", path, strerror(-r));
+	return r;
+}
+
+int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir)
+{
+	char *d = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	if (dir) {
+		d = strdup(dir);
+		if (!d)
+			return -ENOMEM;
+	}
+	free(ctx->cache_dir);
+	ctx->cache_dir = d;
+	return 0;
+}
+
+void cvm_set_verify_time(struct cvm_ctx *ctx, time_t t)
+{
+	ctx->verify_time = t;
+}
+
+time_t ctx_verify_time(const struct cvm_ctx *ctx)
+{
+	return ctx->verify_time ? ctx->verify_time : time(NULL);
+}

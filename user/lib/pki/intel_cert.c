@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The Intel SGX extension of PCK certificates, 1.2.840.113741.1.13.1: a
+ * SEQUENCE of { OID, value } pairs (Intel "SGX PCK Certificate and CRL
+ * Profile"; go-tdx-guest pcs/pcs.go reads the same).  We take FMSPC (.4,
+ * OCTET STRING of 6) and PCEID (.3, OCTET STRING of 2), which say which
+ * platform TCB collateral applies.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "pki/pki.h"
+
+
+/* DER content of OID 1.2.840.113741.1.13.1 */
+static const uint8_t sgx_ext_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01 };
+
+int sgx_pck_ext_parse_der(const uint8_t *der, size_t len, struct sgx_pck_ext *ret)
+{
+	struct sgx_pck_ext e = { 0 };
+	uint8_t tag;
+	size_t hl, cl, off;
+
+	if (der_read_tlv(der, len, &tag, &hl, &cl) < 0 || tag != 0x30)
+		return -EBADMSG;
+	der += hl;
+	len = cl;
+	for (off = 0; off < len;) {
+		const uint8_t *item = der + off, *oid, *val;
+		size_t ihl, icl, ohl, ocl, vhl, vcl;
+		uint8_t vtag;
+
+		if (der_read_tlv(item, len - off, &tag, &ihl, &icl) < 0 || tag != 0x30)
+			return -EBADMSG;
+		off += ihl + icl;
+		item += ihl;
+		if (der_read_tlv(item, icl, &tag, &ohl, &ocl) < 0 || tag != 0x06)
+			return -EBADMSG;
+		oid = item + ohl;
+		if (der_read_tlv(item + ohl + ocl, icl - ohl - ocl, &vtag, &vhl, &vcl) < 0)
+			return -EBADMSG;
+		val = item + ohl + ocl + vhl;
+		if (ocl != sizeof(sgx_ext_oid) + 1 || memcmp(oid, sgx_ext_oid, sizeof(sgx_ext_oid)) != 0)
+			continue;
+		switch (oid[sizeof(sgx_ext_oid)]) {
+		case 3:	/* PCEID */
+			if (vtag != 0x04 || vcl != 2 || e.has_pceid)
+				return -EBADMSG;
+			memcpy(e.pceid, val, 2);
+			e.has_pceid = true;
+			break;
+		case 4:	/* FMSPC */
+			if (vtag != 0x04 || vcl != 6 || e.has_fmspc)
+				return -EBADMSG;
+			memcpy(e.fmspc, val, 6);
+			e.has_fmspc = true;
+			break;
+		default:
+			break;
+		}
+	}
+	*ret = e;
+	return 0;
+}
+
+int sgx_pck_ext_from_cert(X509 *x, struct sgx_pck_ext *ret)
+{
+	_cleanup_(ASN1_OBJECT_freep) ASN1_OBJECT *obj = OBJ_txt2obj(INTEL_OID_SGX_EXTENSIONS, 1);
+	X509_EXTENSION *ext;
+	ASN1_OCTET_STRING *data;
+	int idx;
+
+	if (!obj)
+		return -ENOMEM;
+	idx = X509_get_ext_by_OBJ(x, obj, -1);
+	if (idx < 0)
+		return -ENOENT;
+	ext = X509_get_ext(x, idx);
+	data = X509_EXTENSION_get_data(ext);
+	return sgx_pck_ext_parse_der(ASN1_STRING_get0_data(data), (size_t)ASN1_STRING_length(data),
+				     ret);
+}

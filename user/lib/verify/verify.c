@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* cvm_verify(): dispatch by format, apply the policy, report the verdict. */
+#include <errno.h>
+#include <string.h>
+
+#include "verify/verify.h"
+
+#define EVIDENCE_MAX (1024 * 1024)
+
+static void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v)
+{
+	*v = (struct td_view){ .tee_tcb_svn = b->tee_tcb_svn,
+			       .seam_attributes = b->seam_attributes,
+			       .td_attributes = b->td_attributes,
+			       .mrtd = b->mrtd,
+			       .mrconfigid = b->mrconfigid,
+			       .mrowner = b->mrowner,
+			       .mrownerconfig = b->mrownerconfig,
+			       .report_data = b->report_data };
+	for (int i = 0; i < 4; i++)
+		v->rtmr[i] = b->rtmr[i];
+}
+
+static void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v)
+{
+	*v = (struct td_view){ .tee_tcb_svn = t->tee_tcb_svn,
+			       .seam_attributes = t->seam_attributes,
+			       .td_attributes = t->td_attributes,
+			       .mrtd = t->mrtd,
+			       .mrconfigid = t->mrconfigid,
+			       .mrowner = t->mrowner,
+			       .mrownerconfig = t->mrownerconfig,
+			       .report_data = t->report_data };
+	for (int i = 0; i < 4; i++)
+		v->rtmr[i] = t->rtmr[i];
+}
+
+int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
+	       const struct cvm_policy *policy, struct cvm_result **ret)
+{
+	struct cvm_policy default_policy = { .min_tcb = { -1, -1, -1, -1, -1 } };
+	struct cvm_result *r;
+	struct td_view td;
+	int k = 0;
+
+	if (!ctx || !ret || (!buf && len))
+		return -EINVAL;
+	if (!policy)
+		policy = &default_policy;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+
+	if (len > EVIDENCE_MAX) {
+		result_error(r, CVM_STATUS_MALFORMED, "evidence is larger than %d bytes", EVIDENCE_MAX);
+		goto done;
+	}
+	/* The parsed structs point into our own copy, which lives as long as the result. */
+	r->evidence = malloc(len ? len : 1);
+	if (!r->evidence) {
+		cvm_result_free(r);
+		return -ENOMEM;
+	}
+	if (len)
+		memcpy(r->evidence, buf, len);
+	r->evidence_len = len;
+	buf = r->evidence;
+
+	/* Evidence passed around as hex text (as virtee/sev's test data is). */
+	{
+		uint8_t *dec;
+		size_t dec_len;
+
+		k = maybe_hex_decode(buf, len, &dec, &dec_len);
+		if (k == 1) {
+			free(r->evidence);
+			r->evidence = dec;
+			r->evidence_len = len = dec_len;
+			buf = dec;
+		} else if (k == -ENOMEM) {
+			cvm_result_free(r);
+			return k;
+		}
+		k = 0;
+	}
+
+	if (format == CVM_FORMAT_UNKNOWN && cvm_evidence_detect(buf, len, &format) < 0) {
+		result_error(r, CVM_STATUS_MALFORMED,
+			     "not evidence in a known format (SNP report, TDX quote or TDREPORT, Azure HCL report; %zu bytes)",
+			     len);
+		goto done;
+	}
+	r->format = format;
+
+	switch (format) {
+	case CVM_FORMAT_SNP_REPORT:
+		k = verify_snp_report(ctx, r, buf, len, false);
+		if (k == 0 && r->has_snp)
+			policy_check_snp(policy, &r->snp, true, r);
+		break;
+	case CVM_FORMAT_TDX_QUOTE:
+		k = verify_tdx_quote(ctx, r, buf, len);
+		if (k == 0 && r->has_quote) {
+			td_view_from_quote(&r->quote.body, &td);
+			policy_check_td(policy, &td, true, r);
+		}
+		break;
+	case CVM_FORMAT_TDX_TDREPORT:
+		k = verify_tdx_tdreport(ctx, r, buf, len);
+		if (k == 0 && r->has_tdreport) {
+			td_view_from_tdreport(&r->tdreport, &td);
+			policy_check_td(policy, &td, true, r);
+		}
+		break;
+	case CVM_FORMAT_AZURE_HCL:
+		k = verify_hcl(ctx, r, buf, len);
+		/*
+		 * Behind the paravisor the guest's 64 bytes travel as runtime
+		 * claims user-data; REPORT_DATA holds the claims' hash.
+		 */
+		if (k == 0 && r->has_snp)
+			policy_check_snp(policy, &r->snp, false, r);
+		if (k == 0 && r->has_tdreport) {
+			td_view_from_tdreport(&r->tdreport, &td);
+			policy_check_td(policy, &td, false, r);
+		}
+		if (k == 0 && r->has_claims && (r->has_snp || r->has_tdreport))
+			policy_check_hcl_user_data(policy, &r->claims, r);
+		break;
+	default:
+		result_error(r, CVM_STATUS_MALFORMED, "unknown evidence format");
+		break;
+	}
+	if (k < 0) {
+		log_error(ctx, "Verification failed: %s", strerror(-k));
+		cvm_result_free(r);
+		return k;
+	}
+done:
+	*ret = r;
+	return 0;
+}

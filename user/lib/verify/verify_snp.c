@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Offline verification of an SEV-SNP ATTESTATION_REPORT:
+ *   1. the endorsement key certificate (VCEK, or VLEK) for this chip and
+ *      REPORTED_TCB: from the offered certificates, the certificate table
+ *      that may follow the report, or the cache directory;
+ *   2. VCEK <- ASK <- ARK, all RSASSA-PSS/SHA-384, ARK pinned (AMD 57230);
+ *   3. ECDSA P-384/SHA-384 over bytes 0x000-0x29F with R and S stored
+ *      little-endian (AMD 56860 "Signature format");
+ *   4. the VCEK's SPL extensions equal REPORTED_TCB, its hwID equals
+ *      CHIP_ID (8 bytes on Turin).
+ * Reserved fields are judged only after the signature: a flipped bit is a
+ * bad signature, whereas genuine firmware output with reserved bits set is
+ * something this version does not understand.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "verify/verify.h"
+
+
+static enum cvm_snp_product product_from_name(const char *name)
+{
+	if (strcmp(name, "Milan") == 0)
+		return CVM_SNP_PRODUCT_MILAN;
+	if (strcmp(name, "Genoa") == 0)
+		return CVM_SNP_PRODUCT_GENOA;
+	if (strcmp(name, "Turin") == 0)
+		return CVM_SNP_PRODUCT_TURIN;
+	return CVM_SNP_PRODUCT_UNKNOWN;
+}
+
+static time_t asn1_time_to_time_t(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static const struct vcek_cache_entry *vcek_cache_find(const struct cvm_ctx *ctx,
+						      const struct cvm_cert *ek)
+{
+	for (size_t i = 0; i < ctx->vcek_cache_n; i++)
+		if (memcmp(ctx->vcek_cache[i].vcek_sha256, ek->sha256, 32) == 0)
+			return &ctx->vcek_cache[i];
+	return NULL;
+}
+
+static void vcek_cache_add(struct cvm_ctx *ctx, const struct vcek_cache_entry *e)
+{
+	ctx->vcek_cache[ctx->vcek_cache_next] = *e;
+	ctx->vcek_cache_next = (ctx->vcek_cache_next + 1) % CVM_VCEK_CACHE_MAX;
+	if (ctx->vcek_cache_n < CVM_VCEK_CACHE_MAX)
+		ctx->vcek_cache_n++;
+}
+
+static int check_time(struct cvm_result *r, const struct cvm_cert *c, time_t now)
+{
+	int k = cert_check_time(c, now);
+
+	if (k == -EKEYEXPIRED)
+		result_error(r, CVM_STATUS_INVALID, "certificate %s has expired", c->cn);
+	else if (k < 0)
+		result_error(r, CVM_STATUS_INVALID, "certificate %s is not valid yet", c->cn);
+	return k;
+}
+
+/*
+ * Chain @ek to a trusted ARK.  The intermediate comes from the trusted set
+ * (built-in ASKs) or from the offered certificates, and is checked either way.
+ */
+static int snp_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm_cert *ek,
+		     bool vlek, const struct cvm_cert_list *const *pools, size_t n_pools,
+		     enum cvm_snp_product *ret_product)
+{
+	const char *prefix = vlek ? "SEV-VLEK-" : "SEV-";
+	const struct cvm_cert *ark = NULL, *ask = NULL;
+	const struct vcek_cache_entry *cached;
+	struct vcek_cache_entry entry = { 0 };
+	enum cvm_snp_product product;
+	char ark_cn[64], why[160];
+	time_t now = ctx_verify_time(ctx);
+	bool ok = true;
+
+	if (strncmp(ek->issuer_cn, prefix, strlen(prefix)) != 0 ||
+	    (!vlek && strncmp(ek->issuer_cn, "SEV-VLEK-", 9) == 0)) {
+		result_error(r, CVM_STATUS_INVALID, "%s certificate issued by \"%s\", not by an AMD %s",
+			     ek->cn, ek->issuer_cn, vlek ? "ASVK" : "ASK");
+		return -EKEYREJECTED;
+	}
+	product = product_from_name(ek->issuer_cn + strlen(prefix));
+	if (product == CVM_SNP_PRODUCT_UNKNOWN) {
+		result_error(r, CVM_STATUS_INVALID, "unknown AMD product line in issuer \"%s\"",
+			     ek->issuer_cn);
+		return -EKEYREJECTED;
+	}
+	*ret_product = product;
+	/* Every link of AMD's chain is RSASSA-PSS (AMD 57230); nothing else is accepted. */
+	if (X509_get_signature_nid(ek->x509) != NID_rsassaPss) {
+		result_error(r, CVM_STATUS_INVALID, "%s certificate is not signed with RSASSA-PSS", ek->cn);
+		return -EKEYREJECTED;
+	}
+	if (!pkey_is_ec_curve(X509_get0_pubkey(ek->x509), "secp384r1")) {
+		result_error(r, CVM_STATUS_INVALID, "%s key is not ECDSA P-384", ek->cn);
+		return -EKEYREJECTED;
+	}
+
+	cached = vcek_cache_find(ctx, ek);
+	if (cached && cached->product == product) {
+		/* Outside the window, the full check runs again to say what expired. */
+		if (now >= cached->valid_from && now < cached->valid_until) {
+			snprintf(r->snp_chain, sizeof(r->snp_chain), "%s <- %s <- %s", ek->cn, ek->issuer_cn,
+				 cached->root_cn);
+			r->snp_root_builtin = ctx->amd_roots_builtin;
+			return 0;
+		}
+	}
+
+	snprintf(ark_cn, sizeof(ark_cn), "ARK-%s", cvm_snp_product_name(product));
+	for (size_t i = 0; i < ctx->amd_roots.n && !ark; i++) {
+		const struct cvm_cert *c = ctx->amd_roots.v[i];
+
+		if (cert_is_self_issued(c) && strcmp(c->cn, ark_cn) == 0)
+			ark = c;
+	}
+	if (!ark) {
+		result_error(r, CVM_STATUS_INVALID, "no trusted root %s%s", ark_cn,
+			     ctx->amd_roots_builtin ? "" : " among the roots given");
+		return -EKEYREJECTED;
+	}
+	if (X509_get_signature_nid(ark->x509) != NID_rsassaPss) {
+		result_error(r, CVM_STATUS_INVALID, "root %s is not signed with RSASSA-PSS", ark->cn);
+		return -EKEYREJECTED;
+	}
+	if (cert_verify_signature(ark, X509_get0_pubkey(ark->x509), why, sizeof(why)) < 0) {
+		result_error(r, CVM_STATUS_INVALID, "root %s: self-signature: %s", ark->cn, why);
+		return -EKEYREJECTED;
+	}
+	if (X509_check_ca(ark->x509) < 1) {
+		result_error(r, CVM_STATUS_INVALID, "root %s is not a CA certificate", ark->cn);
+		return -EKEYREJECTED;
+	}
+
+	/*
+	 * The intermediate: from the trusted set or from what was offered, the
+	 * first one that ARK signed and that signed @ek.
+	 */
+	bool offered_rejected = false, ask_seen = false;
+
+	for (size_t p = 0; p < n_pools && !ask; p++)
+		for (size_t i = 0; i < pools[p]->n && !ask; i++) {
+			const struct cvm_cert *c = pools[p]->v[i];
+
+			if (strcmp(c->cn, ek->issuer_cn) != 0 || X509_get_signature_nid(c->x509) != NID_rsassaPss ||
+			    X509_NAME_cmp(X509_get_subject_name(c->x509), X509_get_issuer_name(ek->x509)) ||
+			    X509_NAME_cmp(X509_get_issuer_name(c->x509), X509_get_subject_name(ark->x509)))
+				continue;
+			if (cert_verify_signature(c, X509_get0_pubkey(ark->x509), why, sizeof(why)) < 0) {
+				log_info(ctx, "%s certificate not signed by %s: %s", c->cn, ark->cn, why);
+				if (p > 0)
+					offered_rejected = true;
+				continue;
+			}
+			ask_seen = true;
+			if (X509_check_ca(c->x509) < 1) {
+				log_info(ctx, "%s is not a CA certificate", c->cn);
+				continue;
+			}
+			if (cert_verify_signature(ek, X509_get0_pubkey(c->x509), why, sizeof(why)) < 0) {
+				log_info(ctx, "%s certificate not signed by %s: %s", ek->cn, c->cn, why);
+				continue;
+			}
+			ask = c;
+		}
+	if (!ask) {
+		const char *hint = offered_rejected ? " (an offered one is not signed by the trusted root:"
+						      " a test chain needs --amd-roots)" : "";
+
+		if (ask_seen)
+			result_error(r, CVM_STATUS_INVALID, "%s certificate not signed by a valid %s%s",
+				     ek->cn, ek->issuer_cn, hint);
+		else
+			result_error(r, CVM_STATUS_INVALID, "no %s certificate signed by %s%s",
+				     ek->issuer_cn, ark->cn, hint);
+		return -EKEYREJECTED;
+	}
+	if (check_time(r, ek, now) < 0)
+		ok = false;
+	if (check_time(r, ask, now) < 0)
+		ok = false;
+	if (check_time(r, ark, now) < 0)
+		ok = false;
+	if (!ok)
+		return -EKEYEXPIRED;
+
+	snprintf(r->snp_chain, sizeof(r->snp_chain), "%s <- %s <- %s", ek->cn, ask->cn, ark->cn);
+	r->snp_root_builtin = ctx->amd_roots_builtin;
+
+	/* Remember the result, with the window in which all three are valid. */
+	{
+		const struct cvm_cert *chain[] = { ek, ask, ark };
+		time_t from = 0, until = (time_t)INT64_MAX;
+
+		for (size_t i = 0; i < ELEMENTSOF(chain); i++) {
+			time_t nb = asn1_time_to_time_t(X509_get0_notBefore(chain[i]->x509));
+			time_t na = asn1_time_to_time_t(X509_get0_notAfter(chain[i]->x509));
+
+			if (nb > from)
+				from = nb;
+			if (na < until)
+				until = na;
+		}
+		memcpy(entry.vcek_sha256, ek->sha256, 32);
+		entry.valid_from = from + 1;
+		entry.valid_until = until;
+		entry.product = product;
+		snprintf(entry.root_cn, sizeof(entry.root_cn), "%s", ark->cn);
+		vcek_cache_add(ctx, &entry);
+	}
+	return 0;
+}
+
+static bool hwid_matches(const struct cvm_snp_report *s, const struct amd_cert_ext *e)
+{
+	if (e->hwid_len == SNP_CHIP_ID_LEN_TURIN)
+		return memcmp(e->hwid, s->chip_id, SNP_CHIP_ID_LEN_TURIN) == 0 &&
+		       all_zero(s->chip_id + SNP_CHIP_ID_LEN_TURIN,
+				SNP_CHIP_ID_LEN - SNP_CHIP_ID_LEN_TURIN);
+	return e->hwid_len == SNP_CHIP_ID_LEN && memcmp(e->hwid, s->chip_id, SNP_CHIP_ID_LEN) == 0;
+}
+
+/* Do the certificate's SPLs name this report's REPORTED_TCB, read in @p's layout? */
+static bool tcb_matches(const struct cvm_snp_report *s, const struct amd_cert_ext *e,
+			enum cvm_snp_product p)
+{
+	struct cvm_snp_tcb t;
+
+	cvm_snp_tcb_decode(s->reported_tcb.raw, p, &t);
+	return e->has_spl[AMD_SPL_BL] && e->spl[AMD_SPL_BL] == t.bootloader &&
+	       e->has_spl[AMD_SPL_TEE] && e->spl[AMD_SPL_TEE] == t.tee &&
+	       e->has_spl[AMD_SPL_SNP] && e->spl[AMD_SPL_SNP] == t.snp &&
+	       e->has_spl[AMD_SPL_UCODE] && e->spl[AMD_SPL_UCODE] == t.microcode &&
+	       (!t.turin || (e->has_spl[AMD_SPL_FMC] && e->spl[AMD_SPL_FMC] == t.fmc));
+}
+
+/*
+ * Among the offered certificates, the endorsement key that fits this report
+ * best: same chip and TCB, else same chip, else any (the checks that follow
+ * then say what is wrong with it).
+ */
+static const struct cvm_cert *find_endorsement(const struct cvm_snp_report *s, bool vlek,
+					       const struct cvm_cert_list *const *pools, size_t n_pools,
+					       int *ret_score)
+{
+	const char *cn = vlek ? "SEV-VLEK" : "SEV-VCEK";
+	const struct cvm_cert *best = NULL;
+	int best_score = -1;
+
+	for (size_t p = 0; p < n_pools; p++)
+		for (size_t i = 0; i < pools[p]->n; i++) {
+			const struct cvm_cert *c = pools[p]->v[i];
+			struct amd_cert_ext e;
+			int score = 0;
+
+			if (strcmp(c->cn, cn) != 0)
+				continue;
+			if (amd_cert_ext_parse(c->x509, &e) == 0) {
+				const char *prefix = vlek ? "SEV-VLEK-" : "SEV-";
+				enum cvm_snp_product prod = CVM_SNP_PRODUCT_UNKNOWN;
+
+				if (strncmp(c->issuer_cn, prefix, strlen(prefix)) == 0)
+					prod = product_from_name(c->issuer_cn + strlen(prefix));
+				if (vlek || hwid_matches(s, &e))
+					score = tcb_matches(s, &e, prod) ? 2 : 1;
+			}
+			if (score > best_score) {
+				best = c;
+				best_score = score;
+			}
+		}
+	*ret_score = best_score;
+	return best;
+}
+
+static int load_from_cache(struct cvm_ctx *ctx, const struct cvm_snp_report *s,
+			   struct cvm_cert_list *into)
+{
+	char hex[2 * SNP_CHIP_ID_LEN + 1], path[4096];
+	size_t lens[] = { SNP_CHIP_ID_LEN, SNP_CHIP_ID_LEN_TURIN };
+
+	if (!ctx->cache_dir || all_zero(s->chip_id, SNP_CHIP_ID_LEN))
+		return -ENOENT;
+	for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
+		cvm_hex_encode(s->chip_id, lens[i], hex);
+		if ((size_t)snprintf(path, sizeof(path), "%s/vcek/%s/%016llx.der", ctx->cache_dir, hex,
+				     (unsigned long long)s->reported_tcb.raw) >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (access(path, R_OK) == 0) {
+			log_info(ctx, "Using cached VCEK %s", path);
+			return cert_list_add_path(into, path);
+		}
+		log_debug(ctx, "No cached VCEK at %s", path);
+	}
+	return -ENOENT;
+}
+
+static void check_tcb_extensions(struct cvm_result *r, const struct cvm_snp_report *s,
+				 const struct amd_cert_ext *e, const char *cn)
+{
+	const struct cvm_snp_tcb *t = &s->reported_tcb;
+	const struct {
+		int spl;
+		const char *name;
+		uint8_t value;
+	} parts[] = {
+		{ AMD_SPL_BL, "blSPL", t->bootloader },
+		{ AMD_SPL_TEE, "teeSPL", t->tee },
+		{ AMD_SPL_SNP, "snpSPL", t->snp },
+		{ AMD_SPL_UCODE, "ucodeSPL", t->microcode },
+		{ AMD_SPL_FMC, "fmcSPL", t->fmc },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		if (parts[i].spl == AMD_SPL_FMC && !t->turin)
+			continue;
+		if (!e->has_spl[parts[i].spl])
+			result_error(r, CVM_STATUS_INVALID, "%s certificate has no %s extension", cn,
+				     parts[i].name);
+		else if (e->spl[parts[i].spl] != parts[i].value)
+			result_error(r, CVM_STATUS_INVALID,
+				     "%s certificate %s %u differs from REPORTED_TCB's %u", cn,
+				     parts[i].name, e->spl[parts[i].spl], parts[i].value);
+	}
+}
+
+int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len,
+		      bool inner)
+{
+	struct cvm_cert_list tail = { 0 };
+	const struct cvm_cert_list *pools[3];
+	const struct cvm_cert *ek;
+	struct cvm_snp_report *s = &r->snp;
+	enum cvm_snp_product chain_product = CVM_SNP_PRODUCT_UNKNOWN;
+	struct amd_cert_ext ext;
+	bool vlek;
+	int k, score;
+
+	/* SNP_GET_REPORT's MSG_REPORT_RSP wrapper, as a raw ioctl dump would have it. */
+	if (!inner && len >= SNP_MSG_REPORT_RSP_REPORT + SNP_REPORT_SIZE && get_le32(buf) == 0 &&
+	    get_le32(buf + SNP_MSG_REPORT_RSP_SIZE) == SNP_REPORT_SIZE) {
+		buf += SNP_MSG_REPORT_RSP_REPORT;
+		len = SNP_REPORT_SIZE;
+	}
+
+	if (!inner && len >= 4)
+		r->version = get_le32(buf);	/* what it claims to be, even if unusable */
+	if (len < SNP_REPORT_SIZE) {
+		result_error(r, CVM_STATUS_MALFORMED, "SNP report truncated: %zu of %u bytes", len,
+			     SNP_REPORT_SIZE);
+		return 0;
+	}
+	if (cvm_snp_report_parse(buf, len, s) < 0) {
+		result_error(r, CVM_STATUS_MALFORMED, "SNP report version %u is not supported (%u..%u)",
+			     get_le32(buf), SNP_REPORT_VERSION_MIN, SNP_REPORT_VERSION_MAX);
+		return 0;
+	}
+	r->has_snp = true;
+	if (!inner)
+		r->version = s->version;
+
+	/* Certificates may follow the report (report || certificate table). */
+	if (!inner && len > SNP_REPORT_SIZE && !all_zero(buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE)) {
+		k = cert_list_add_buffer(&tail, buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE);
+		if (k < 0) {
+			result_error(r, CVM_STATUS_MALFORMED,
+				     "%zu bytes after the report are not a certificate table",
+				     len - SNP_REPORT_SIZE);
+			goto out;
+		}
+		r->snp_certs_in_evidence = tail.n;
+	}
+
+	if (s->mask_chip_key || s->signing_key == SNP_SIGNING_KEY_NONE) {
+		result_error(r, CVM_STATUS_INVALID, "the report is not signed (%s)",
+			     s->mask_chip_key ? "MASK_CHIP_KEY is set" : "SIGNING_KEY is none");
+		goto out;
+	}
+	if (s->signature_algo != SNP_SIG_ALGO_ECDSA_P384_SHA384) {
+		result_error(r, CVM_STATUS_INVALID, "unknown signature algorithm %u", s->signature_algo);
+		goto out;
+	}
+	if (s->signing_key != SNP_SIGNING_KEY_VCEK && s->signing_key != SNP_SIGNING_KEY_VLEK) {
+		result_error(r, CVM_STATUS_INVALID, "reserved SIGNING_KEY value %u", s->signing_key);
+		goto out;
+	}
+	vlek = s->signing_key == SNP_SIGNING_KEY_VLEK;
+
+	pools[0] = &ctx->amd_roots;
+	pools[1] = &ctx->certs;
+	pools[2] = &tail;
+	ek = find_endorsement(s, vlek, pools + 1, 2, &score);
+	/* Nothing offered for this chip and TCB: the cache may have it. */
+	if (score < 2 && !vlek && load_from_cache(ctx, s, &tail) == 0)
+		ek = find_endorsement(s, vlek, pools + 1, 2, &score);
+	if (!ek) {
+		char chip[2 * SNP_CHIP_ID_LEN + 1];
+
+		cvm_hex_encode(s->chip_id, 8, chip);
+		if (vlek)
+			result_error(r, CVM_STATUS_UNVERIFIABLE,
+				     "no VLEK certificate (give it with --certs): report signature not checked");
+		else
+			result_error(r, CVM_STATUS_UNVERIFIABLE,
+				     "no VCEK certificate for CHIP_ID %s... at REPORTED_TCB %016llx (give it with --certs, or put it in the cache): report signature not checked",
+				     chip, (unsigned long long)s->reported_tcb.raw);
+		goto out;
+	}
+
+	if (snp_chain(ctx, r, ek, vlek, pools, 3, &chain_product) < 0 &&
+	    chain_product == CVM_SNP_PRODUCT_UNKNOWN)
+		goto out;
+
+	/* The product from the chain decides the TCB layout of a v2 report. */
+	if (s->product == CVM_SNP_PRODUCT_UNKNOWN) {
+		s->product = chain_product;
+		cvm_snp_tcb_decode(s->current_tcb.raw, s->product, &s->current_tcb);
+		cvm_snp_tcb_decode(s->reported_tcb.raw, s->product, &s->reported_tcb);
+		cvm_snp_tcb_decode(s->committed_tcb.raw, s->product, &s->committed_tcb);
+		cvm_snp_tcb_decode(s->launch_tcb.raw, s->product, &s->launch_tcb);
+	} else if (s->product != chain_product) {
+		result_error(r, CVM_STATUS_INVALID, "the report is from a %s CPU but %s is for %s",
+			     cvm_snp_product_name(s->product), ek->cn,
+			     cvm_snp_product_name(chain_product));
+	}
+
+	if (!pkey_is_ec_curve(X509_get0_pubkey(ek->x509), "secp384r1"))
+		goto out;	/* already reported by snp_chain() */
+	k = ecdsa_verify_raw(X509_get0_pubkey(ek->x509), EVP_sha384(), buf, SNP_SIGNED_LEN, s->sig_r,
+			     s->sig_s, SNP_SIG_COMPONENT_LEN, true);
+	r->signature_checked = true;
+	if (k < 0) {
+		result_error(r, CVM_STATUS_INVALID, "report signature does not verify with the %s key",
+			     ek->cn);
+		goto out;
+	}
+
+	if (amd_cert_ext_parse(ek->x509, &ext) < 0) {
+		result_error(r, CVM_STATUS_INVALID, "%s certificate has malformed AMD extensions", ek->cn);
+		goto out;
+	}
+	if (ext.product_name[0]) {
+		/* "Milan-B0": product line, then stepping (which may be wrong on early parts). */
+		size_t n = strcspn(ext.product_name, "-");
+
+		if (strlen(cvm_snp_product_name(chain_product)) != n ||
+		    strncmp(ext.product_name, cvm_snp_product_name(chain_product), n) != 0)
+			result_error(r, CVM_STATUS_INVALID, "%s productName \"%s\" is not a %s part",
+				     ek->cn, ext.product_name, cvm_snp_product_name(chain_product));
+	}
+	check_tcb_extensions(r, s, &ext, ek->cn);
+	if (vlek) {
+		if (!ext.has_csp_id || ext.hwid_len)
+			result_error(r, CVM_STATUS_INVALID, "VLEK certificate without CSP_ID, or with a hwID");
+	} else if (all_zero(s->chip_id, SNP_CHIP_ID_LEN)) {
+		/* MASK_CHIP_ID set by the host: the signature still binds the key. */
+		log_info(ctx, "CHIP_ID is masked; not compared with the VCEK hwID");
+	} else if (!ext.hwid_len) {
+		result_error(r, CVM_STATUS_INVALID, "VCEK certificate has no hwID");
+	} else if (chain_product == CVM_SNP_PRODUCT_TURIN ? ext.hwid_len != SNP_CHIP_ID_LEN_TURIN
+							    : ext.hwid_len != SNP_CHIP_ID_LEN) {
+		result_error(r, CVM_STATUS_INVALID, "VCEK hwID is %zu bytes, %s uses %u", ext.hwid_len,
+			     cvm_snp_product_name(chain_product),
+			     chain_product == CVM_SNP_PRODUCT_TURIN ? SNP_CHIP_ID_LEN_TURIN : SNP_CHIP_ID_LEN);
+	} else if (!hwid_matches(s, &ext)) {
+		result_error(r, CVM_STATUS_INVALID, "VCEK hwID differs from the report's CHIP_ID");
+	}
+
+	if (s->mbz_violation)
+		result_error(r, CVM_STATUS_MALFORMED,
+			     "reserved bits set at offset 0x%03x of a validly signed report (newer firmware?)",
+			     s->mbz_violation - 1);
+out:
+	cert_list_clear(&tail);
+	return 0;
+}
