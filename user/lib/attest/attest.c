@@ -85,8 +85,8 @@ static int make_transfer_key(struct cvm_ctx *ctx, int bits, EVP_PKEY **key, json
 	k = EVP_RSA_gen((unsigned)bits);
 	if (!k) {
 		log_openssl(ctx, "RSA key generation");
-		log_error(ctx, "Cannot generate the %d-bit RSA transfer key", bits);
-		return -EIO;
+		return log_error_errno(ctx, -EIO, "Cannot generate the %d-bit RSA transfer key",
+				       bits);
 	}
 	jwk = jwk_from_pkey(k, NULL, "encrypt");
 	if (!jwk)

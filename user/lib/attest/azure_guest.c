@@ -78,10 +78,9 @@ static int isolation_info(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 	if (r < 0)
 		return r;
 	r = cvm_hcl_report_parse(hcl, hcl_len, &h);
-	if (r < 0) {
-		log_error(ctx, "The HCL report in vTPM NV 0x%08x does not parse", HCL_REPORT_NV);
-		return r;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, r, "The HCL report in vTPM NV 0x%08x does not parse",
+				       HCL_REPORT_NV);
 	rt = b64_encode(h.variable_data, h.variable_size);
 	if (!rt)
 		return -ENOMEM;

@@ -18,20 +18,6 @@
 #include "attest/attest.h"
 
 
-static const char *product_kds_name(enum cvm_snp_product p)
-{
-	switch (p) {
-	case CVM_SNP_PRODUCT_MILAN:
-		return "Milan";
-	case CVM_SNP_PRODUCT_GENOA:
-		return "Genoa";
-	case CVM_SNP_PRODUCT_TURIN:
-		return "Turin";
-	default:
-		return NULL;
-	}
-}
-
 static size_t chip_id_len(const struct cvm_snp_report *s)
 {
 	return s->product == CVM_SNP_PRODUCT_TURIN ? SNP_CHIP_ID_LEN_TURIN : SNP_CHIP_ID_LEN;
@@ -133,11 +119,10 @@ static int chain_from_table(struct cvm_ctx *ctx, const struct cvm_snp_report *s,
 			if (r < 0)
 				return r;
 		}
-	if (!have_ek || !have_ask || !have_ark) {
-		log_debug(ctx, "The certificate table lacks %s", !have_ek ? "a fitting VCEK" :
-			  !have_ask ? "the ASK" : "the ARK");
-		return -ENOENT;
-	}
+	if (!have_ek || !have_ask || !have_ark)
+		return log_debug_errno(ctx, -ENOENT, "The certificate table lacks %s",
+				       !have_ek ? "a fitting VCEK" :
+				       !have_ask ? "the ASK" : "the ARK");
 	return bio_to_string(out, pem, pem_len);
 }
 
@@ -152,10 +137,9 @@ static int check_pem_chain(struct cvm_ctx *ctx, const struct cvm_snp_report *s, 
 	if (!b)
 		return -ENOMEM;
 	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	if (!x) {
-		log_warning(ctx, "The certificates from %s are not PEM", from);
-		return -EBADMSG;
-	}
+	if (!x)
+		return log_warning_errno(ctx, -EBADMSG, "The certificates from %s are not PEM",
+					 from);
 	if (!vcek_fits(s, x, why, sizeof(why))) {
 		log_warning(ctx, "The VCEK from %s does not fit this report: %s", from, why);
 		return -ESTALE;
@@ -210,10 +194,8 @@ static int chain_from_cache(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 	if (r < 0)
 		return r;
 	r = read_file(path, 64 * 1024, &buf, len);
-	if (r < 0) {
-		log_debug(ctx, "No cached VCEK chain at %s", path);
-		return r;
-	}
+	if (r < 0)
+		return log_debug_errno(ctx, r, "No cached VCEK chain at %s", path);
 	*pem = (char *)buf;
 	log_debug(ctx, "VCEK chain from the cache %s", path);
 	return 0;
@@ -247,7 +229,8 @@ static int chain_from_kds(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 	_cleanup_(X509_freep) X509 *vcek = NULL;
 	_cleanup_free_ char *url = NULL;
 	struct http_resp resp = { 0 };
-	const char *prod = product_kds_name(s->product);
+	const char *prod = s->product == CVM_SNP_PRODUCT_UNKNOWN ? NULL :
+			   cvm_snp_product_name(s->product);
 	char hex[2 * SNP_CHIP_ID_LEN + 1], fmc[32] = "";
 	const unsigned char *p;
 	struct cvm_snp_tcb t;
@@ -305,10 +288,8 @@ int snp_vcek_chain(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint
 	int r, last = -ENOENT;
 
 	r = cvm_snp_report_parse(report, report_len, &s);
-	if (r < 0) {
-		log_error(ctx, "The SEV-SNP report does not parse");
-		return r;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, r, "The SEV-SNP report does not parse");
 	for (const char *p = cfg->snp_certs; p && *p;) {
 		char src[16];
 		size_t l;

@@ -186,10 +186,8 @@ static int run_command(struct cvm_ctx *ctx, const struct cvm_config *cfg, const 
 			argv[argc++] = tok;
 	}
 	argv[argc] = NULL;
-	if (argc == 0) {
-		log_error(ctx, "evidence_command is empty");
-		return -EINVAL;
-	}
+	if (argc == 0)
+		return log_error_errno(ctx, -EINVAL, "evidence_command is empty");
 	posix_spawn_file_actions_init(&fa);
 	/* Its stdout is not ours (we may be writing a key there); stderr passes through. */
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -216,12 +214,10 @@ static int run_command(struct cvm_ctx *ctx, const struct cvm_config *cfg, const 
 		poll(NULL, 0, 20);
 		waited += 20;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error(ctx, "evidence_command %s failed (%s %d)", argv[0],
-			  WIFEXITED(status) ? "exit status" : "signal",
-			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		return -EIO;
-	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return log_error_errno(ctx, -EIO, "evidence_command %s failed (%s %d)", argv[0],
+				       WIFEXITED(status) ? "exit status" : "signal",
+				       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	return 0;
 }
 
@@ -232,10 +228,8 @@ static int evidence_from_command(struct cvm_ctx *ctx, const struct cvm_config *c
 	const char *tmp = getenv("TMPDIR");
 	int r;
 
-	if (!cfg->evidence_command || !*cfg->evidence_command) {
-		log_error(ctx, "evidence = command needs evidence_command");
-		return -EINVAL;
-	}
+	if (!cfg->evidence_command || !*cfg->evidence_command)
+		return log_error_errno(ctx, -EINVAL, "evidence = command needs evidence_command");
 	snprintf(tmpl, sizeof(tmpl), "%s/cvmattest-evidence-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl))
 		return -errno;

@@ -52,8 +52,7 @@ int tpm_modulus_bytes(const struct tpm_session *t)
 
 static int tpm_fail(struct cvm_ctx *ctx, const char *what, TSS2_RC rc)
 {
-	log_error(ctx, "vTPM %s failed: %s", what, Tss2_RC_Decode(rc));
-	return -EIO;
+	return log_error_errno(ctx, -EIO, "vTPM %s failed: %s", what, Tss2_RC_Decode(rc));
 }
 
 int tpm_open(struct cvm_ctx *ctx, const struct cvm_config *cfg, struct tpm_session **ret)

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -61,8 +62,12 @@ int b64url_decode(const char *s, size_t slen, uint8_t **ret, size_t *ret_len)
 
 char *b64_encode(const uint8_t *buf, size_t len)
 {
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
+	char *out;
 
+	/* EVP_EncodeBlock takes an int */
+	if (len > (size_t)INT_MAX / 4 * 3)
+		return NULL;
+	out = malloc(4 * ((len + 2) / 3) + 1);
 	if (!out)
 		return NULL;
 	EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
@@ -114,6 +119,29 @@ int b64_decode(const char *s, size_t slen, bool strict, uint8_t **ret, size_t *r
 	return 0;
 }
 
+int b64_decode_exact(const char *s, uint8_t *out, size_t len)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ char *again = NULL;
+	size_t slen = s ? strlen(s) : 0, n = 0;
+	int r = -EBADMSG;
+
+	if (slen != 4 * ((len + 2) / 3))
+		return -EBADMSG;
+	if (b64_decode(s, slen, true, &buf, &n) < 0 || n != len)
+		goto out;
+	/* Canonical only: what decodes must encode back to the same text. */
+	again = b64_encode(buf, n);
+	if (!again || strcmp(again, s) != 0)
+		goto out;
+	memcpy(out, buf, len);
+	r = 0;
+out:
+	if (buf)
+		explicit_bzero(buf, n);
+	return r;
+}
+
 char *json_compact(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
@@ -135,6 +163,20 @@ json_t *json_parse_object(const uint8_t *buf, size_t len, char *why, size_t why_
 		return NULL;
 	}
 	return v;
+}
+
+json_t *json_text(const char *v)
+{
+	json_t *j = json_string(v);
+	char buf[512];
+	size_t i;
+
+	if (j || !v)
+		return j;
+	for (i = 0; v[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = (unsigned char)v[i] < 0x80 ? v[i] : '?';
+	buf[i] = '\0';
+	return json_string(buf);
 }
 
 int url_origin(const char *url, bool allow_http, char **ret)

@@ -151,11 +151,9 @@ int cvm_device_get_evidence(struct cvm_ctx *ctx, const char *device,
 		return -EOPNOTSUPP;
 	}
 	if (req->has_privlevel &&
-	    (req->privlevel < info.privlevel_floor || req->privlevel > info.privlevel_max)) {
-		log_error(ctx, "Privilege level %u is outside %u..%u", req->privlevel,
-			  info.privlevel_floor, info.privlevel_max);
-		return -EINVAL;
-	}
+	    (req->privlevel < info.privlevel_floor || req->privlevel > info.privlevel_max))
+		return log_error_errno(ctx, -EINVAL, "Privilege level %u is outside %u..%u",
+				       req->privlevel, info.privlevel_floor, info.privlevel_max);
 	ev_want = info.evidence_max ? info.evidence_max : 16384;
 	if (req->want_certs)
 		certs_want = info.certs_max ? info.certs_max : 16384;
@@ -165,10 +163,9 @@ int cvm_device_get_evidence(struct cvm_ctx *ctx, const char *device,
 		r = grow(&ev, &ev_cap, ev_want, EVIDENCE_LIMIT);
 		if (r == 0 && req->want_certs)
 			r = grow(&certs, &certs_cap, certs_want, CERTS_LIMIT);
-		if (r < 0) {
-			log_error(ctx, "Cannot allocate evidence buffers: %s", strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return log_error_errno(ctx, r, "Cannot allocate evidence buffers: %s",
+					       strerror(-r));
 		memset(&q, 0, sizeof(q));
 		q.size = sizeof(q);
 		memcpy(q.report_data, req->report_data, sizeof(q.report_data));

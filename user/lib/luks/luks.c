@@ -273,10 +273,9 @@ static int snapshot_take(const struct cvm_ctx *ctx, struct luks_dev *d, struct s
 	if (devfd < 0)
 		return -errno;
 	r = header_areas_size(d, devfd, &s->size);
-	if (r < 0) {
-		log_error(ctx, "%s: cannot size the LUKS2 header: %s", d->path, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, r, "%s: cannot size the LUKS2 header: %s",
+				       d->path, strerror(-r));
 	/* Both header copies must agree: a header being written by someone else does not. */
 	if (read_be64_at(devfd, LUKS2_HDR_SIZE_OFF, &hdr_size) < 0 ||
 	    read_be64_at(devfd, LUKS2_SEQID_OFF, &s->seqid) < 0 ||
@@ -375,10 +374,9 @@ static int snapshot_restore(const struct cvm_ctx *ctx, struct luks_dev *d, struc
 	r = hook(LUKS_STEP_RESTORE, NULL);
 	if (r == 0)
 		r = crypt_header_restore(d->cd, CRYPT_LUKS2, s->path);
-	if (r < 0) {
-		log_error(ctx, "%s: cannot write the saved header back: %s", d->path, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, r, "%s: cannot write the saved header back: %s",
+				       d->path, strerror(-r));
 	r = snapshot_compare(d->path, s);
 	if (r < 0) {
 		log_error(ctx, "%s: after restoring, the header differs from the saved copy (%s)",
@@ -432,21 +430,18 @@ static int pick_keyslot(const struct cvm_ctx *ctx, struct luks_dev *d, int want)
 	int max = crypt_keyslot_max(CRYPT_LUKS2);
 
 	if (want >= 0) {
-		if (want >= max) {
-			log_error(ctx, "Keyslot %d does not exist (0 to %d)", want, max - 1);
-			return -EINVAL;
-		}
-		if (crypt_keyslot_status(d->cd, want) != CRYPT_SLOT_INACTIVE) {
-			log_error(ctx, "%s: keyslot %d is in use", d->path, want);
-			return -EEXIST;
-		}
+		if (want >= max)
+			return log_error_errno(ctx, -EINVAL, "Keyslot %d does not exist (0 to %d)",
+					       want, max - 1);
+		if (crypt_keyslot_status(d->cd, want) != CRYPT_SLOT_INACTIVE)
+			return log_error_errno(ctx, -EEXIST, "%s: keyslot %d is in use",
+					       d->path, want);
 		return want;
 	}
 	for (int i = 0; i < max; i++)
 		if (crypt_keyslot_status(d->cd, i) == CRYPT_SLOT_INACTIVE)
 			return i;
-	log_error(ctx, "%s: no free keyslot", d->path);
-	return -ENOSPC;
+	return log_error_errno(ctx, -ENOSPC, "%s: no free keyslot", d->path);
 }
 
 static int pick_token(const struct cvm_ctx *ctx, struct luks_dev *d)
@@ -454,8 +449,7 @@ static int pick_token(const struct cvm_ctx *ctx, struct luks_dev *d)
 	for (int i = 0; i < token_count(); i++)
 		if (crypt_token_status(d->cd, i, NULL) == CRYPT_TOKEN_INACTIVE)
 			return i;
-	log_error(ctx, "%s: no free token slot", d->path);
-	return -ENOSPC;
+	return log_error_errno(ctx, -ENOSPC, "%s: no free token slot", d->path);
 }
 
 /* The token on disk gives back @p, and @p opens @slot. */

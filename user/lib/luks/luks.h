@@ -82,9 +82,6 @@ int luks_token_unwrap(const struct cvm_ctx *ctx, const struct luks_token *t, con
 /* Printable ASCII, 1..4096 bytes: what a token string may hold. */
 bool luks_string_ok(const char *s);
 
-int luks_b64_encode(const uint8_t *buf, size_t len, char **ret);
-/* Standard alphabet with padding; exactly @len bytes or -EBADMSG. */
-int luks_b64_decode_exact(const char *s, uint8_t *out, size_t len);
 
 /* ---- fault injection for the unit tests ---------------------------------------------- */
 

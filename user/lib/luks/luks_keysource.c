@@ -311,11 +311,9 @@ int cvm_luks_binding_from_config(struct cvm_ctx *ctx, const char *path, struct c
 		if (cvm_luks_binding_get(b, *keys) || !v || !*v)
 			continue;
 		r = cvm_luks_binding_set(b, *keys, v);
-		if (r < 0) {
-			log_error(ctx, "%s in %s: not usable in a token", *keys,
-				  path ? path : CVM_DEFAULT_CONFIG);
-			return r;
-		}
+		if (r < 0)
+			return log_error_errno(ctx, r, "%s in %s: not usable in a token", *keys,
+					       path ? path : CVM_DEFAULT_CONFIG);
 	}
 	return 0;
 }

@@ -142,10 +142,9 @@ int cvm_luks_binding_validate(struct cvm_ctx *ctx, const struct cvm_luks_binding
 	for (size_t i = 0; i < ELEMENTSOF(release_fields); i++) {
 		const char *v = *field_ptr(b, i);
 
-		if (v && !luks_string_ok(v)) {
-			log_error(ctx, "%s: printable ASCII expected", release_fields[i].key);
-			return -EINVAL;
-		}
+		if (v && !luks_string_ok(v))
+			return log_error_errno(ctx, -EINVAL, "%s: printable ASCII expected",
+					       release_fields[i].key);
 	}
 	if (!b->attest_url || !https_url(b->attest_url)) {
 		log_error(ctx, "attest_url: %s", b->attest_url ? "an https:// URL expected" :
@@ -173,45 +172,8 @@ int cvm_luks_binding_validate(struct cvm_ctx *ctx, const struct cvm_luks_binding
 			  "exclude each other: name the managed identity once");
 		return -EINVAL;
 	}
-	if (b->platform && (!luks_string_ok(b->platform) || strlen(b->platform) > 32)) {
-		log_error(ctx, "platform: a short printable name expected");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* ---- base64 (RFC 4648 section 4, with padding) ---------------------------------------------- */
-
-int luks_b64_encode(const uint8_t *buf, size_t len, char **ret)
-{
-	char *s;
-
-	if (len > 3 * 4096)
-		return -EINVAL;
-	s = malloc(4 * ((len + 2) / 3) + 1);
-	if (!s)
-		return -ENOMEM;
-	EVP_EncodeBlock((unsigned char *)s, buf, (int)len);
-	*ret = s;
-	return 0;
-}
-
-int luks_b64_decode_exact(const char *s, uint8_t *out, size_t len)
-{
-	uint8_t tmp[3 * 4096 / 4 + 3];
-	_cleanup_free_ char *again = NULL;
-	size_t slen = s ? strlen(s) : 0;
-	int n;
-
-	if (slen != 4 * ((len + 2) / 3) || slen > 4096 || len > sizeof(tmp) - 3)
-		return -EBADMSG;
-	n = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)slen);
-	if (n < 0 || (size_t)n < len)
-		return -EBADMSG;
-	/* Canonical only: what decodes must encode back to the same text. */
-	if (luks_b64_encode(tmp, len, &again) < 0 || strcmp(again, s) != 0)
-		return -EBADMSG;
-	memcpy(out, tmp, len);
+	if (b->platform && (!luks_string_ok(b->platform) || strlen(b->platform) > 32))
+		return log_error_errno(ctx, -EINVAL, "platform: a short printable name expected");
 	return 0;
 }
 
@@ -233,11 +195,10 @@ static int set_str(json_t *o, const char *key, const char *v)
 
 static int set_b64(json_t *o, const char *key, const uint8_t *buf, size_t len)
 {
-	_cleanup_free_ char *s = NULL;
-	int r = luks_b64_encode(buf, len, &s);
+	_cleanup_free_ char *s = b64_encode(buf, len);
 
-	if (r < 0)
-		return r;
+	if (!s)
+		return -ENOMEM;
 	return json_object_set_new(o, key, json_string(s)) < 0 ? -ENOMEM : 0;
 }
 
@@ -352,7 +313,7 @@ static int get_b64(json_t *o, const char *key, uint8_t *out, size_t len, char *w
 
 	if (!json_is_string(v))
 		return WHY("\"%s\" is missing or not a string", key);
-	if (luks_b64_decode_exact(json_string_value(v), out, len) < 0)
+	if (b64_decode_exact(json_string_value(v), out, len) < 0)
 		return WHY("\"%s\" is not base64 of %zu bytes", key, len);
 	return 0;
 }

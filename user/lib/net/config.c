@@ -405,10 +405,8 @@ static int set_at(struct cvm_ctx *ctx, struct cvm_config *c, const char *key, co
 	r = apply(o, c, value, &why);
 	if (r == -ENOMEM)
 		return r;
-	if (r < 0) {
-		log_error(ctx, "%s%s = %s: %s", where, key, value, why);
-		return -EINVAL;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, -EINVAL, "%s%s = %s: %s", where, key, value, why);
 	return 0;
 }
 
@@ -453,10 +451,9 @@ int cvm_config_load_file(struct cvm_ctx *ctx, struct cvm_config *c, const char *
 		if (*s == 0 || *s == '#' || *s == ';' || *s == '[')
 			continue;
 		eq = strchr(s, '=');
-		if (!eq) {
-			log_error(ctx, "%s:%u: \"key = value\" expected", path, lineno);
-			return -EINVAL;
-		}
+		if (!eq)
+			return log_error_errno(ctx, -EINVAL, "%s:%u: \"key = value\" expected",
+					       path, lineno);
 		*eq = 0;
 		key = strip(s);
 		value = strip(eq + 1);

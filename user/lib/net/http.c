@@ -223,10 +223,9 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 		cfg = config_defaults();
 	memset(resp, 0, sizeof(*resp));
 	pthread_once(&curl_once, curl_init);
-	if (curl_init_result != CURLE_OK) {
-		log_error(ctx, "Cannot initialise libcurl: %s", curl_easy_strerror(curl_init_result));
-		return -ENOMEM;
-	}
+	if (curl_init_result != CURLE_OK)
+		return log_error_errno(ctx, -ENOMEM, "Cannot initialise libcurl: %s",
+				       curl_easy_strerror(curl_init_result));
 	config_hint(cfg, req->config_key, hint, sizeof(hint));
 
 	h = curl_easy_init();
@@ -244,10 +243,10 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 	if (req->bearer) {
 		if ((size_t)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", req->bearer) >=
 		    sizeof(auth)) {
-			log_error(ctx, "The access token is implausibly long");
+			OPENSSL_cleanse(auth, sizeof(auth));
 			curl_easy_cleanup(h);
 			curl_slist_free_all(hdrs);
-			return -E2BIG;
+			return log_error_errno(ctx, -E2BIG, "The access token is implausibly long");
 		}
 		hdrs = curl_slist_append(hdrs, auth);
 		OPENSSL_cleanse(auth, sizeof(auth));

@@ -38,10 +38,8 @@ int jws_parse(struct cvm_ctx *ctx, const char *what, const char *compact, size_t
 
 	memset(ret, 0, sizeof(*ret));
 	len = strnlen(compact, max + 1);
-	if (len > max) {
-		log_error(ctx, "The %s is larger than %zu bytes", what, max);
-		return -EBADMSG;
-	}
+	if (len > max)
+		return log_error_errno(ctx, -EBADMSG, "The %s is larger than %zu bytes", what, max);
 	dot1 = strchr(compact, '.');
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
 	if (!dot1 || !dot2 || strchr(dot2 + 1, '.')) {
@@ -148,10 +146,9 @@ int jws_verify_sig(struct cvm_ctx *ctx, const char *what, const struct jws *j, c
 			"signature", j->parts[2]);
 	if (!obj)
 		return -ENOMEM;
-	if (!jose_jws_ver(NULL, obj, NULL, jwk, false)) {
-		log_error(ctx, "The %s signature does not verify", what);
-		return -EKEYREJECTED;
-	}
+	if (!jose_jws_ver(NULL, obj, NULL, jwk, false))
+		return log_error_errno(ctx, -EKEYREJECTED, "The %s signature does not verify",
+				       what);
 	return 0;
 }
 
@@ -184,10 +181,8 @@ int jwt_check_time(struct cvm_ctx *ctx, const char *what, const json_t *payload,
 	char a[32], b[32];
 
 	v = json_object_get(payload, "exp");
-	if (!get_time(v, &exp)) {
-		log_error(ctx, "The %s has no expiry (exp)", what);
-		return -EBADMSG;
-	}
+	if (!get_time(v, &exp))
+		return log_error_errno(ctx, -EBADMSG, "The %s has no expiry (exp)", what);
 	if (now > exp + skew_s) {
 		fmt_time(exp, a, sizeof(a));
 		fmt_time(now, b, sizeof(b));
@@ -196,10 +191,8 @@ int jwt_check_time(struct cvm_ctx *ctx, const char *what, const json_t *payload,
 		return -EKEYEXPIRED;
 	}
 	v = json_object_get(payload, "nbf");
-	if (v && !get_time(v, &nbf)) {
-		log_error(ctx, "The %s has a malformed nbf", what);
-		return -EBADMSG;
-	}
+	if (v && !get_time(v, &nbf))
+		return log_error_errno(ctx, -EBADMSG, "The %s has a malformed nbf", what);
 	if (v && now + skew_s < nbf) {
 		fmt_time(nbf, a, sizeof(a));
 		fmt_time(now, b, sizeof(b));

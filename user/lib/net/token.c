@@ -274,10 +274,8 @@ int cvm_token_verify(struct cvm_ctx *ctx, const struct cvm_config *cfg, const ch
 
 	if (!ctx || !instance || !token)
 		return -EINVAL;
-	if (url_origin(instance, false, &origin) < 0) {
-		log_error(ctx, "%s is not an https:// URL", instance);
-		return -EINVAL;
-	}
+	if (url_origin(instance, false, &origin) < 0)
+		return log_error_errno(ctx, -EINVAL, "%s is not an https:// URL", instance);
 	if (expected_runtime) {
 		rt = json_parse_object((const uint8_t *)expected_runtime, strlen(expected_runtime),
 				       why, sizeof(why));

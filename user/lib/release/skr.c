@@ -185,10 +185,9 @@ static int release_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, co
 		http_error_text(&resp, msg, sizeof(msg));
 		http_resp_done(&resp);
 		/* Key Vault says 403 both for a policy not met and for a caller not allowed. */
-		if (st == 403 && (strstr(msg, "policy") || strstr(msg, "attestation"))) {
-			log_error(ctx, "Key Vault refused to release %s: %s", cfg->key_url, msg);
-			return -EACCES;
-		}
+		if (st == 403 && (strstr(msg, "policy") || strstr(msg, "attestation")))
+			return log_error_errno(ctx, -EACCES, "Key Vault refused to release %s: %s",
+					       cfg->key_url, msg);
 		if (st == 401 || st == 403) {
 			log_error(ctx, "Key Vault refused the managed identity (HTTP %ld): %s; check that the "
 				  "identity may release the key (\"release\" permission or the Managed HSM "
@@ -254,8 +253,7 @@ int cvm_release(struct cvm_ctx *ctx, const struct cvm_config *cfg, struct cvm_at
 		char hint[512];
 
 		config_hint(cfg, "key_url", hint, sizeof(hint));
-		log_error(ctx, "No key to release: set key_url (%s)", hint);
-		return -EINVAL;
+		return log_error_errno(ctx, -EINVAL, "No key to release: set key_url (%s)", hint);
 	}
 	if (!strstr(cfg->key_url, "/keys/")) {
 		log_error(ctx, "key_url %s does not name a key (https://<vault>/keys/<name>[/<version>])",

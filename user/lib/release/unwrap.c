@@ -153,29 +153,22 @@ static int key_hsm_parse(struct cvm_ctx *ctx, const char *key_hsm, char *enc, si
 	char why[128];
 
 	if (b64url_decode(key_hsm, strlen(key_hsm), &raw, &raw_len) < 0 ||
-	    !(obj = json_parse_object(raw, raw_len, why, sizeof(why)))) {
-		log_error(ctx, "key_hsm is not base64url of a JSON object");
-		return -EBADMSG;
-	}
+	    !(obj = json_parse_object(raw, raw_len, why, sizeof(why))))
+		return log_error_errno(ctx, -EBADMSG, "key_hsm is not base64url of a JSON object");
 	hdr = json_object_get(obj, "header");
 	e = json_string_value(json_object_get(hdr, "enc"));
 	k = json_string_value(json_object_get(hdr, "kid"));
 	alg = json_string_value(json_object_get(hdr, "alg"));
 	c = json_string_value(json_object_get(obj, "ciphertext"));
-	if (!json_is_object(hdr) || !e || !c) {
-		log_error(ctx, "key_hsm lacks header.enc or ciphertext");
-		return -EBADMSG;
-	}
-	if (alg && strcmp(alg, "dir") != 0) {
-		log_error(ctx, "key_hsm header.alg is \"%s\", not \"dir\"", alg);
-		return -EBADMSG;
-	}
+	if (!json_is_object(hdr) || !e || !c)
+		return log_error_errno(ctx, -EBADMSG, "key_hsm lacks header.enc or ciphertext");
+	if (alg && strcmp(alg, "dir") != 0)
+		return log_error_errno(ctx, -EBADMSG, "key_hsm header.alg is \"%s\", not \"dir\"",
+				       alg);
 	snprintf(enc, enc_len, "%s", e);
 	snprintf(kid, kid_len, "%s", k ? k : "");
-	if (b64url_decode(c, strlen(c), ct, ct_len) < 0) {
-		log_error(ctx, "key_hsm ciphertext is not base64url");
-		return -EBADMSG;
-	}
+	if (b64url_decode(c, strlen(c), ct, ct_len) < 0)
+		return log_error_errno(ctx, -EBADMSG, "key_hsm ciphertext is not base64url");
 	return 0;
 }
 

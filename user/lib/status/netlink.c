@@ -256,14 +256,10 @@ int state_netlink_read(struct cvm_ctx *ctx, struct cvm_state *s, bool quiet_abse
 			  GET_STATUS_TIMEOUT_S);
 		return -ETIMEDOUT;
 	}
-	if (r < 0) {
-		log_error(ctx, "GET_STATUS failed: %s", nl_geterror(r));
-		return nl_to_errno(r);
-	}
-	if (!rc.got) {
-		log_error(ctx, "No GET_STATUS reply from the cvmattest module");
-		return -EBADMSG;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, nl_to_errno(r), "GET_STATUS failed: %s", nl_geterror(r));
+	if (!rc.got)
+		return log_error_errno(ctx, -EBADMSG, "No GET_STATUS reply from the cvmattest module");
 	if (rc.r < 0)
 		log_error(ctx, "Malformed GET_STATUS reply from the cvmattest module");
 	return rc.r;
@@ -423,21 +419,6 @@ static json_t *jname(const char *n)
 	return n ? json_string(n) : json_null();
 }
 
-/* Text from the kernel: made UTF-8-safe for JSON by replacing non-ASCII bytes. */
-static json_t *jtext(const char *v)
-{
-	json_t *j = json_string(v);
-	char buf[512];
-	size_t i;
-
-	if (j)
-		return j;
-	for (i = 0; v[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (unsigned char)v[i] < 0x80 ? v[i] : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
-
 /* Platform error codes are 32-bit in practice; a larger one is kept exact as a string. */
 static json_t *ju64(uint64_t v)
 {
@@ -463,7 +444,7 @@ int cvm_event_to_json(const struct cvm_event *ev, char **ret)
 		put(o, "cmd", json_integer(ev->cmd));
 	put(o, "time", ev->has_time ? json_integer(ev->time) : json_null());
 	if (ev->has_provider)
-		put(o, "provider", jtext(ev->provider));
+		put(o, "provider", json_text(ev->provider));
 	if (ev->has_format) {
 		put(o, "format", jname(format_name(ev->format)));
 		put(o, "format_id", json_integer(ev->format));
@@ -483,7 +464,7 @@ int cvm_event_to_json(const struct cvm_event *ev, char **ret)
 
 		put(o, "errno", json_integer(ev->err));
 		put(o, "errno_name", *n ? json_string(n) : json_null());
-		put(o, "error", *n ? jtext(strerror(ev->err < 0 ? -ev->err : ev->err)) : json_null());
+		put(o, "error", *n ? json_text(strerror(ev->err < 0 ? -ev->err : ev->err)) : json_null());
 	}
 	if (ev->has_fw_error)
 		put(o, "fw_error", ju64(ev->fw_error));
@@ -498,9 +479,9 @@ int cvm_event_to_json(const struct cvm_event *ev, char **ret)
 	if (ev->has_expiry)
 		put(o, "expiry", json_integer(ev->expiry));
 	if (ev->has_verifier)
-		put(o, "verifier", jtext(ev->verifier));
+		put(o, "verifier", json_text(ev->verifier));
 	if (ev->has_reason)
-		put(o, "reason", jtext(ev->reason));
+		put(o, "reason", json_text(ev->reason));
 	*ret = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return *ret ? 0 : -ENOMEM;

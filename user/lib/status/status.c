@@ -71,10 +71,8 @@ static int read_sysfs_values(struct cvm_ctx *ctx, const char *dir, struct cvm_st
 		log_error(ctx, "Cannot read %s: %s", dir, strerror(errno));
 		return -errno;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_error(ctx, "%s is not a directory", dir);
-		return -ENOTDIR;
-	}
+	if (!S_ISDIR(st.st_mode))
+		return log_error_errno(ctx, -ENOTDIR, "%s is not a directory", dir);
 	s->module_loaded = true;
 	for (int f = 0; f < _CVM_SF_MAX; f++) {
 		char path[PATH_MAX], v[512];

@@ -23,21 +23,6 @@ static void set(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v ? v : json_null());
 }
 
-/* A string; text that is not UTF-8 has its non-ASCII bytes replaced. */
-static json_t *jstr(const char *v)
-{
-	json_t *j = json_string(v);
-	char buf[512];
-	size_t i;
-
-	if (j)
-		return j;
-	for (i = 0; v[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (unsigned char)v[i] < 0x80 ? v[i] : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
-
 static json_t *jtri(int v)
 {
 	return v < 0 ? json_null() : json_boolean(v);
@@ -51,9 +36,9 @@ static json_t *field_json(const struct cvm_state *s, enum cvm_state_field f)
 		return json_null();
 	switch (f) {
 	case CVM_SF_PLATFORM:
-		return jstr(s->platform);
+		return json_text(s->platform);
 	case CVM_SF_PROVIDER:
-		return jstr(s->provider);
+		return json_text(s->provider);
 	case CVM_SF_MEM_ENCRYPT:
 		return json_boolean(s->mem_encrypt);
 	case CVM_SF_SEV:
@@ -65,23 +50,23 @@ static json_t *field_json(const struct cvm_state *s, enum cvm_state_field f)
 	case CVM_SF_TDX:
 		return json_boolean(s->tdx);
 	case CVM_SF_SECURE_BOOT:
-		return jstr(s->secure_boot);
+		return json_text(s->secure_boot);
 	case CVM_SF_LOCKDOWN:
-		return jstr(s->lockdown);
+		return json_text(s->lockdown);
 	case CVM_SF_MODULE_SIG_ENFORCE:
 		return json_boolean(s->module_sig_enforce);
 	case CVM_SF_TPM:
-		return jstr(s->tpm);
+		return json_text(s->tpm);
 	case CVM_SF_LAUNCH_DEBUG:
 		return json_boolean(s->launch_debug);
 	case CVM_SF_LAUNCH_MEASUREMENT:
-		return jstr(s->launch_measurement);
+		return json_text(s->launch_measurement);
 	case CVM_SF_LAUNCH_POLICY:
 		/* A bit field, kept as sysfs and `cvmattest verify --json` write it. */
 		snprintf(buf, sizeof(buf), "0x%016" PRIx64, s->launch_policy);
-		return jstr(buf);
+		return json_text(buf);
 	case CVM_SF_LAUNCH_TCB:
-		return jstr(s->launch_tcb);
+		return json_text(s->launch_tcb);
 	case CVM_SF_LAUNCH_REPORT_VERSION:
 		return json_integer(s->launch_report_version);
 	case CVM_SF_REQUESTS:
@@ -95,15 +80,15 @@ static json_t *field_json(const struct cvm_state *s, enum cvm_state_field f)
 	case CVM_SF_LAST_ERROR_TIME:
 		return json_integer(s->last_error_time);
 	case CVM_SF_ATTESTATION_STATE:
-		return jstr(s->attestation_state);
+		return json_text(s->attestation_state);
 	case CVM_SF_ATTESTATION_TIME:
 		return json_integer(s->attestation_time);
 	case CVM_SF_ATTESTATION_VERIFIER:
-		return jstr(s->attestation_verifier);
+		return json_text(s->attestation_verifier);
 	case CVM_SF_ATTESTATION_EXPIRY:
 		return json_integer(s->attestation_expiry);
 	case CVM_SF_ATTESTATION_REASON:
-		return jstr(s->attestation_reason);
+		return json_text(s->attestation_reason);
 	default:
 		return json_null();
 	}
@@ -117,11 +102,11 @@ static json_t *device_json(const struct cvm_state *s)
 	if (!o)
 		return NULL;
 	set(o, "available", json_boolean(s->device_error == 0));
-	set(o, "error", s->device_error ? jstr(state_errno_name(s->device_error)) : json_null());
+	set(o, "error", s->device_error ? json_text(state_errno_name(s->device_error)) : json_null());
 	if (s->device_error)
 		return o;
 	set(o, "abi_version", json_integer(d->abi_version));
-	set(o, "provider_name", jstr(d->provider_name));
+	set(o, "provider_name", json_text(d->provider_name));
 	set(o, "provider_id", json_integer(d->provider));
 	set(o, "platform_id", json_integer(d->platform));
 	caps = json_array();
@@ -152,16 +137,16 @@ int cvm_state_to_json(const struct cvm_state *s, char **ret)
 	o = json_object();
 	if (!o)
 		return -ENOMEM;
-	set(o, "source", jstr(s->source));
+	set(o, "source", json_text(s->source));
 	set(o, "time", json_integer(s->now));
-	set(o, "kernel", *s->kernel_release ? jstr(s->kernel_release) : json_null());
+	set(o, "kernel", *s->kernel_release ? json_text(s->kernel_release) : json_null());
 	set(o, "module_loaded", json_boolean(s->module_loaded));
 	set(o, "module_installed", jtri(s->module_installed));
 	set(o, "module_unsigned", jtri(s->module_unsigned));
 	for (int f = 0; f < _CVM_SF_MAX; f++)
 		set(o, cvm_state_field_name(f), field_json(s, f));
 	err_name = cvm_state_has(s, CVM_SF_LAST_ERROR) ? state_errno_name(s->last_error) : "";
-	set(o, "last_error_name", *err_name ? jstr(err_name) : json_null());
+	set(o, "last_error_name", *err_name ? json_text(err_name) : json_null());
 	has_expiry = cvm_state_has(s, CVM_SF_ATTESTATION_EXPIRY) && s->attestation_expiry > 0;
 	set(o, "attestation_expired", has_expiry ? json_boolean(s->attestation_expiry <= s->now) :
 						   json_null());
@@ -177,10 +162,10 @@ int cvm_state_to_json(const struct cvm_state *s, char **ret)
 
 		if (!jf)
 			break;
-		set(jf, "id", jstr(f->id));
-		set(jf, "severity", jstr(cvm_severity_name(f->severity)));
-		set(jf, "why", jstr(f->why));
-		set(jf, "fix", *f->fix ? jstr(f->fix) : json_null());
+		set(jf, "id", json_text(f->id));
+		set(jf, "severity", json_text(cvm_severity_name(f->severity)));
+		set(jf, "why", json_text(f->why));
+		set(jf, "fix", *f->fix ? json_text(f->fix) : json_null());
 		json_array_append_new(findings, jf);
 	}
 	set(o, "findings", findings);

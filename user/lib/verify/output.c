@@ -162,18 +162,10 @@ static void td_json(json_t *o, const struct td_view *v, const uint8_t *mrseam,
 static void quote_json(const struct cvm_result *r, json_t *o)
 {
 	const struct cvm_tdx_quote *q = &r->quote;
-	struct td_view v = { .tee_tcb_svn = q->body.tee_tcb_svn,
-			     .seam_attributes = q->body.seam_attributes,
-			     .td_attributes = q->body.td_attributes,
-			     .mrtd = q->body.mrtd,
-			     .mrconfigid = q->body.mrconfigid,
-			     .mrowner = q->body.mrowner,
-			     .mrownerconfig = q->body.mrownerconfig,
-			     .report_data = q->body.report_data };
+	struct td_view v;
 	json_t *td, *qe = json_object();
 
-	for (int i = 0; i < 4; i++)
-		v.rtmr[i] = q->body.rtmr[i];
+	td_view_from_quote(&q->body, &v);
 	td_json(o, &v, q->body.mrseam, q->body.mrsignerseam, q->body.xfam);
 	td = json_object_get(o, "tdx");
 	if (!td || !qe) {
@@ -205,18 +197,10 @@ static void quote_json(const struct cvm_result *r, json_t *o)
 static void tdreport_json(const struct cvm_result *r, json_t *o)
 {
 	const struct cvm_tdx_tdreport *t = &r->tdreport;
-	struct td_view v = { .tee_tcb_svn = t->tee_tcb_svn,
-			     .seam_attributes = t->seam_attributes,
-			     .td_attributes = t->td_attributes,
-			     .mrtd = t->mrtd,
-			     .mrconfigid = t->mrconfigid,
-			     .mrowner = t->mrowner,
-			     .mrownerconfig = t->mrownerconfig,
-			     .report_data = t->report_data };
+	struct td_view v;
 	json_t *td;
 
-	for (int i = 0; i < 4; i++)
-		v.rtmr[i] = t->rtmr[i];
+	td_view_from_tdreport(t, &v);
 	td_json(o, &v, t->mrseam, t->mrsignerseam, t->xfam);
 	td = json_object_get(o, "tdx");
 	if (!td)
@@ -407,13 +391,9 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 	}
 	if (r->has_quote) {
 		const struct cvm_tdx_quote_body *b = &r->quote.body;
-		struct td_view v = { .tee_tcb_svn = b->tee_tcb_svn,
-				     .td_attributes = b->td_attributes,
-				     .mrtd = b->mrtd,
-				     .report_data = b->report_data };
+		struct td_view v;
 
-		for (int i = 0; i < 4; i++)
-			v.rtmr[i] = b->rtmr[i];
+		td_view_from_quote(b, &v);
 		if (r->tdx_root[0])
 			add(&t, "%-15s PCK <- ... <- %s%s\n", "Chain:", r->tdx_root,
 			    r->tdx_root_builtin ? " (built-in root)" : " (root given on the command line)");
@@ -423,13 +403,9 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 	}
 	if (r->has_tdreport) {
 		const struct cvm_tdx_tdreport *p = &r->tdreport;
-		struct td_view v = { .tee_tcb_svn = p->tee_tcb_svn,
-				     .td_attributes = p->td_attributes,
-				     .mrtd = p->mrtd,
-				     .report_data = p->report_data };
+		struct td_view v;
 
-		for (int i = 0; i < 4; i++)
-			v.rtmr[i] = p->rtmr[i];
+		td_view_from_tdreport(p, &v);
 		text_td(&t, &v, hx);
 	}
 	if (r->has_claims && r->claims.has_user_data)

@@ -176,10 +176,8 @@ static int load_min_tcb(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t 
 	const char *key;
 	json_t *v;
 
-	if (!json_is_object(obj)) {
-		log_error(ctx, "policy: \"snp.min_tcb\" must be an object");
-		return -EINVAL;
-	}
+	if (!json_is_object(obj))
+		return log_error_errno(ctx, -EINVAL, "policy: \"snp.min_tcb\" must be an object");
 	json_object_foreach(obj, key, v) {
 		json_int_t n;
 		int *slot;
@@ -212,10 +210,8 @@ static int load_snp(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *obj
 	json_t *v;
 	int r;
 
-	if (!json_is_object(obj)) {
-		log_error(ctx, "policy: \"snp\" must be an object");
-		return -EINVAL;
-	}
+	if (!json_is_object(obj))
+		return log_error_errno(ctx, -EINVAL, "policy: \"snp\" must be an object");
 	json_object_foreach(obj, key, v) {
 		json_int_t n;
 
@@ -270,10 +266,8 @@ static int load_tdx(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *obj
 	json_t *v;
 	int r;
 
-	if (!json_is_object(obj)) {
-		log_error(ctx, "policy: \"tdx\" must be an object");
-		return -EINVAL;
-	}
+	if (!json_is_object(obj))
+		return log_error_errno(ctx, -EINVAL, "policy: \"tdx\" must be an object");
 	json_object_foreach(obj, key, v) {
 		if (strcmp(key, "min_tee_tcb_svn") == 0) {
 			r = json_hex(ctx, v, "tdx.min_tee_tcb_svn", p->min_tee_tcb_svn, 16, true);
@@ -313,14 +307,10 @@ int cvm_policy_load_json(struct cvm_ctx *ctx, struct cvm_policy *p, const char *
 	if (!p || !json)
 		return -EINVAL;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
-	if (!root) {
-		log_error(ctx, "policy: line %d: %s", err.line, err.text);
-		return -EINVAL;
-	}
-	if (!json_is_object(root)) {
-		log_error(ctx, "policy: must be a JSON object");
-		return -EINVAL;
-	}
+	if (!root)
+		return log_error_errno(ctx, -EINVAL, "policy: line %d: %s", err.line, err.text);
+	if (!json_is_object(root))
+		return log_error_errno(ctx, -EINVAL, "policy: must be a JSON object");
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "allow_debug") == 0) {
 			if (!json_is_boolean(v)) {
@@ -364,10 +354,8 @@ int cvm_policy_load_file(struct cvm_ctx *ctx, struct cvm_policy *p, const char *
 	int r;
 
 	r = read_file(path, 1024 * 1024, &buf, &len);
-	if (r < 0) {
-		log_error(ctx, "Failed to read policy %s: %s", path, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return log_error_errno(ctx, r, "Failed to read policy %s: %s", path, strerror(-r));
 	return cvm_policy_load_json(ctx, p, (const char *)buf, len);
 }
 

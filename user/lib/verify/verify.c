@@ -7,7 +7,7 @@
 
 #define EVIDENCE_MAX (1024 * 1024)
 
-static void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v)
+void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v)
 {
 	*v = (struct td_view){ .tee_tcb_svn = b->tee_tcb_svn,
 			       .seam_attributes = b->seam_attributes,
@@ -21,7 +21,7 @@ static void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_vie
 		v->rtmr[i] = b->rtmr[i];
 }
 
-static void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v)
+void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v)
 {
 	*v = (struct td_view){ .tee_tcb_svn = t->tee_tcb_svn,
 			       .seam_attributes = t->seam_attributes,

@@ -50,6 +50,9 @@ struct td_view {
 	const uint8_t *report_data;
 };
 
+void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v);
+void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v);
+
 /* ---- results -------------------------------------------------------------------------- */
 
 struct cvm_result {
