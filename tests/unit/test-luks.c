@@ -1305,25 +1305,25 @@ static void test_crypto_backends(void **state)
 	assert_int_equal(c, CVM_LUKS_CRYPTO_KERNEL);
 	assert_int_equal(cvm_luks_crypto_from_name("gcrypt", &c), -EINVAL);
 
-	cvm_luks_set_crypto(CVM_LUKS_CRYPTO_OPENSSL);
+	cvm_luks_set_crypto(ctx, CVM_LUKS_CRYPTO_OPENSSL);
 	assert_int_equal(do_bind(ctx, img, key_a, KEY_URL, &token, &slot, &fail), 0);
-	assert_string_equal(luks_crypto_last_backend(), "openssl");
+	assert_string_equal(luks_crypto_last_backend(ctx), "openssl");
 	image_state(img, &before);
 
-	cvm_luks_set_crypto(CVM_LUKS_CRYPTO_KERNEL);
+	cvm_luks_set_crypto(ctx, CVM_LUKS_CRYPTO_KERNEL);
 	log_reset();
 	r = do_check(ctx, img, key_a, &fail);
 	if (r == 0) {
 		/* AF_ALG works here: OpenSSL's token opens with the kernel, and back */
-		assert_string_equal(luks_crypto_last_backend(), "kernel");
+		assert_string_equal(luks_crypto_last_backend(ctx), "kernel");
 		assert_int_equal(do_check(ctx, img, key_b, &fail), -EKEYREJECTED);
-		cvm_luks_set_crypto(CVM_LUKS_CRYPTO_AUTO);
+		cvm_luks_set_crypto(ctx, CVM_LUKS_CRYPTO_AUTO);
 	} else {
 		/* no AF_ALG (this build host): KERNEL fails cleanly, AUTO falls back */
 		print_message("  (no AF_ALG here: the kernel backend is checked in tests/vm/test-luks)\n");
 		assert_true(log_has("the kernel backend was required"));
 		assert_int_equal(fail, CVM_LUKS_FAIL_LOCAL);
-		cvm_luks_set_crypto(CVM_LUKS_CRYPTO_AUTO);
+		cvm_luks_set_crypto(ctx, CVM_LUKS_CRYPTO_AUTO);
 		log_reset();
 		assert_int_equal(do_check(ctx, img, key_a, &fail), 0);
 		assert_true(log_has("using OpenSSL"));

@@ -47,27 +47,29 @@ static void test_config_file(void **state)
 		"max_response = 64k\n"
 		"clock_skew = 30\n";
 
+	char vb[CVM_CONFIG_VALUE_MAX];
+
 	(void)state;
 	assert_int_equal(cvm_config_new(&c), 0);
 	/* Defaults. */
-	assert_string_equal(cvm_config_get(c, "enc"), "RSA_AES_KEY_WRAP_256");
-	assert_string_equal(cvm_config_get(c, "imds_url"), "http://169.254.169.254");
-	assert_string_equal(cvm_config_get(c, "retries"), "3");
-	assert_null(cvm_config_get(c, "attest_url"));
+	assert_string_equal(cvm_config_get(c, "enc", vb, sizeof(vb)), "RSA_AES_KEY_WRAP_256");
+	assert_string_equal(cvm_config_get(c, "imds_url", vb, sizeof(vb)), "http://169.254.169.254");
+	assert_string_equal(cvm_config_get(c, "retries", vb, sizeof(vb)), "3");
+	assert_null(cvm_config_get(c, "attest_url", vb, sizeof(vb)));
 	path = write_tmp("cvmattest.conf", text, strlen(text));
 	assert_int_equal(cvm_config_load_file(ctx, c, path), 0);
-	assert_string_equal(cvm_config_get(c, "attest_url"), "https://sharedeus.eus.attest.azure.net");
-	assert_string_equal(cvm_config_get(c, "attest_type"), "snp");
-	assert_string_equal(cvm_config_get(c, "key_url"), "https://v.vault.azure.net/keys/disk");
-	assert_string_equal(cvm_config_get(c, "enc"), "RSA_AES_KEY_WRAP_384");
-	assert_string_equal(cvm_config_get(c, "connect_timeout"), "500ms");
-	assert_string_equal(cvm_config_get(c, "total_timeout"), "120000ms");
-	assert_string_equal(cvm_config_get(c, "retries"), "5");
-	assert_string_equal(cvm_config_get(c, "max_response"), "65536");
-	assert_string_equal(cvm_config_get(c, "clock_skew"), "30s");
+	assert_string_equal(cvm_config_get(c, "attest_url", vb, sizeof(vb)), "https://sharedeus.eus.attest.azure.net");
+	assert_string_equal(cvm_config_get(c, "attest_type", vb, sizeof(vb)), "snp");
+	assert_string_equal(cvm_config_get(c, "key_url", vb, sizeof(vb)), "https://v.vault.azure.net/keys/disk");
+	assert_string_equal(cvm_config_get(c, "enc", vb, sizeof(vb)), "RSA_AES_KEY_WRAP_384");
+	assert_string_equal(cvm_config_get(c, "connect_timeout", vb, sizeof(vb)), "500ms");
+	assert_string_equal(cvm_config_get(c, "total_timeout", vb, sizeof(vb)), "120000ms");
+	assert_string_equal(cvm_config_get(c, "retries", vb, sizeof(vb)), "5");
+	assert_string_equal(cvm_config_get(c, "max_response", vb, sizeof(vb)), "65536");
+	assert_string_equal(cvm_config_get(c, "clock_skew", vb, sizeof(vb)), "30s");
 	/* Overrides win. */
 	assert_int_equal(cvm_config_set(ctx, c, "retries", "0"), 0);
-	assert_string_equal(cvm_config_get(c, "retries"), "0");
+	assert_string_equal(cvm_config_get(c, "retries", vb, sizeof(vb)), "0");
 	assert_int_equal(cvm_config_load_file(ctx, c, "/nonexistent/cvmattest.conf"), -ENOENT);
 	cvm_config_free(c);
 	cvm_ctx_free(ctx);

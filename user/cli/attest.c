@@ -117,7 +117,7 @@ int cmd_attest(int argc, char **argv)
 		if (exp && gmtime_r(&exp, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		printf("Attested: %s token from %s (%s), valid until %s\n", cvm_attestation_type(a),
-		       cvm_config_get(cfg, "attest_url"), cvm_attestation_flow(a), when);
+		       cvm_config_get(cfg, "attest_url", NULL, 0), cvm_attestation_flow(a), when);
 	}
 	return 0;
 }

@@ -424,7 +424,6 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 				   "--allow-discards");
 	if (a->verbose >= 2)
 		crypt_set_debug_level(CRYPT_DEBUG_ALL);
-	cvm_luks_set_crypto(a->crypto);
 	return 0;
 }
 
@@ -698,8 +697,10 @@ int cmd_luks(int argc, char **argv)
 		r = parse_args(cmds[i].name, argc - 1, argv + 1, &a, cmds[i].help);
 		if (r == 0 && cli_ctx_new(&ctx) < 0)
 			r = EXIT_LUKS_USAGE;
-		if (r == 0)
+		if (r == 0) {
+			cvm_luks_set_crypto(ctx, a.crypto);
 			r = cmds[i].run(ctx, &a);
+		}
 		cvm_luks_binding_done(&a.binding);
 		return r < 0 ? 0 : r;
 	}

@@ -113,7 +113,8 @@ int net_config(struct cvm_ctx *ctx, const struct net_args *a, struct cvm_config 
 void net_show_config(const struct cvm_config *cfg)
 {
 	for (const char *const *k = cvm_config_keys(); *k; k++) {
-		const char *v = cvm_config_get(cfg, *k);
+		char vb[CVM_CONFIG_VALUE_MAX];
+		const char *v = cvm_config_get(cfg, *k, vb, sizeof(vb));
 
 		printf("%s = %s\n", *k, v ? v : "");
 	}

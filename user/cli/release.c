@@ -203,7 +203,7 @@ int cmd_release(int argc, char **argv)
 		net_show_config(cfg);
 		return 0;
 	}
-	if (!cvm_config_get(cfg, "key_url"))
+	if (!cvm_config_get(cfg, "key_url", NULL, 0))
 		return usage_error("no key_url: set it in %s or with --key-url",
 				   na.config ? na.config : CVM_DEFAULT_CONFIG);
 	r = cvm_attest(ctx, cfg, nonce, &a);

@@ -59,8 +59,13 @@ CVM_DEFINE_FREEP(struct cvm_config *, cvm_config_free)
 int cvm_config_load_file(struct cvm_ctx *ctx, struct cvm_config *c, const char *path);
 /* Set one key (the same names as in the file); later calls override. */
 int cvm_config_set(struct cvm_ctx *ctx, struct cvm_config *c, const char *key, const char *value);
-/* The value as text, NULL if unset and without default; -ENOENT-like NULL for unknown keys. */
-const char *cvm_config_get(const struct cvm_config *c, const char *key);
+/*
+ * The value as text: a string setting itself, any other formatted into @buf
+ * (CVM_CONFIG_VALUE_MAX bytes are always enough). NULL if unset and without
+ * default, and for unknown keys.
+ */
+#define CVM_CONFIG_VALUE_MAX 64
+const char *cvm_config_get(const struct cvm_config *c, const char *key, char *buf, size_t len);
 /* Names of all keys, NULL-terminated. */
 const char *const *cvm_config_keys(void);
 /* One-line description of a key, or NULL. */

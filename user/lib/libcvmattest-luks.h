@@ -232,7 +232,7 @@ char *cvm_luks_default_name(const char *uuid);
  * HKDF and AES-GCM run in the kernel crypto API through libkcapi (AF_ALG),
  * so FIPS kernels' validated implementations are used.  AUTO falls back to
  * OpenSSL when the kernel has no AF_ALG (or not the algorithm); KERNEL
- * requires it; OPENSSL never uses it.  Process-wide; AUTO by default.
+ * requires it; OPENSSL never uses it.  Per context; AUTO by default.
  */
 enum cvm_luks_crypto {
 	CVM_LUKS_CRYPTO_AUTO = 0,
@@ -240,7 +240,7 @@ enum cvm_luks_crypto {
 	CVM_LUKS_CRYPTO_OPENSSL,
 };
 
-void cvm_luks_set_crypto(enum cvm_luks_crypto c);
+void cvm_luks_set_crypto(struct cvm_ctx *ctx, enum cvm_luks_crypto c);
 int cvm_luks_crypto_from_name(const char *name, enum cvm_luks_crypto *ret);
 
 #ifdef __cplusplus

@@ -54,7 +54,7 @@ static inline void crypt_safe_freep(char **p)
 /* ---- libcryptsetup glue ---------------------------------------------------------------- */
 
 struct cs_log_ud {
-	const struct cvm_ctx *ctx;
+	struct cvm_ctx *ctx;
 	bool quiet;			/* probing: its errors are expected, keep them at debug */
 };
 
@@ -90,7 +90,7 @@ static void luks_dev_close(struct luks_dev *d)
 	d->cd = NULL;
 }
 
-static int luks_dev_open(const struct cvm_ctx *ctx, const char *path, bool quiet, struct luks_dev *d)
+static int luks_dev_open(struct cvm_ctx *ctx, const char *path, bool quiet, struct luks_dev *d)
 {
 	int r;
 
@@ -259,7 +259,7 @@ static int header_areas_size(struct luks_dev *d, int devfd, size_t *ret)
 	return 0;
 }
 
-static int snapshot_take(const struct cvm_ctx *ctx, struct luks_dev *d, struct snapshot *s)
+static int snapshot_take(struct cvm_ctx *ctx, struct luks_dev *d, struct snapshot *s)
 {
 	_cleanup_close_ int devfd = -1;
 	_cleanup_free_ uint8_t *buf = NULL;
@@ -350,7 +350,7 @@ static int snapshot_compare(const char *path, const struct snapshot *s)
  * sequence number may have moved by our writes and one more (the write of
  * a failed call), else the restore would undo someone else's change.
  */
-static int snapshot_restore(const struct cvm_ctx *ctx, struct luks_dev *d, struct snapshot *s)
+static int snapshot_restore(struct cvm_ctx *ctx, struct luks_dev *d, struct snapshot *s)
 {
 	uint64_t now;
 	int r;
@@ -425,7 +425,7 @@ static int get_key(struct cvm_ctx *ctx, const struct cvm_key_source *src,
 	return 0;
 }
 
-static int pick_keyslot(const struct cvm_ctx *ctx, struct luks_dev *d, int want)
+static int pick_keyslot(struct cvm_ctx *ctx, struct luks_dev *d, int want)
 {
 	int max = crypt_keyslot_max(CRYPT_LUKS2);
 
@@ -444,7 +444,7 @@ static int pick_keyslot(const struct cvm_ctx *ctx, struct luks_dev *d, int want)
 	return log_error_errno(ctx, -ENOSPC, "%s: no free keyslot", d->path);
 }
 
-static int pick_token(const struct cvm_ctx *ctx, struct luks_dev *d)
+static int pick_token(struct cvm_ctx *ctx, struct luks_dev *d)
 {
 	for (int i = 0; i < token_count(); i++)
 		if (crypt_token_status(d->cd, i, NULL) == CRYPT_TOKEN_INACTIVE)
@@ -619,7 +619,7 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 		goto out;
 	}
 	log_debug(ctx, "Passphrase wrapped with HKDF and AES-GCM by the %s backend",
-		  luks_crypto_last_backend());
+		  luks_crypto_last_backend(ctx));
 	r = luks_token_format(&t, &json);
 	if (r < 0)
 		goto out;
@@ -782,7 +782,7 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 				  "the token was modified or copied from another volume", d->path, token);
 		goto out;
 	}
-	log_debug(ctx, "Passphrase unwrapped by the %s backend", luks_crypto_last_backend());
+	log_debug(ctx, "Passphrase unwrapped by the %s backend", luks_crypto_last_backend(ctx));
 	r = crypt_activate_by_passphrase(d->cd, p->name, t.keyslot,
 					 (const char *)cvm_secret_data(pass),
 					 cvm_secret_len(pass), p->name ? p->flags : 0);

@@ -41,18 +41,18 @@
 
 int luks_random(void *buf, size_t len);
 /* KEK = HKDF-SHA-256(IKM = K, salt, info = LUKS_HKDF_INFO), 32 bytes. */
-int luks_derive_kek(const struct cvm_ctx *ctx, const struct cvm_secret *k,
+int luks_derive_kek(struct cvm_ctx *ctx, const struct cvm_secret *k,
 		    const uint8_t salt[LUKS_SALT_LEN], struct cvm_secret **ret);
-int luks_aead_seal(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
+int luks_aead_seal(struct cvm_ctx *ctx, const struct cvm_secret *kek,
 		   const uint8_t nonce[LUKS_NONCE_LEN], const uint8_t *aad, size_t aad_len,
 		   const struct cvm_secret *plain, uint8_t *ct, uint8_t tag[LUKS_TAG_LEN]);
 /* -EBADMSG when the tag does not match. */
-int luks_aead_open(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
+int luks_aead_open(struct cvm_ctx *ctx, const struct cvm_secret *kek,
 		   const uint8_t nonce[LUKS_NONCE_LEN], const uint8_t *aad, size_t aad_len,
 		   const uint8_t *ct, size_t ct_len, const uint8_t tag[LUKS_TAG_LEN],
 		   struct cvm_secret **ret);
 /* Which backend did the last operation: "kernel" or "openssl" (for tests and logs). */
-const char *luks_crypto_last_backend(void);
+const char *luks_crypto_last_backend(const struct cvm_ctx *ctx);
 
 /* ---- token (luks_token.c): the one definition of the format ------------------------ */
 
@@ -74,10 +74,10 @@ int luks_token_format(const struct luks_token *t, char **ret);
 /* "cvmattest-luks-v1" NUL canonical-JSON(authenticated fields + uuid + keyslot). */
 int luks_token_aad(const struct luks_token *t, const char *uuid, uint8_t **ret, size_t *ret_len);
 /* Fill salt, nonce, wrapped, tag: P sealed under HKDF(K). */
-int luks_token_wrap(const struct cvm_ctx *ctx, struct luks_token *t, const char *uuid,
+int luks_token_wrap(struct cvm_ctx *ctx, struct luks_token *t, const char *uuid,
 		    const struct cvm_secret *k, const struct cvm_secret *p);
 /* P, or -EKEYREJECTED when K is wrong or the token/uuid/keyslot do not match. */
-int luks_token_unwrap(const struct cvm_ctx *ctx, const struct luks_token *t, const char *uuid,
+int luks_token_unwrap(struct cvm_ctx *ctx, const struct luks_token *t, const char *uuid,
 		      const struct cvm_secret *k, struct cvm_secret **ret);
 /* Printable ASCII, 1..4096 bytes: what a token string may hold. */
 bool luks_string_ok(const char *s);

@@ -23,6 +23,7 @@
  * before they are unmapped.  Nothing here logs a byte of them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -58,12 +59,11 @@ int luks_random(void *buf, size_t len)
 
 /* ---- backend choice ------------------------------------------------------------------ */
 
-static enum cvm_luks_crypto crypto_mode = CVM_LUKS_CRYPTO_AUTO;
-static const char *last_backend = "none";
-
-void cvm_luks_set_crypto(enum cvm_luks_crypto c)
+/* The choice and the last backend used are the context's: no global state. */
+void cvm_luks_set_crypto(struct cvm_ctx *ctx, enum cvm_luks_crypto c)
 {
-	crypto_mode = c;
+	if (ctx)
+		ctx->crypto_backend = (int)c;
 }
 
 int cvm_luks_crypto_from_name(const char *name, enum cvm_luks_crypto *ret)
@@ -82,22 +82,24 @@ int cvm_luks_crypto_from_name(const char *name, enum cvm_luks_crypto *ret)
 	return -EINVAL;
 }
 
-const char *luks_crypto_last_backend(void)
+const char *luks_crypto_last_backend(const struct cvm_ctx *ctx)
 {
-	return last_backend;
+	return ctx && ctx->crypto_last ? ctx->crypto_last : "none";
 }
 
-static bool use_kernel(void)
+static void kcapi_quiet(void)
 {
-	static bool quiet;
+	/* libkcapi prints its errors to stderr by default; we report ours */
+	kcapi_set_verbosity(KCAPI_LOG_NONE);
+}
 
-	if (crypto_mode == CVM_LUKS_CRYPTO_OPENSSL)
+static bool use_kernel(const struct cvm_ctx *ctx)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (ctx->crypto_backend == CVM_LUKS_CRYPTO_OPENSSL)
 		return false;
-	if (!quiet) {
-		/* libkcapi prints its errors to stderr by default; we report ours */
-		kcapi_set_verbosity(KCAPI_LOG_NONE);
-		quiet = true;
-	}
+	pthread_once(&once, kcapi_quiet);
 	return true;
 }
 
@@ -105,9 +107,9 @@ static bool use_kernel(void)
  * After a kernel failure @r: go on with OpenSSL (0) or give up (r).  Only
  * AUTO falls back.
  */
-static int kernel_failed(const struct cvm_ctx *ctx, const char *what, int r)
+static int kernel_failed(struct cvm_ctx *ctx, const char *what, int r)
 {
-	if (crypto_mode == CVM_LUKS_CRYPTO_KERNEL) {
+	if (ctx->crypto_backend == CVM_LUKS_CRYPTO_KERNEL) {
 		log_error(ctx, "The kernel crypto API cannot do %s (%s) and the kernel backend was "
 			  "required; load algif_hash, algif_aead and crypto_user, or allow the OpenSSL "
 			  "fallback",
@@ -128,7 +130,7 @@ static int hkdf_kernel(const struct cvm_secret *k, const uint8_t *salt, uint8_t 
 	return r < 0 ? (int)r : 0;
 }
 
-static int hkdf_openssl(const struct cvm_ctx *ctx, const struct cvm_secret *k,
+static int hkdf_openssl(struct cvm_ctx *ctx, const struct cvm_secret *k,
 			const uint8_t *salt, uint8_t *out)
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
@@ -155,7 +157,7 @@ static int hkdf_openssl(const struct cvm_ctx *ctx, const struct cvm_secret *k,
 	return r;
 }
 
-int luks_derive_kek(const struct cvm_ctx *ctx, const struct cvm_secret *k,
+int luks_derive_kek(struct cvm_ctx *ctx, const struct cvm_secret *k,
 		    const uint8_t salt[LUKS_SALT_LEN], struct cvm_secret **ret)
 {
 	_cleanup_secret_ struct cvm_secret *kek = NULL;
@@ -166,10 +168,10 @@ int luks_derive_kek(const struct cvm_ctx *ctx, const struct cvm_secret *k,
 	r = cvm_secret_new(LUKS_KEK_LEN, &kek);
 	if (r < 0)
 		return r;
-	if (use_kernel()) {
+	if (use_kernel(ctx)) {
 		r = hkdf_kernel(k, salt, kek->data);
 		if (r == 0) {
-			last_backend = "kernel";
+			ctx->crypto_last = "kernel";
 			*ret = TAKE_PTR(kek);
 			return 0;
 		}
@@ -180,7 +182,7 @@ int luks_derive_kek(const struct cvm_ctx *ctx, const struct cvm_secret *k,
 	r = hkdf_openssl(ctx, k, salt, kek->data);
 	if (r < 0)
 		return r;
-	last_backend = "openssl";
+	ctx->crypto_last = "openssl";
 	*ret = TAKE_PTR(kek);
 	return 0;
 }
@@ -273,7 +275,7 @@ static int open_kernel(const struct cvm_secret *kek, const uint8_t *nonce, const
 	return 0;
 }
 
-static int gcm_openssl(const struct cvm_ctx *ctx, bool enc, const struct cvm_secret *kek,
+static int gcm_openssl(struct cvm_ctx *ctx, bool enc, const struct cvm_secret *kek,
 		       const uint8_t *nonce, const uint8_t *aad, size_t aad_len, const uint8_t *in,
 		       size_t len, uint8_t *out, uint8_t *tag)
 {
@@ -304,7 +306,7 @@ static int gcm_openssl(const struct cvm_ctx *ctx, bool enc, const struct cvm_sec
 	return 0;
 }
 
-int luks_aead_seal(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
+int luks_aead_seal(struct cvm_ctx *ctx, const struct cvm_secret *kek,
 		   const uint8_t nonce[LUKS_NONCE_LEN], const uint8_t *aad, size_t aad_len,
 		   const struct cvm_secret *plain, uint8_t *ct, uint8_t tag[LUKS_TAG_LEN])
 {
@@ -312,10 +314,10 @@ int luks_aead_seal(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
 
 	if (!kek || kek->len != LUKS_KEK_LEN || aad_len > LUKS_AAD_MAX || !plain)
 		return -EINVAL;
-	if (use_kernel()) {
+	if (use_kernel(ctx)) {
 		r = seal_kernel(kek, nonce, aad, aad_len, plain, ct, tag);
 		if (r == 0) {
-			last_backend = "kernel";
+			ctx->crypto_last = "kernel";
 			return 0;
 		}
 		r = kernel_failed(ctx, "AES-GCM with gcm(aes)", r);
@@ -324,11 +326,11 @@ int luks_aead_seal(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
 	}
 	r = gcm_openssl(ctx, true, kek, nonce, aad, aad_len, plain->data, plain->len, ct, tag);
 	if (r == 0)
-		last_backend = "openssl";
+		ctx->crypto_last = "openssl";
 	return r;
 }
 
-int luks_aead_open(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
+int luks_aead_open(struct cvm_ctx *ctx, const struct cvm_secret *kek,
 		   const uint8_t nonce[LUKS_NONCE_LEN], const uint8_t *aad, size_t aad_len,
 		   const uint8_t *ct, size_t ct_len, const uint8_t tag[LUKS_TAG_LEN],
 		   struct cvm_secret **ret)
@@ -341,10 +343,10 @@ int luks_aead_open(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
 	r = cvm_secret_new(ct_len, &plain);
 	if (r < 0)
 		return r;
-	if (use_kernel()) {
+	if (use_kernel(ctx)) {
 		r = open_kernel(kek, nonce, aad, aad_len, ct, ct_len, tag, plain);
 		if (r == 0 || r == -EBADMSG) {
-			last_backend = "kernel";
+			ctx->crypto_last = "kernel";
 			if (r < 0)
 				return r;
 			*ret = TAKE_PTR(plain);
@@ -355,7 +357,7 @@ int luks_aead_open(const struct cvm_ctx *ctx, const struct cvm_secret *kek,
 			return r;
 	}
 	r = gcm_openssl(ctx, false, kek, nonce, aad, aad_len, ct, ct_len, plain->data, (uint8_t *)tag);
-	last_backend = "openssl";
+	ctx->crypto_last = "openssl";
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(plain);

@@ -199,7 +199,8 @@ static int release_id(const struct cvm_config *cfg, const char *const *keys, cha
 	_cleanup_free_ char *id = strdup("");
 
 	for (; id && *keys; keys++) {
-		const char *v = cvm_config_get(cfg, *keys);
+		char vb[CVM_CONFIG_VALUE_MAX];
+		const char *v = cvm_config_get(cfg, *keys, vb, sizeof(vb));
 		char *n;
 
 		if (asprintf(&n, "%s%s=%s\n", id, *keys, v ? v : "") < 0)
@@ -306,7 +307,8 @@ int cvm_luks_binding_from_config(struct cvm_ctx *ctx, const char *path, struct c
 	if (r < 0)
 		return r;
 	for (const char *const *keys = cvm_luks_release_keys(); *keys; keys++) {
-		const char *v = cvm_config_get(cfg, *keys);
+		char vb[CVM_CONFIG_VALUE_MAX];
+		const char *v = cvm_config_get(cfg, *keys, vb, sizeof(vb));
 
 		if (cvm_luks_binding_get(b, *keys) || !v || !*v)
 			continue;

@@ -421,7 +421,7 @@ fail:
 
 /* ---- wrapping ------------------------------------------------------------------------------- */
 
-int luks_token_wrap(const struct cvm_ctx *ctx, struct luks_token *t, const char *uuid,
+int luks_token_wrap(struct cvm_ctx *ctx, struct luks_token *t, const char *uuid,
 		    const struct cvm_secret *k, const struct cvm_secret *p)
 {
 	_cleanup_secret_ struct cvm_secret *kek = NULL;
@@ -447,7 +447,7 @@ int luks_token_wrap(const struct cvm_ctx *ctx, struct luks_token *t, const char 
 	return luks_aead_seal(ctx, kek, t->nonce, aad, aad_len, p, t->wrapped, t->tag);
 }
 
-int luks_token_unwrap(const struct cvm_ctx *ctx, const struct luks_token *t, const char *uuid,
+int luks_token_unwrap(struct cvm_ctx *ctx, const struct luks_token *t, const char *uuid,
 		      const struct cvm_secret *k, struct cvm_secret **ret)
 {
 	_cleanup_secret_ struct cvm_secret *kek = NULL;

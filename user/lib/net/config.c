@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -375,14 +376,21 @@ void cvm_config_free(struct cvm_config *c)
 	free(c);
 }
 
+static struct cvm_config *default_config;
+
+static void make_default_config(void)
+{
+	if (cvm_config_new(&default_config) < 0)
+		default_config = NULL;
+}
+
 const struct cvm_config *config_defaults(void)
 {
-	static struct cvm_config *def;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	/* Built once and kept for the process (a few hundred bytes). */
-	if (!def && cvm_config_new(&def) < 0)
-		return NULL;
-	return def;
+	/* Built once, by whichever thread comes first, and kept for the process. */
+	pthread_once(&once, make_default_config);
+	return default_config;
 }
 
 static int set_at(struct cvm_ctx *ctx, struct cvm_config *c, const char *key, const char *value,
@@ -471,9 +479,8 @@ int cvm_config_load_file(struct cvm_ctx *ctx, struct cvm_config *c, const char *
 	return c->source ? 0 : -ENOMEM;
 }
 
-const char *cvm_config_get(const struct cvm_config *c, const char *key)
+const char *cvm_config_get(const struct cvm_config *c, const char *key, char *buf, size_t len)
 {
-	static char buf[64];
 	const struct opt *o = find_opt(key);
 	const void *field;
 
@@ -486,22 +493,30 @@ const char *cvm_config_get(const struct cvm_config *c, const char *key)
 	case OPT_URL_HTTP:
 	case OPT_ENC:
 		return *(char *const *)field;
-	case OPT_DURATION:
-		snprintf(buf, sizeof(buf), "%ldms", *(const long *)field);
-		return buf;
-	case OPT_SECONDS:
-		snprintf(buf, sizeof(buf), "%lds", *(const long *)field);
-		return buf;
-	case OPT_INT:
-		snprintf(buf, sizeof(buf), "%d", *(const int *)field);
-		return buf;
-	case OPT_SIZE:
-		snprintf(buf, sizeof(buf), "%zu", *(const size_t *)field);
-		return buf;
 	case OPT_ATTEST_TYPE:
 		return attest_type_names[*(const enum cvm_attest_type *)field];
 	case OPT_EVIDENCE:
 		return evidence_names[*(const enum evidence_source *)field];
+	default:
+		break;
+	}
+	if (!buf || !len)
+		return NULL;
+	switch (o->type) {
+	case OPT_DURATION:
+		snprintf(buf, len, "%ldms", *(const long *)field);
+		return buf;
+	case OPT_SECONDS:
+		snprintf(buf, len, "%lds", *(const long *)field);
+		return buf;
+	case OPT_INT:
+		snprintf(buf, len, "%d", *(const int *)field);
+		return buf;
+	case OPT_SIZE:
+		snprintf(buf, len, "%zu", *(const size_t *)field);
+		return buf;
+	default:
+		break;
 	}
 	return NULL;
 }

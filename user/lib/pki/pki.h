@@ -148,6 +148,11 @@ struct cvm_ctx {
 	char *cache_dir;
 	time_t verify_time;
 
+	/* Symmetric crypto of the LUKS binding: enum cvm_luks_crypto, and which
+	 * backend ("kernel", "openssl") did the last operation. */
+	int crypto_backend;
+	const char *crypto_last;
+
 	/* Endorsement certificates already chained to a root (see verify_snp.c). */
 	struct vcek_cache_entry vcek_cache[CVM_VCEK_CACHE_MAX];
 	size_t vcek_cache_n;
