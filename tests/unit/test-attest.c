@@ -416,6 +416,30 @@ static void test_faults_fail_bounded(void **state)
 	}
 }
 
+/*
+ * A paravisor that did not refresh the HCL report (or a host that replays an
+ * old one) must not be attested: its user-data is not our REPORT_DATA, so the
+ * report is not bound to this request. Real evidence from Azure, never fresh.
+ */
+static void test_stale_hcl_refused(void **state)
+{
+	struct logbuf log = { 0 };
+	struct cvm_ctx *ctx = ctx_with(&log);
+	struct cvm_config *c = config_for(ctx, SNP_EV);
+	struct cvm_attestation *a = NULL;
+	char cmd[1200];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "/bin/cp %s {out}", td_path("azure/kinvolk-hcl-report-snp.bin"));
+	set(ctx, c, "evidence_command", cmd);
+	assert_int_equal(cvm_attest(ctx, c, NULL, &a), -EKEYREJECTED);
+	assert_null(a);
+	assert_true(log_has(&log, "user-data is not our REPORT_DATA"));
+	cvm_config_free(c);
+	cvm_ctx_free(ctx);
+	free(log.text);
+}
+
 static void test_unreachable_and_tls(void **state)
 {
 	struct logbuf log = { 0 };
@@ -898,6 +922,7 @@ int main(void)
 		cmocka_unit_test_setup(test_debug_refused, test_setup),
 		cmocka_unit_test_setup(test_faults_recover, test_setup),
 		cmocka_unit_test_setup(test_faults_fail_bounded, test_setup),
+		cmocka_unit_test_setup(test_stale_hcl_refused, test_setup),
 		cmocka_unit_test_setup(test_unreachable_and_tls, test_setup),
 		cmocka_unit_test_setup(test_token_tampering, test_setup),
 		cmocka_unit_test_setup(test_cli_release, test_setup),

@@ -175,6 +175,28 @@ static void test_config_allowed_hosts(void **state)
 
 /* ---- encodings ------------------------------------------------------------------------ */
 
+/*
+ * What a message quotes is never trusted: a control character (a console
+ * escape, a newline forging a second log line) reaches the log as \xNN.
+ */
+static void test_log_escapes_controls(void **state)
+{
+	struct cvm_ctx *ctx;
+	struct cvm_config *c;
+	char msg[1024] = "";
+
+	(void)state;
+	assert_int_equal(cvm_ctx_new(&ctx), 0);
+	cvm_set_log(ctx, save_msg, msg);
+	assert_int_equal(cvm_config_new(&c), 0);
+	assert_int_equal(cvm_config_set(ctx, c, "evil\x1b[2J\r\x7fkey", "1"), -EINVAL);
+	assert_non_null(strstr(msg, "evil\\x1b[2J\\x0d\\x7fkey"));
+	for (const char *p = msg; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	cvm_config_free(c);
+	cvm_ctx_free(ctx);
+}
+
 static void test_encodings(void **state)
 {
 	static const uint8_t data[] = { 0xfb, 0xff, 0x01, 0x02, 0x03 };
@@ -505,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_allowed_hosts),
+		cmocka_unit_test(test_log_escapes_controls),
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_rfc5649_vectors),
 		cmocka_unit_test(test_unwrap_key_hsm),

@@ -249,11 +249,21 @@ static int attest_platform(struct cvm_ctx *ctx, const struct cvm_config *cfg, co
 			log_error(ctx, "The HCL report from the paravisor does not parse");
 			goto out;
 		}
-		if (cvm_hcl_claims_parse(hcl.variable_data, hcl.variable_size, &claims) == 0) {
-			if (!claims.has_user_data || memcmp(claims.user_data, report_data, 64) != 0)
-				log_warning(ctx, "The HCL report's user-data is not our REPORT_DATA: the "
-					    "paravisor did not refresh the report");
-			cvm_hcl_claims_done(&claims);
+		/*
+		 * A report the paravisor did not refresh, or one the host replays,
+		 * is not bound to this request: refuse it rather than attest it.
+		 */
+		r = cvm_hcl_claims_parse(hcl.variable_data, hcl.variable_size, &claims);
+		if (r == 0 && (!claims.has_user_data ||
+			       memcmp(claims.user_data, report_data, 64) != 0))
+			r = -EKEYREJECTED;
+		cvm_hcl_claims_done(&claims);
+		if (r < 0) {
+			log_error(ctx, "The HCL report's user-data is not our REPORT_DATA%s: the "
+				  "paravisor did not refresh the report, or it is replayed",
+				  r == -EKEYREJECTED ? "" : " (its runtime claims do not parse)");
+			r = -EKEYREJECTED;
+			goto out;
 		}
 		/* MAA binds the runtime claims (REPORT_DATA = their hash), not our key. */
 		free(runtime_text);

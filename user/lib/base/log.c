@@ -21,10 +21,35 @@ static const struct cvm_log_sink *sink_of(const struct cvm_ctx *ctx)
 	return (const struct cvm_log_sink *)(const void *)ctx;
 }
 
-static void emit(const struct cvm_ctx *ctx, int level, const char *msg)
+/*
+ * Messages quote what tokens, disks and servers say, and all of those are
+ * the adversary's: a control character (an escape sequence for the
+ * console, a newline that forges a second log line, a CR that hides the
+ * first) is shown as \xNN.  A message is one line by construction.
+ */
+static void escape_controls(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(out + o, len - o, "\\x%02x", c);
+			o += 4;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = 0;
+}
+
+static void emit(const struct cvm_ctx *ctx, int level, const char *raw)
 {
 	const struct cvm_log_sink *s = sink_of(ctx);
+	char msg[4096];
 
+	escape_controls(raw, msg, sizeof(msg));
 	if (s->fn)
 		s->fn(level, msg, s->userdata);
 	else
