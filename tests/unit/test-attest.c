@@ -440,6 +440,41 @@ static void test_stale_hcl_refused(void **state)
 	free(log.text);
 }
 
+/*
+ * The environment chooses no proxy and no CA: whoever sets https_proxy or
+ * SSL_CERT_FILE (the kernel command line reaches an initramfs's environment)
+ * does not get the traffic. Only the proxy setting of the configuration does.
+ */
+static void test_env_proxy_ignored(void **state)
+{
+	struct logbuf log = { 0 };
+	struct cvm_ctx *ctx = ctx_with(&log);
+	struct cvm_config *c = config_for(ctx, SNP_EV);
+	struct cvm_attestation *a = NULL;
+
+	(void)state;
+	/* a closed local port: a proxied request could not get through */
+	setenv("https_proxy", "http://127.0.0.1:1", 1);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
+	setenv("all_proxy", "http://127.0.0.1:1", 1);
+	setenv("SSL_CERT_FILE", "/nonexistent", 1);
+	assert_int_equal(cvm_attest(ctx, c, NULL, &a), 0);
+	cvm_attestation_free(a);
+	a = NULL;
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("all_proxy");
+	unsetenv("SSL_CERT_FILE");
+	/* the configured proxy is used */
+	set(ctx, c, "proxy", "http://127.0.0.1:1");
+	set(ctx, c, "retries", "0");
+	assert_true(cvm_attest(ctx, c, NULL, &a) < 0);
+	assert_null(a);
+	cvm_config_free(c);
+	cvm_ctx_free(ctx);
+	free(log.text);
+}
+
 static void test_unreachable_and_tls(void **state)
 {
 	struct logbuf log = { 0 };
@@ -923,6 +958,7 @@ int main(void)
 		cmocka_unit_test_setup(test_faults_recover, test_setup),
 		cmocka_unit_test_setup(test_faults_fail_bounded, test_setup),
 		cmocka_unit_test_setup(test_stale_hcl_refused, test_setup),
+		cmocka_unit_test_setup(test_env_proxy_ignored, test_setup),
 		cmocka_unit_test_setup(test_unreachable_and_tls, test_setup),
 		cmocka_unit_test_setup(test_token_tampering, test_setup),
 		cmocka_unit_test_setup(test_cli_release, test_setup),

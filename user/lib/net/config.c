@@ -89,6 +89,9 @@ static const struct opt opts[] = {
 	  "hosts a LUKS token may name for attestation and key release, besides those of "
 	  "attest_url and key_url here and Azure's (*.attest.azure.net, *.vault.azure.net, "
 	  "*.managedhsm.azure.net, ...): comma-separated, *.DOMAIN for its subdomains, * for any" },
+	{ "proxy", OPT_STRING, O(proxy), NULL, 0, 0,
+	  "HTTP(S) proxy for the attestation service and Key Vault (never for IMDS); the "
+	  "environment's http_proxy/https_proxy are ignored" },
 	{ "ca_bundle", OPT_STRING, O(ca_bundle), NULL, 0, 0,
 	  "PEM CA bundle for TLS and the release signature (default: the system's)" },
 	{ "cache_dir", OPT_STRING, O(cache_dir), CVM_DEFAULT_CACHE_DIR, 0, 0,

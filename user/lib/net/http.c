@@ -10,12 +10,14 @@
  * and bodies are never logged.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/x509.h>
 #include <openssl/rand.h>
 
 #include "net/net.h"
@@ -207,6 +209,22 @@ static long jitter(long max_ms)
 	return max_ms / 2 + (long)(rnd % (uint32_t)(max_ms / 2 + 1));
 }
 
+const char *system_ca_file(void)
+{
+	static const char *const candidates[] = {
+		"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Ubuntu */
+		"/etc/pki/tls/certs/ca-bundle.crt",	/* Fedora, RHEL */
+	};
+	const char *def = X509_get_default_cert_file();
+
+	if (access(def, R_OK) == 0)
+		return def;
+	for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
+		if (access(candidates[i], R_OK) == 0)
+			return candidates[i];
+	return def;
+}
+
 int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct http_req *req,
 		 struct http_resp *resp)
 {
@@ -267,8 +285,13 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
-	if (cfg->ca_bundle && *cfg->ca_bundle)
-		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_bundle);
+	/* Named explicitly: neither SSL_CERT_FILE/SSL_CERT_DIR nor CURL_CA_BUNDLE can move it. */
+	curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_bundle && *cfg->ca_bundle ? cfg->ca_bundle :
+					     system_ca_file());
+	curl_easy_setopt(h, CURLOPT_CAPATH, cfg->ca_bundle && *cfg->ca_bundle ? NULL :
+					     X509_get_default_cert_dir());
+	/* A proxy only from the configuration: http(s)_proxy and all_proxy are not trusted. */
+	curl_easy_setopt(h, CURLOPT_PROXY, !req->metadata && cfg->proxy ? cfg->proxy : "");
 	if (req->metadata)
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");	/* IMDS refuses proxied requests */
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);

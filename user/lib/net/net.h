@@ -50,6 +50,7 @@ struct cvm_config {
 	long retry_after_max_ms;
 	char *allowed_hosts;		/* extra hosts a LUKS token may name */
 	char *ca_bundle;
+	char *proxy;			/* the only proxy used; NULL: none */
 	char *cache_dir;		/* "" disables */
 	size_t max_response;
 	long clock_skew_s;
@@ -95,6 +96,12 @@ struct http_resp {
 };
 
 void http_resp_done(struct http_resp *r);
+/*
+ * The system's CA bundle by its compiled-in path (the first that exists of
+ * OpenSSL's default file and the distributions' bundles): the environment
+ * (SSL_CERT_FILE, SSL_CERT_DIR) does not choose it.
+ */
+const char *system_ca_file(void);
 /*
  * One request with the configured timeouts, retries (connection errors,
  * 408, 429, 500, 502, 503, 504), exponential backoff with jitter, Retry-After

@@ -124,9 +124,12 @@ static int release_signer(struct cvm_ctx *ctx, const struct cvm_config *cfg, con
 			log_error(ctx, "Cannot load the CA bundle %s (ca_bundle)", cfg->ca_bundle);
 			return -EINVAL;
 		}
-	} else if (X509_STORE_set_default_paths(store) != 1) {
-		log_openssl(ctx, "default CA store");
-		return -EIO;
+	} else if (X509_STORE_load_file(store, system_ca_file()) != 1 &&
+		   X509_STORE_load_path(store, X509_get_default_cert_dir()) != 1) {
+		/* Not X509_STORE_set_default_paths(): SSL_CERT_FILE/SSL_CERT_DIR would choose. */
+		log_openssl(ctx, "system CA store");
+		return log_error_errno(ctx, -EIO, "Cannot load the system CA bundle %s (set "
+				       "ca_bundle)", system_ca_file());
 	}
 	if (X509_STORE_CTX_init(sc, store, leaf, untrusted) != 1)
 		return -ENOMEM;
