@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -470,6 +471,28 @@ static void test_env_proxy_ignored(void **state)
 	set(ctx, c, "retries", "0");
 	assert_true(cvm_attest(ctx, c, NULL, &a) < 0);
 	assert_null(a);
+	cvm_config_free(c);
+	cvm_ctx_free(ctx);
+	free(log.text);
+}
+
+/* The transfer key's private part lives in OpenSSL's secure heap, and leaves it. */
+static void test_transfer_key_secure_heap(void **state)
+{
+	struct logbuf log = { 0 };
+	struct cvm_ctx *ctx = ctx_with(&log);
+	struct cvm_config *c = config_for(ctx, SNP_EV);
+	struct cvm_attestation *a = NULL;
+	size_t before;
+
+	(void)state;
+	before = CRYPTO_secure_malloc_initialized() ? CRYPTO_secure_used() : 0;
+	assert_int_equal(cvm_attest(ctx, c, NULL, &a), 0);
+	assert_int_equal(CRYPTO_secure_malloc_initialized(), 1);
+	assert_true(CRYPTO_secure_used() > before);
+	assert_false(log_has(&log, "secure heap is not available"));
+	cvm_attestation_free(a);
+	assert_int_equal(CRYPTO_secure_used(), before);
 	cvm_config_free(c);
 	cvm_ctx_free(ctx);
 	free(log.text);
@@ -959,6 +982,7 @@ int main(void)
 		cmocka_unit_test_setup(test_faults_fail_bounded, test_setup),
 		cmocka_unit_test_setup(test_stale_hcl_refused, test_setup),
 		cmocka_unit_test_setup(test_env_proxy_ignored, test_setup),
+		cmocka_unit_test_setup(test_transfer_key_secure_heap, test_setup),
 		cmocka_unit_test_setup(test_unreachable_and_tls, test_setup),
 		cmocka_unit_test_setup(test_token_tampering, test_setup),
 		cmocka_unit_test_setup(test_cli_release, test_setup),

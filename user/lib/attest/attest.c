@@ -20,12 +20,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <jose/jwk.h>
 #include <linux/cvmattest.h>
+#include <openssl/crypto.h>
 #include <openssl/rsa.h>
 
 #include "attest/attest.h"
@@ -76,12 +78,32 @@ time_t cvm_attestation_expiry(const struct cvm_attestation *a)
 
 /* ---- the transfer key and runtime data ------------------------------------------------ */
 
+/*
+ * OpenSSL's secure heap: the private halves of the RSA transfer key (its
+ * BIGNUMs come from BN_secure_new() once it exists) live in locked, guarded
+ * pages that are wiped when freed. 256 KiB holds a few 4096-bit keys.
+ */
+static int secure_heap_ok;
+
+static void secure_heap_init(void)
+{
+	if (!CRYPTO_secure_malloc_initialized())
+		secure_heap_ok = CRYPTO_secure_malloc_init(256 * 1024, 64);
+	else
+		secure_heap_ok = 1;
+}
+
 static int make_transfer_key(struct cvm_ctx *ctx, int bits, EVP_PKEY **key, json_t **runtime,
 			     char **kid)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
 	_cleanup_json_ json_t *jwk = NULL, *thp = NULL;
 
+	pthread_once(&once, secure_heap_init);
+	if (!secure_heap_ok)
+		log_warning(ctx, "OpenSSL's secure heap is not available (RLIMIT_MEMLOCK?): the "
+			    "transfer key's private part is in ordinary memory");
 	k = EVP_RSA_gen((unsigned)bits);
 	if (!k) {
 		log_openssl(ctx, "RSA key generation");

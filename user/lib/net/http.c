@@ -69,9 +69,15 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 
 		while (cap < s->len + n + 1)
 			cap *= 2;
-		nb = realloc(s->buf, cap);
+		/* Not realloc(): the old block would keep what it held (tokens, keys). */
+		nb = malloc(cap);
 		if (!nb)
 			return 0;
+		if (s->buf) {
+			memcpy(nb, s->buf, s->len);
+			OPENSSL_cleanse(s->buf, s->cap);
+			free(s->buf);
+		}
 		s->buf = nb;
 		s->cap = cap;
 	}
@@ -122,10 +128,22 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* The header list holds the Authorization header: wipe each copy before it is freed. */
+static void headers_free(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p; p = p->next)
+		if (p->data)
+			OPENSSL_cleanse(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
 void http_resp_done(struct http_resp *r)
 {
 	if (!r)
 		return;
+	/* Answers carry access tokens and wrapped keys: wiped, every one. */
+	if (r->body)
+		OPENSSL_cleanse(r->body, r->len);
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }
@@ -263,7 +281,7 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 		    sizeof(auth)) {
 			OPENSSL_cleanse(auth, sizeof(auth));
 			curl_easy_cleanup(h);
-			curl_slist_free_all(hdrs);
+			headers_free(hdrs);
 			return log_error_errno(ctx, -E2BIG, "The access token is implausibly long");
 		}
 		hdrs = curl_slist_append(hdrs, auth);
@@ -335,6 +353,8 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 			log_debug(ctx, "%s %s: HTTP %ld, %zu bytes, %ld ms (try %d)", req->method,
 				  req->url, status, s.len, now_ms() - t0, attempt);
 			resp->status = status;
+			if (resp->body)
+				OPENSSL_cleanse(resp->body, resp->len);
 			free(resp->body);
 			resp->body = s.buf;
 			resp->len = s.len;
@@ -343,6 +363,8 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 			r = 0;
 			retry = status_retryable(status);
 		} else {
+			if (s.buf)
+				OPENSSL_cleanse(s.buf, s.cap);
 			free(s.buf);
 			r = curl_errno(c, &s, &words);
 			log_debug(ctx, "%s %s: %s (%s) after %ld ms (try %d)", req->method, req->url,
@@ -392,7 +414,7 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 				  req->url, tries, tries == 1 ? "try" : "tries", elapsed / 1000,
 				  (elapsed % 1000) / 100, words, hint[0] ? ": " : "", hint);
 	}
-	curl_slist_free_all(hdrs);
+	headers_free(hdrs);
 	curl_easy_cleanup(h);
 	return r;
 }

@@ -94,6 +94,8 @@ int imds_identity_token(struct cvm_ctx *ctx, const struct cvm_config *cfg, const
 		return -EBADMSG;
 	}
 	*ret = strdup(tok);
+	/* jansson's copy of the token goes with the object: wipe it first. */
+	OPENSSL_cleanse((char *)tok, strlen(tok));
 	return *ret ? 0 : -ENOMEM;
 }
 

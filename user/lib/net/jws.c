@@ -10,6 +10,7 @@
 
 #include <jose/jose.h>
 #include <jose/openssl.h>
+#include <openssl/core_names.h>
 
 #include "net/net.h"
 
@@ -86,15 +87,35 @@ int jws_parse(struct cvm_ctx *ctx, const char *what, const char *compact, size_t
 	return 0;
 }
 
+/* A big-endian unsigned integer parameter of @pkey, base64url (JWK encoding). */
+static char *bn_param_b64url(EVP_PKEY *pkey, const char *name)
+{
+	_cleanup_(BN_freep) BIGNUM *bn = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	int n;
+
+	if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1)
+		return NULL;
+	n = BN_num_bytes(bn);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	if (!buf || BN_bn2bin(bn, buf) != n)
+		return NULL;
+	return b64url_encode(buf, (size_t)n);
+}
+
+/*
+ * Only n and e are ever rendered: libjose's full JWK would put the private
+ * components in ordinary (jansson) memory, outside the secure heap.
+ */
 json_t *jwk_from_pkey(EVP_PKEY *pkey, const char *kid, const char *key_op)
 {
-	_cleanup_json_ json_t *full = jose_openssl_jwk_from_EVP_PKEY(NULL, pkey);
+	_cleanup_free_ char *n = bn_param_b64url(pkey, OSSL_PKEY_PARAM_RSA_N);
+	_cleanup_free_ char *e = bn_param_b64url(pkey, OSSL_PKEY_PARAM_RSA_E);
 	json_t *jwk;
 
-	if (!full)
+	if (!n || !e)
 		return NULL;
-	jwk = json_pack("{s:O, s:O, s:O}", "kty", json_object_get(full, "kty"), "n",
-			json_object_get(full, "n"), "e", json_object_get(full, "e"));
+	jwk = json_pack("{s:s, s:s, s:s}", "kty", "RSA", "n", n, "e", e);
 	if (!jwk)
 		return NULL;
 	if (kid)
