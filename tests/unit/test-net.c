@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <openssl/x509v3.h>
 
 #include "release/release.h"
 #include "testutil.h"
@@ -195,6 +196,69 @@ static void test_log_escapes_controls(void **state)
 		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 	cvm_config_free(c);
 	cvm_ctx_free(ctx);
+}
+
+/* A self-signed leaf for @san with key usage @ku and, if given, EKU @eku. */
+static X509 *leaf_for(const char *san, const char *ku, const char *eku)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509V3_CTX v3;
+	X509_EXTENSION *e;
+	char dns[300];
+
+	assert_non_null(k);
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)san, -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, k);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	snprintf(dns, sizeof(dns), "DNS:%s", san);
+	e = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, dns);
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	e = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, ku);
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	if (eku) {
+		e = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, eku);
+		X509_add_ext(x, e, -1);
+		X509_EXTENSION_free(e);
+	}
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	EVP_PKEY_free(k);
+	return x;
+}
+
+/*
+ * The signer of a release response: a TLS server certificate for the vault,
+ * or for Azure's Key Vault service domain, never for just any parent domain
+ * (a certificate for example.com must not sign for vault.example.com), and
+ * never one made for another purpose.
+ */
+static void test_release_signer_cert(void **state)
+{
+	X509 *svc = leaf_for("vault.azure.net", "critical,digitalSignature", "serverAuth");
+	X509 *own = leaf_for("v.example.com", "critical,digitalSignature", NULL);
+	X509 *parent = leaf_for("example.com", "critical,digitalSignature", "serverAuth");
+	X509 *codesign = leaf_for("v.vault.azure.net", "critical,digitalSignature", "codeSigning");
+
+	(void)state;
+	assert_true(release_signer_cert_ok(svc, "myvault.vault.azure.net"));
+	assert_true(release_signer_cert_ok(own, "v.example.com"));
+	assert_false(release_signer_cert_ok(own, "w.example.com"));
+	assert_false(release_signer_cert_ok(parent, "vault.example.com"));
+	assert_false(release_signer_cert_ok(svc, "myvault.vault.azure.net.example.com"));
+	assert_false(release_signer_cert_ok(codesign, "v.vault.azure.net"));
+	X509_free(svc);
+	X509_free(own);
+	X509_free(parent);
+	X509_free(codesign);
 }
 
 static void test_encodings(void **state)
@@ -528,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_allowed_hosts),
 		cmocka_unit_test(test_log_escapes_controls),
+		cmocka_unit_test(test_release_signer_cert),
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_rfc5649_vectors),
 		cmocka_unit_test(test_unwrap_key_hsm),

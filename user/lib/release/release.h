@@ -25,4 +25,7 @@ int unwrap_key_hsm(struct cvm_ctx *ctx, const char *key_hsm, const char *expect_
 int unwrap_aes_kwp(struct cvm_ctx *ctx, const struct cvm_secret *kek, const uint8_t *in,
 		   size_t in_len, struct cvm_secret **ret);
 
+/* skr.c: may @leaf sign Key Vault's release response for @host? */
+bool release_signer_cert_ok(X509 *leaf, const char *host);
+
 #endif /* CVM_RELEASE_H */

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/x509v3.h>
@@ -72,15 +73,34 @@ static X509 *x509_from_b64(const char *b64)
 	return x;
 }
 
-static bool host_ok(X509 *leaf, const char *host)
+/*
+ * Key Vault signs with a certificate for the service, not for the vault
+ * (CN=vault.azure.net for NAME.vault.azure.net): the parent domain is
+ * accepted, but only when it is one of Azure's Key Vault or Managed HSM
+ * service domains. Elsewhere the certificate must name the host itself.
+ */
+static const char *const kv_service_domains[] = {
+	"vault.azure.net", "managedhsm.azure.net",			/* public */
+	"vault.usgovcloudapi.net", "managedhsm.usgovcloudapi.net",	/* US Gov */
+	"vault.azure.cn", "managedhsm.azure.cn",			/* China */
+};
+
+bool release_signer_cert_ok(X509 *leaf, const char *host)
 {
 	const char *dot;
 
+	/* A TLS server certificate of the service: EKU serverAuth (if any), KU digitalSignature. */
+	if (X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0) != 1)
+		return false;
 	if (X509_check_ip_asc(leaf, host, 0) == 1 || X509_check_host(leaf, host, 0, 0, NULL) == 1)
 		return true;
-	/* Azure signs with a certificate for the service (CN=vault.azure.net). */
 	dot = strchr(host, '.');
-	return dot && strchr(dot + 1, '.') && X509_check_host(leaf, dot + 1, 0, 0, NULL) == 1;
+	if (!dot)
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(kv_service_domains); i++)
+		if (strcasecmp(dot + 1, kv_service_domains[i]) == 0)
+			return X509_check_host(leaf, dot + 1, 0, 0, NULL) == 1;
+	return false;
 }
 
 /* The signer of the release response: x5c chain to our trust anchors. */
@@ -131,7 +151,8 @@ static int release_signer(struct cvm_ctx *ctx, const struct cvm_config *cfg, con
 		return log_error_errno(ctx, -EIO, "Cannot load the system CA bundle %s (set "
 				       "ca_bundle)", system_ca_file());
 	}
-	if (X509_STORE_CTX_init(sc, store, leaf, untrusted) != 1)
+	if (X509_STORE_CTX_init(sc, store, leaf, untrusted) != 1 ||
+	    X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_SSL_SERVER) != 1)
 		return -ENOMEM;
 	if (X509_verify_cert(sc) != 1) {
 		int e = X509_STORE_CTX_get_error(sc);
@@ -140,11 +161,10 @@ static int release_signer(struct cvm_ctx *ctx, const struct cvm_config *cfg, con
 			  "ca_bundle)", X509_verify_cert_error_string(e));
 		return -EKEYREJECTED;
 	}
-	if (!host_ok(leaf, host)) {
-		log_error(ctx, "The release response is signed by a certificate that is not for %s",
-			  host);
-		return -EKEYREJECTED;
-	}
+	if (!release_signer_cert_ok(leaf, host))
+		return log_error_errno(ctx, -EKEYREJECTED, "The release response is signed by a "
+				       "certificate that is not a TLS server certificate for %s",
+				       host);
 	*ret = X509_get_pubkey(leaf);
 	return *ret ? 0 : -ENOMEM;
 }
