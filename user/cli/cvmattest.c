@@ -8,32 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-bool arg_quiet;
-int arg_log_level = CVM_LOG_WARNING;
-
-static void log_to_stderr(int level, const char *msg, void *userdata)
-{
-	(void)userdata;
-	if (arg_quiet && level > CVM_LOG_ERROR)
-		return;
-	fprintf(stderr, "%s%s\n",
-		level == CVM_LOG_ERROR ? "cvmattest: " : level == CVM_LOG_WARNING ? "cvmattest: warning: " : "",
-		msg);
-}
-
-int cli_ctx_new(struct cvm_ctx **ret)
-{
-	int r = cvm_ctx_new(ret);
-
-	if (r < 0) {
-		fprintf(stderr, "cvmattest: cannot set up the library: %s\n", strerror(-r));
-		return r;
-	}
-	cvm_set_log(*ret, log_to_stderr, NULL);
-	cvm_set_log_level(*ret, arg_log_level);
-	return 0;
-}
+#include "cli-util.h"
 
 static void help(void)
 {
@@ -56,6 +31,8 @@ static void help(void)
 
 int main(int argc, char **argv)
 {
+	struct cli_common common = { 0 };
+
 	if (argc < 2) {
 		help();
 		return EXIT_USAGE;
@@ -70,19 +47,19 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
+		return cmd_verify(argc - 1, argv + 1, &common);
 	if (strcmp(argv[1], "report") == 0)
-		return cmd_report(argc - 1, argv + 1);
+		return cmd_report(argc - 1, argv + 1, &common);
 	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
+		return cmd_status(argc - 1, argv + 1, &common);
 	if (strcmp(argv[1], "monitor") == 0)
-		return cmd_monitor(argc - 1, argv + 1);
+		return cmd_monitor(argc - 1, argv + 1, &common);
 	if (strcmp(argv[1], "attest") == 0)
-		return cmd_attest(argc - 1, argv + 1);
+		return cmd_attest(argc - 1, argv + 1, &common);
 	if (strcmp(argv[1], "release") == 0)
-		return cmd_release(argc - 1, argv + 1);
+		return cmd_release(argc - 1, argv + 1, &common);
 	if (strcmp(argv[1], "luks") == 0)
-		return cmd_luks(argc - 1, argv + 1);
+		return cmd_luks(argc - 1, argv + 1, &common);
 	fprintf(stderr, "cvmattest: unknown command \"%s\"; see 'cvmattest --help'\n", argv[1]);
 	return EXIT_USAGE;
 }

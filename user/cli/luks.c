@@ -202,7 +202,6 @@ enum {
 	OPT_READONLY,
 	OPT_DISCARDS,
 	OPT_FORCE,
-	OPT_JSON,
 };
 
 static const struct option all_options[] = {
@@ -228,10 +227,8 @@ static const struct option all_options[] = {
 	{ "readonly", no_argument, NULL, OPT_READONLY },
 	{ "allow-discards", no_argument, NULL, OPT_DISCARDS },
 	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	CLI_JSON_LONG_OPTION,
+	CLI_COMMON_LONG_OPTIONS,
 	{}
 };
 
@@ -250,8 +247,7 @@ struct luks_args {
 	bool check;
 	uint32_t flags;
 	bool force;
-	bool json;
-	int verbose;
+	const struct cli_common *common;	/* -q, -v, --json */
 };
 
 /* Which options each command takes (by their value in all_options). */
@@ -274,7 +270,7 @@ static bool option_allowed(const char *cmd, int opt)
 		return unlock || strcmp(cmd, "unbind") == 0;
 	case OPT_FORCE:
 		return strcmp(cmd, "unbind") == 0;
-	case OPT_JSON:
+	case CLI_OPT_JSON:
 		return strcmp(cmd, "list") == 0;
 	default:
 		return false;
@@ -302,8 +298,8 @@ static int set_release(struct luks_args *a, const char *key, const char *value, 
 }
 
 /* 0, or an exit code (> 0), or -1 for --help done. */
-static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *a,
-		      void (*help)(void))
+static int parse_args(const char *cmd, int argc, char **argv, struct cli_common *common,
+		      struct luks_args *a, void (*help)(void))
 {
 	int c, r;
 
@@ -311,7 +307,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 	a->key_fd = -1;
 	a->keyslot = -1;
 	a->token = -1;
-	arg_quiet = false;
+	a->common = common;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "d:n:qvh", all_options, NULL)) >= 0) {
 		if (c == '?')
@@ -323,6 +319,8 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 				o++;
 			return usage_error("luks %s does not take --%s", cmd, o->name ? o->name : "?");
 		}
+		if (cli_common_opt(common, c))
+			continue;
 		r = 0;
 		switch (c) {
 		case 'd':
@@ -398,16 +396,6 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 		case OPT_FORCE:
 			a->force = true;
 			break;
-		case OPT_JSON:
-			a->json = true;
-			break;
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			a->verbose++;
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			help();
 			return -1;
@@ -424,7 +412,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 	if (a->check && (a->name || a->flags))
 		return usage_error("--check activates nothing: it excludes -n, --readonly and "
 				   "--allow-discards");
-	if (a->verbose >= 2)
+	if (common->verbose >= 2)
 		crypt_set_debug_level(CRYPT_DEBUG_ALL);
 	cvm_luks_set_crypto(a->crypto);
 	return 0;
@@ -434,7 +422,7 @@ static int make_key_source(struct cvm_ctx *ctx, const struct luks_args *a,
 			   struct cvm_key_source **ret)
 {
 	if (a->key_fd >= 0) {
-		if (!arg_quiet)
+		if (!a->common->quiet)
 			fprintf(stderr, "cvmattest: warning: --key-file-fd is a testing aid: the key "
 				"does not come from attestation and proves nothing about this machine\n");
 		return cvm_key_source_test_fd_new(a->key_fd, ret);
@@ -530,7 +518,7 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!arg_quiet)
+	if (!a->common->quiet)
 		fprintf(stderr, "%s: bound to %s (token %d, keyslot %d)\n", a->device,
 			a->binding.key_url, token, slot);
 	return EXIT_LUKS_OK;
@@ -546,7 +534,7 @@ static int unlock_one(struct cvm_ctx *ctx, const struct luks_args *a, const char
 	r = cvm_luks_unlock(ctx, device, &p, src, &token, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!arg_quiet) {
+	if (!a->common->quiet) {
 		if (name)
 			fprintf(stderr, "%s: unlocked as /dev/mapper/%s (token %d)\n", device, name, token);
 		else
@@ -583,7 +571,7 @@ static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 	if (r < 0)
 		return EXIT_LUKS_USAGE;
 	if (!devices[0]) {
-		if (!arg_quiet)
+		if (!a->common->quiet)
 			fprintf(stderr, "cvmattest: no volume bound to cvmattest found\n");
 		free(devices);
 		return EXIT_LUKS_NO_BINDING;
@@ -595,7 +583,7 @@ static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 		if (cvm_luks_device_uuid(ctx, *d, &uuid) < 0) {
 			rc = EXIT_LUKS_USAGE;
 		} else if (!a->check && cvm_luks_active_name(NULL, uuid, &active) == 0) {
-			if (!arg_quiet)
+			if (!a->common->quiet)
 				fprintf(stderr, "%s: already unlocked as /dev/mapper/%s\n", *d, active);
 			rc = EXIT_LUKS_OK;
 		} else {
@@ -621,7 +609,7 @@ static int do_unbind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_unbind(ctx, a->device, a->token, a->force, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!arg_quiet) {
+	if (!a->common->quiet) {
 		if (slot >= 0)
 			fprintf(stderr, "%s: unbound (keyslot %d removed)\n", a->device, slot);
 		else
@@ -635,7 +623,7 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 	struct cvm_luks_token_info *v = NULL;
 	size_t n = 0;
 
-	if (a->json) {
+	if (a->common->json) {
 		_cleanup_free_ char *json = NULL;
 
 		if (cvm_luks_list_json(ctx, a->device, &json) < 0)
@@ -672,7 +660,7 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 	return EXIT_LUKS_OK;
 }
 
-int cmd_luks(int argc, char **argv)
+int cmd_luks(int argc, char **argv, struct cli_common *common)
 {
 	static const struct {
 		const char *name;
@@ -697,8 +685,8 @@ int cmd_luks(int argc, char **argv)
 	for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		r = parse_args(cmds[i].name, argc - 1, argv + 1, &a, cmds[i].help);
-		if (r == 0 && cli_ctx_new(&ctx) < 0)
+		r = parse_args(cmds[i].name, argc - 1, argv + 1, common, &a, cmds[i].help);
+		if (r == 0 && cli_ctx_new(common, &ctx) < 0)
 			r = EXIT_LUKS_USAGE;
 		if (r == 0)
 			r = cmds[i].run(ctx, &a);

@@ -72,10 +72,9 @@ enum {
 	OPT_OBJECT_ID,
 	OPT_MSI_RES_ID,
 	OPT_NONCE,
-	OPT_JSON,
 };
 
-int cmd_release(int argc, char **argv)
+int cmd_release(int argc, char **argv, struct cli_common *common)
 {
 	static const struct option options[] = {
 		NET_LONG_OPTIONS,
@@ -90,7 +89,7 @@ int cmd_release(int argc, char **argv)
 		{ "object-id", required_argument, NULL, OPT_OBJECT_ID },
 		{ "msi-res-id", required_argument, NULL, OPT_MSI_RES_ID },
 		{ "nonce", required_argument, NULL, OPT_NONCE },
-		{ "json", no_argument, NULL, OPT_JSON },
+		CLI_JSON_LONG_OPTION,
 		{}
 	};
 	static const struct {
@@ -110,17 +109,18 @@ int cmd_release(int argc, char **argv)
 	struct net_args na = { 0 };
 	char kv_bufs[ELEMENTSOF(setting_opts)][4096];
 	const char *nonce = NULL, *keyring = NULL, *keyring_type = "user", *keyring_id = "@u";
-	bool to_stdout = false, json = false;
+	bool to_stdout = false;
 	int key_fd = -1, n_dest = 0, c, r;
 	int32_t serial = 0;
 
-	arg_quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) >= 0) {
 		if (c == 'h') {
 			release_help();
 			return 0;
 		}
+		if (cli_common_opt(common, c))
+			continue;
 		r = net_opt(&na, c, optarg);
 		if (r < 0)
 			return EXIT_NET_USAGE;
@@ -166,9 +166,6 @@ int cmd_release(int argc, char **argv)
 		case OPT_NONCE:
 			nonce = optarg;
 			break;
-		case OPT_JSON:
-			json = true;
-			break;
 		default:
 			return EXIT_NET_USAGE;
 		}
@@ -182,7 +179,7 @@ int cmd_release(int argc, char **argv)
 	if (to_stdout && isatty(STDOUT_FILENO))
 		return usage_error("--to-stdout: standard output is a terminal; refusing to show "
 				   "key material (redirect it, or use --key-fd/--keyring)");
-	if (to_stdout && json)
+	if (to_stdout && common->json)
 		return usage_error("--json cannot share stdout with --to-stdout");
 
 	/* Key material must not end up in a core dump or be readable by ptrace. */
@@ -196,7 +193,7 @@ int cmd_release(int argc, char **argv)
 	(void)CRYPTO_secure_malloc_init(256 * 1024, 64);
 #endif
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_NET_LOCAL;
 	if (net_config(ctx, &na, &cfg) < 0)
 		return EXIT_NET_USAGE;
@@ -209,13 +206,13 @@ int cmd_release(int argc, char **argv)
 				   na.config ? na.config : CVM_DEFAULT_CONFIG);
 	r = cvm_attest(ctx, cfg, nonce, &a);
 	if (r < 0) {
-		if (!arg_quiet)
+		if (!common->quiet)
 			fprintf(stderr, "cvmattest: attestation failed; no key released\n");
 		return net_exit_code(r);
 	}
 	r = cvm_release(ctx, cfg, a, &key);
 	if (r < 0) {
-		if (!arg_quiet)
+		if (!common->quiet)
 			fprintf(stderr, "cvmattest: key release failed\n");
 		return net_exit_code(r);
 	}
@@ -227,7 +224,7 @@ int cmd_release(int argc, char **argv)
 		r = cvm_key_to_keyring(ctx, key, keyring_type, keyring, keyring_id, &serial);
 	if (r < 0)
 		return EXIT_NET_LOCAL;
-	if (json) {
+	if (common->json) {
 		_cleanup_free_ char *text = NULL;
 		json_t *o;
 		size_t len;
@@ -244,7 +241,7 @@ int cmd_release(int argc, char **argv)
 		if (!text)
 			return EXIT_NET_LOCAL;
 		printf("%s\n", text);
-	} else if (!arg_quiet) {
+	} else if (!common->quiet) {
 		size_t len;
 
 		cvm_key_data(key, &len);

@@ -72,7 +72,6 @@ enum {
 	OPT_VMPL,
 	OPT_MIN_TEE_TCB_SVN,
 	OPT_RTMR,
-	OPT_JSON,
 };
 
 static int parse_time(const char *s, time_t *ret)
@@ -114,7 +113,7 @@ static int parse_vmpls(const char *s, uint32_t *mask)
 	return *mask ? 0 : -EINVAL;
 }
 
-int cmd_verify(int argc, char **argv)
+int cmd_verify(int argc, char **argv, struct cli_common *common)
 {
 	static const struct option options[] = {
 		{ "certs", required_argument, NULL, OPT_CERTS },
@@ -134,10 +133,8 @@ int cmd_verify(int argc, char **argv)
 		{ "vmpl", required_argument, NULL, OPT_VMPL },
 		{ "min-tee-tcb-svn", required_argument, NULL, OPT_MIN_TEE_TCB_SVN },
 		{ "rtmr", required_argument, NULL, OPT_RTMR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_JSON_LONG_OPTION,
+		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
@@ -154,13 +151,14 @@ int cmd_verify(int argc, char **argv)
 	const char *report_data_hex = NULL, *report_data_file = NULL, *min_tcb = NULL;
 	const char *vmpls = NULL, *min_svn = NULL;
 	enum cvm_format format = CVM_FORMAT_UNKNOWN;
-	bool json = false, allow_debug = false;
+	bool allow_debug = false;
 	time_t at = 0;
 	int c, r;
 
-	arg_quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) >= 0) {
+		if (cli_common_opt(common, c))
+			continue;
 		switch (c) {
 		case OPT_CERTS:
 			if (n_certs >= ELEMENTSOF(certs))
@@ -218,15 +216,6 @@ int cmd_verify(int argc, char **argv)
 				return usage_error("--rtmr: expected N=HEX with N from 0 to 3");
 			rtmrs[optarg[0] - '0'] = optarg + 2;
 			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			verify_help();
 			return 0;
@@ -239,7 +228,7 @@ int cmd_verify(int argc, char **argv)
 	if (report_data_hex && report_data_file)
 		return usage_error("--report-data and --report-data-file exclude each other");
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_USAGE;
 	if (cvm_policy_new(&policy) < 0)
 		return usage_error("out of memory");
@@ -321,14 +310,14 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (!arg_quiet) {
-		r = json ? cvm_result_to_json(result, &out) : cvm_result_to_text(result, &out);
+	if (!common->quiet) {
+		r = common->json ? cvm_result_to_json(result, &out) : cvm_result_to_text(result, &out);
 		if (r < 0) {
 			fprintf(stderr, "cvmattest: %s\n", strerror(-r));
 			return EXIT_USAGE;
 		}
 		fputs(out, stdout);
-		if (json)
+		if (common->json)
 			fputc('\n', stdout);
 		if (fflush(stdout) != 0)
 			return EXIT_USAGE;
