@@ -26,12 +26,13 @@ struct cli_common;
  * The commands: argv[0] is the command's name; @common (cli-util.h) is
  * filled from the shared options each one takes.  They return the exit status.
  */
-int cmd_verify(int argc, char **argv, struct cli_common *common);
-int cmd_report(int argc, char **argv, struct cli_common *common);
-int cmd_status(int argc, char **argv, struct cli_common *common);	/* status.c: its own exit codes */
-int cmd_monitor(int argc, char **argv, struct cli_common *common);	/* monitor.c: its own exit codes */
-int cmd_attest(int argc, char **argv, struct cli_common *common);	/* attest.c: exit codes in net-cli.h */
-int cmd_release(int argc, char **argv, struct cli_common *common);	/* release.c: exit codes in net-cli.h */
-int cmd_luks(int argc, char **argv, struct cli_common *common);	/* luks.c: exit codes there */
+int cmd_verify(int argc, char **argv, struct cli_common *common);	/* exit codes above */
+int cmd_report(int argc, char **argv, struct cli_common *common);	/* 0 or EXIT_USAGE */
+/* Their own exit codes: status.c, monitor.c, luks.c; net-cli.h: attest and release. */
+int cmd_status(int argc, char **argv, struct cli_common *common);
+int cmd_monitor(int argc, char **argv, struct cli_common *common);
+int cmd_attest(int argc, char **argv, struct cli_common *common);
+int cmd_release(int argc, char **argv, struct cli_common *common);
+int cmd_luks(int argc, char **argv, struct cli_common *common);
 
 #endif
