@@ -36,6 +36,9 @@ enum { CLI_OPT_JSON = 0x1000 };
 	{ "help", no_argument, NULL, 'h' }
 #define CLI_JSON_LONG_OPTION { "json", no_argument, NULL, CLI_OPT_JSON }
 
+/* A command's parse step returns it when it has done all there was (--help): exit 0. */
+#define CLI_PARSE_DONE (-1)
+
 /* Take one option of @opt if it is a shared one (-q, -v, --json): 1 if it was, else 0. */
 int cli_common_opt(struct cli_common *c, int opt);
 /* A library context that logs to stderr as @c says (@c must outlive it). */
