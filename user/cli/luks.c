@@ -317,7 +317,7 @@ static int set_release(struct luks_args *a, const char *key, const char *value, 
 	return 0;
 }
 
-/* 0, or an exit code (> 0), or -1 for --help done. */
+/* 0, an exit status (> 0), or CLI_PARSE_DONE (--help shown). */
 static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 		      struct cli_common *common, struct luks_args *a, void (*help)(void))
 {
@@ -418,7 +418,7 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 			break;
 		case 'h':
 			help();
-			return -1;
+			return CLI_PARSE_DONE;
 		}
 		if (r)
 			return r;
@@ -713,7 +713,7 @@ int cmd_luks(int argc, char **argv, struct cli_common *common)
 		if (r == 0)
 			r = cmds[i].run(ctx, &a);
 		cvm_luks_binding_done(&a.binding);
-		return r < 0 ? 0 : r;
+		return r == CLI_PARSE_DONE ? 0 : r;
 	}
 	fprintf(stderr, "cvmattest: unknown luks command \"%s\"; see 'cvmattest luks --help'\n",
 		argv[1]);
