@@ -2,8 +2,10 @@
 /* cvmattest release */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
