@@ -34,16 +34,15 @@ static void attest_help(void)
 
 enum {
 	OPT_NONCE = OPT_NET_LAST + 1,
-	OPT_JSON,
 	OPT_TOKEN,
 };
 
-int cmd_attest(int argc, char **argv)
+int cmd_attest(int argc, char **argv, struct cli_common *common)
 {
 	static const struct option options[] = {
 		NET_LONG_OPTIONS,
 		{ "nonce", required_argument, NULL, OPT_NONCE },
-		{ "json", no_argument, NULL, OPT_JSON },
+		CLI_JSON_LONG_OPTION,
 		{ "token", no_argument, NULL, OPT_TOKEN },
 		{}
 	};
@@ -52,16 +51,17 @@ int cmd_attest(int argc, char **argv)
 	_cleanup_(cvm_attestation_freep) struct cvm_attestation *a = NULL;
 	struct net_args na = { 0 };
 	const char *nonce = NULL;
-	bool json = false, token = false;
+	bool token = false;
 	int c, r;
 
-	arg_quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) >= 0) {
 		if (c == 'h') {
 			attest_help();
 			return 0;
 		}
+		if (cli_common_opt(common, c))
+			continue;
 		r = net_opt(&na, c, optarg);
 		if (r < 0)
 			return EXIT_NET_USAGE;
@@ -70,9 +70,6 @@ int cmd_attest(int argc, char **argv)
 		switch (c) {
 		case OPT_NONCE:
 			nonce = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
 			break;
 		case OPT_TOKEN:
 			token = true;
@@ -84,10 +81,10 @@ int cmd_attest(int argc, char **argv)
 	if (optind != argc)
 		return usage_error("unexpected argument \"%s\"; see 'cvmattest attest --help'",
 				   argv[optind]);
-	if (json && token)
+	if (common->json && token)
 		return usage_error("--json and --token exclude each other");
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_NET_LOCAL;
 	if (net_config(ctx, &na, &cfg) < 0)
 		return EXIT_NET_USAGE;
@@ -97,11 +94,11 @@ int cmd_attest(int argc, char **argv)
 	}
 	r = cvm_attest(ctx, cfg, nonce, &a);
 	if (r < 0) {
-		if (!arg_quiet)
+		if (!common->quiet)
 			fprintf(stderr, "cvmattest: attestation failed\n");
 		return net_exit_code(r);
 	}
-	if (json) {
+	if (common->json) {
 		_cleanup_free_ char *claims = NULL;
 
 		if (cvm_attestation_claims_json(a, &claims) < 0)
@@ -109,7 +106,7 @@ int cmd_attest(int argc, char **argv)
 		printf("%s\n", claims);
 	} else if (token) {
 		printf("%s\n", cvm_attestation_token(a));
-	} else if (!arg_quiet) {
+	} else if (!common->quiet) {
 		time_t exp = cvm_attestation_expiry(a);
 		char when[64] = "?";
 		struct tm tm;

@@ -3,13 +3,58 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-util.h"
 
 #define EVIDENCE_FILE_MAX (1024 * 1024)
+
+int cli_common_opt(struct cli_common *c, int opt)
+{
+	switch (opt) {
+	case 'q':
+		c->quiet = true;
+		return 1;
+	case 'v':
+		c->verbose++;
+		return 1;
+	case CLI_OPT_JSON:
+		c->json = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void log_to_stderr(int level, const char *msg, void *userdata)
+{
+	const struct cli_common *c = userdata;
+
+	if (c->quiet && level > CVM_LOG_ERROR)
+		return;
+	fprintf(stderr, "%s%s\n",
+		level == CVM_LOG_ERROR ? "cvmattest: " : level == CVM_LOG_WARNING ? "cvmattest: warning: " : "",
+		msg);
+}
+
+int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret)
+{
+	int r = cvm_ctx_new(ret);
+
+	if (r < 0) {
+		fprintf(stderr, "cvmattest: cannot set up the library: %s\n", strerror(-r));
+		return r;
+	}
+	/* The callback only reads it. */
+	cvm_set_log(*ret, log_to_stderr, (void *)c);
+	cvm_set_log_level(*ret, c->verbose == 0 ? CVM_LOG_WARNING :
+				c->verbose == 1 ? CVM_LOG_INFO : CVM_LOG_DEBUG);
+	return 0;
+}
 
 int usage_error(const char *fmt, ...)
 {

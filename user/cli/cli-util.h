@@ -2,6 +2,8 @@
 #ifndef CVM_CLI_UTIL_H
 #define CVM_CLI_UTIL_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +12,34 @@
 
 #define CLI_MAX_REPEAT 64
 
+
+/*
+ * The options every command shares, parsed by cli_common_opt() from each
+ * command's own getopt loop and then handed, read-only, to what runs it.
+ */
+struct cli_common {
+	bool quiet;		/* -q: no messages but errors (and for some, no output) */
+	unsigned verbose;	/* -v count: library messages at info, then debug */
+	bool json;		/* --json, for the commands that take it */
+};
+
+/* Out of the range of any command's own option values. */
+enum { CLI_OPT_JSON = 0x1000 };
+
+/* For a command's struct option table: -q, -v and -h (which each command handles). */
+#define CLI_COMMON_LONG_OPTIONS                          \
+	{ "quiet", no_argument, NULL, 'q' },             \
+	{ "verbose", no_argument, NULL, 'v' },           \
+	{ "help", no_argument, NULL, 'h' }
+#define CLI_JSON_LONG_OPTION { "json", no_argument, NULL, CLI_OPT_JSON }
+
+/* A command's parse step returns it when it has done all there was (--help): exit 0. */
+#define CLI_PARSE_DONE (-1)
+
+/* Take one option of @opt if it is a shared one (-q, -v, --json): 1 if it was, else 0. */
+int cli_common_opt(struct cli_common *c, int opt);
+/* A library context that logs to stderr as @c says (@c must outlive it). */
+int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret);
 
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

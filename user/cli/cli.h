@@ -20,16 +20,19 @@ enum {
 	EXIT_UNVERIFIABLE = 5,	/* well-formed, but a signature could not be checked */
 };
 
-extern bool arg_quiet;
-extern int arg_log_level;
+struct cli_common;
 
-int cli_ctx_new(struct cvm_ctx **ret);
-int cmd_verify(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_status(int argc, char **argv);		/* status.c: its own exit codes */
-int cmd_monitor(int argc, char **argv);		/* monitor.c: its own exit codes */
-int cmd_attest(int argc, char **argv);		/* attest.c: exit codes in net-cli.h */
-int cmd_release(int argc, char **argv);		/* release.c: exit codes in net-cli.h */
-int cmd_luks(int argc, char **argv);		/* luks.c: exit codes there */
+/*
+ * The commands: argv[0] is the command's name; @common (cli-util.h) is
+ * filled from the shared options each one takes.  They return the exit status.
+ */
+int cmd_verify(int argc, char **argv, struct cli_common *common);	/* exit codes above */
+int cmd_report(int argc, char **argv, struct cli_common *common);	/* 0 or EXIT_USAGE */
+/* Their own exit codes: status.c, monitor.c, luks.c; net-cli.h: attest and release. */
+int cmd_status(int argc, char **argv, struct cli_common *common);
+int cmd_monitor(int argc, char **argv, struct cli_common *common);
+int cmd_attest(int argc, char **argv, struct cli_common *common);
+int cmd_release(int argc, char **argv, struct cli_common *common);
+int cmd_luks(int argc, char **argv, struct cli_common *common);
 
 #endif

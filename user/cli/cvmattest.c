@@ -1,39 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * cvmattest: the command line.  Parses arguments, calls libcvmattest,
- * prints; nothing more.
+ * prints; nothing more.  This file only picks the command.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli-util.h"
 
-bool arg_quiet;
-int arg_log_level = CVM_LOG_WARNING;
-
-static void log_to_stderr(int level, const char *msg, void *userdata)
-{
-	(void)userdata;
-	if (arg_quiet && level > CVM_LOG_ERROR)
-		return;
-	fprintf(stderr, "%s%s\n",
-		level == CVM_LOG_ERROR ? "cvmattest: " : level == CVM_LOG_WARNING ? "cvmattest: warning: " : "",
-		msg);
-}
-
-int cli_ctx_new(struct cvm_ctx **ret)
-{
-	int r = cvm_ctx_new(ret);
-
-	if (r < 0) {
-		fprintf(stderr, "cvmattest: cannot set up the library: %s\n", strerror(-r));
-		return r;
-	}
-	cvm_set_log(*ret, log_to_stderr, NULL);
-	cvm_set_log_level(*ret, arg_log_level);
-	return 0;
-}
+static const struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv, struct cli_common *common);
+	const char *summary;	/* one line of 'cvmattest --help' */
+} verbs[] = {
+	{ "attest", cmd_attest, "Prove this VM to the attestation service (Azure Attestation)" },
+	{ "luks", cmd_luks, "Bind LUKS2 volumes to a released key; unlock them with it" },
+	{ "report", cmd_report, "Get evidence for a REPORT_DATA from " CVM_DEVICE_PATH },
+	{ "status", cmd_status, "Can attestation work here? Boot-integrity state and diagnosis" },
+	{ "monitor", cmd_monitor, "Print the module's netlink events as JSON lines" },
+	{ "release", cmd_release, "Attest, then have Key Vault release a key to this VM" },
+	{ "verify", cmd_verify, "Verify evidence offline and check it against a local policy" },
+};
 
 static void help(void)
 {
@@ -41,21 +29,18 @@ static void help(void)
 	       "\n"
 	       "Evidence of confidential VMs (AMD SEV-SNP, Intel TDX, Azure paravisor).\n"
 	       "\n"
-	       "Commands:\n"
-	       "  attest   Prove this VM to the attestation service (Azure Attestation)\n"
-	       "  luks     Bind LUKS2 volumes to a released key; unlock them with it\n"
-	       "  report   Get evidence for a REPORT_DATA from /dev/cvmattest\n"
-	       "  status   Can attestation work here? Boot-integrity state and diagnosis\n"
-	       "  monitor  Print the module's netlink events as JSON lines\n"
-	       "  release  Attest, then have Key Vault release a key to this VM\n"
-	       "  verify   Verify evidence offline and check it against a local policy\n"
-	       "\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	printf("\n"
 	       "Run 'cvmattest COMMAND --help' for a command's options.\n"
 	       "See Documentation/admin-guide/cvmattest-verify.rst.\n");
 }
 
 int main(int argc, char **argv)
 {
+	struct cli_common common = { 0 };
+
 	if (argc < 2) {
 		help();
 		return EXIT_USAGE;
@@ -69,20 +54,9 @@ int main(int argc, char **argv)
 		printf("cvmattest %s\n", CVMATTEST_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
-	if (strcmp(argv[1], "report") == 0)
-		return cmd_report(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "monitor") == 0)
-		return cmd_monitor(argc - 1, argv + 1);
-	if (strcmp(argv[1], "attest") == 0)
-		return cmd_attest(argc - 1, argv + 1);
-	if (strcmp(argv[1], "release") == 0)
-		return cmd_release(argc - 1, argv + 1);
-	if (strcmp(argv[1], "luks") == 0)
-		return cmd_luks(argc - 1, argv + 1);
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1, &common);
 	fprintf(stderr, "cvmattest: unknown command \"%s\"; see 'cvmattest --help'\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -200,38 +200,82 @@ enum {
 	OPT_READONLY,
 	OPT_DISCARDS,
 	OPT_FORCE,
-	OPT_JSON,
 };
 
-static const struct option all_options[] = {
-	{ "device", required_argument, NULL, 'd' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "key-file-fd", required_argument, NULL, OPT_KEY_FILE_FD },
-	{ "crypto-backend", required_argument, NULL, OPT_CRYPTO },
-	{ "unlock-key-file", required_argument, NULL, OPT_UNLOCK_KEY_FILE },
-	{ "keyslot", required_argument, NULL, OPT_KEYSLOT },
-	{ "attest-url", required_argument, NULL, OPT_ATTEST_URL },
-	{ "attest-type", required_argument, NULL, OPT_ATTEST_TYPE },
-	{ "key-url", required_argument, NULL, OPT_KEY_URL },
-	{ "enc", required_argument, NULL, OPT_ENC },
-	{ "identity-client-id", required_argument, NULL, OPT_ID_CLIENT },
-	{ "identity-object-id", required_argument, NULL, OPT_ID_OBJECT },
-	{ "identity-msi-res-id", required_argument, NULL, OPT_ID_MSI },
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "crypttab", required_argument, NULL, OPT_CRYPTTAB },
-	{ "token", required_argument, NULL, OPT_TOKEN },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "readonly", no_argument, NULL, OPT_READONLY },
-	{ "allow-discards", no_argument, NULL, OPT_DISCARDS },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
+/* The luks commands, as bits of the "allowed in" column below. */
+enum {
+	LUKS_BIND = 1 << 0,
+	LUKS_UNBIND = 1 << 1,
+	LUKS_LIST = 1 << 2,
+	LUKS_UNLOCK = 1 << 3,
+	LUKS_ANY = LUKS_BIND | LUKS_UNBIND | LUKS_LIST | LUKS_UNLOCK,
 };
+
+/*
+ * Every option of every luks command, once: getopt's tables are made from
+ * it, and an option given to a command not in its column is refused by name.
+ */
+static const struct luks_option {
+	const char *name;
+	int val;		/* the short option when a letter, else an OPT_ value */
+	int has_arg;
+	unsigned allowed_in;	/* LUKS_* */
+} luks_options[] = {
+	{ "device", 'd', required_argument, LUKS_ANY },
+	{ "name", 'n', required_argument, LUKS_UNLOCK },
+	{ "config", OPT_CONFIG, required_argument, LUKS_BIND | LUKS_UNLOCK },
+	{ "key-file-fd", OPT_KEY_FILE_FD, required_argument, LUKS_BIND | LUKS_UNLOCK },
+	{ "crypto-backend", OPT_CRYPTO, required_argument, LUKS_BIND | LUKS_UNLOCK },
+	{ "unlock-key-file", OPT_UNLOCK_KEY_FILE, required_argument, LUKS_BIND },
+	{ "keyslot", OPT_KEYSLOT, required_argument, LUKS_BIND },
+	{ "attest-url", OPT_ATTEST_URL, required_argument, LUKS_BIND },
+	{ "attest-type", OPT_ATTEST_TYPE, required_argument, LUKS_BIND },
+	{ "key-url", OPT_KEY_URL, required_argument, LUKS_BIND },
+	{ "enc", OPT_ENC, required_argument, LUKS_BIND },
+	{ "identity-client-id", OPT_ID_CLIENT, required_argument, LUKS_BIND },
+	{ "identity-object-id", OPT_ID_OBJECT, required_argument, LUKS_BIND },
+	{ "identity-msi-res-id", OPT_ID_MSI, required_argument, LUKS_BIND },
+	{ "platform", OPT_PLATFORM, required_argument, LUKS_BIND },
+	{ "all", OPT_ALL, no_argument, LUKS_UNLOCK },
+	{ "crypttab", OPT_CRYPTTAB, required_argument, LUKS_UNLOCK },
+	{ "token", OPT_TOKEN, required_argument, LUKS_UNLOCK | LUKS_UNBIND },
+	{ "check", OPT_CHECK, no_argument, LUKS_UNLOCK },
+	{ "readonly", OPT_READONLY, no_argument, LUKS_UNLOCK },
+	{ "allow-discards", OPT_DISCARDS, no_argument, LUKS_UNLOCK },
+	{ "force", OPT_FORCE, no_argument, LUKS_UNBIND },
+	{ "json", CLI_OPT_JSON, no_argument, LUKS_LIST },
+	{ "quiet", 'q', no_argument, LUKS_ANY },
+	{ "verbose", 'v', no_argument, LUKS_ANY },
+	{ "help", 'h', no_argument, LUKS_ANY },
+};
+
+/* getopt_long()'s two tables, from luks_options. */
+static void luks_getopt_tables(struct option longopts[static ELEMENTSOF(luks_options) + 1],
+			       char shortopts[static 2 * ELEMENTSOF(luks_options) + 1])
+{
+	char *p = shortopts;
+
+	for (size_t i = 0; i < ELEMENTSOF(luks_options); i++) {
+		const struct luks_option *o = &luks_options[i];
+
+		longopts[i] = (struct option){ o->name, o->has_arg, NULL, o->val };
+		if (o->val < 0x80) {
+			*p++ = (char)o->val;
+			if (o->has_arg == required_argument)
+				*p++ = ':';
+		}
+	}
+	longopts[ELEMENTSOF(luks_options)] = (struct option){ 0 };
+	*p = 0;
+}
+
+static const struct luks_option *luks_option_by_val(int val)
+{
+	for (size_t i = 0; i < ELEMENTSOF(luks_options); i++)
+		if (luks_options[i].val == val)
+			return &luks_options[i];
+	return NULL;
+}
 
 struct luks_args {
 	const char *device;
@@ -248,36 +292,8 @@ struct luks_args {
 	bool check;
 	uint32_t flags;
 	bool force;
-	bool json;
-	int verbose;
+	const struct cli_common *common;	/* -q, -v, --json */
 };
-
-/* Which options each command takes (by their value in all_options). */
-static bool option_allowed(const char *cmd, int opt)
-{
-	bool bind = strcmp(cmd, "bind") == 0, unlock = strcmp(cmd, "unlock") == 0;
-
-	switch (opt) {
-	case 'd': case 'q': case 'v': case 'h':
-		return true;
-	case OPT_CONFIG: case OPT_KEY_FILE_FD: case OPT_CRYPTO:
-		return bind || unlock;
-	case OPT_UNLOCK_KEY_FILE: case OPT_KEYSLOT: case OPT_ATTEST_URL: case OPT_ATTEST_TYPE:
-	case OPT_KEY_URL: case OPT_ENC: case OPT_ID_CLIENT: case OPT_ID_OBJECT: case OPT_ID_MSI:
-	case OPT_PLATFORM:
-		return bind;
-	case 'n': case OPT_ALL: case OPT_CRYPTTAB: case OPT_CHECK: case OPT_READONLY: case OPT_DISCARDS:
-		return unlock;
-	case OPT_TOKEN:
-		return unlock || strcmp(cmd, "unbind") == 0;
-	case OPT_FORCE:
-		return strcmp(cmd, "unbind") == 0;
-	case OPT_JSON:
-		return strcmp(cmd, "list") == 0;
-	default:
-		return false;
-	}
-}
 
 static int parse_int(const char *s, int min, int max, int *ret)
 {
@@ -299,28 +315,30 @@ static int set_release(struct luks_args *a, const char *key, const char *value, 
 	return 0;
 }
 
-/* 0, or an exit code (> 0), or -1 for --help done. */
-static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *a,
-		      void (*help)(void))
+/* 0, an exit status (> 0), or CLI_PARSE_DONE (--help shown). */
+static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
+		      struct cli_common *common, struct luks_args *a, void (*help)(void))
 {
+	struct option longopts[ELEMENTSOF(luks_options) + 1];
+	char shortopts[2 * ELEMENTSOF(luks_options) + 1];
 	int c, r;
 
 	memset(a, 0, sizeof(*a));
 	a->key_fd = -1;
 	a->keyslot = -1;
 	a->token = -1;
-	arg_quiet = false;
+	a->common = common;
+	luks_getopt_tables(longopts, shortopts);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "d:n:qvh", all_options, NULL)) >= 0) {
-		if (c == '?')
-			return EXIT_LUKS_USAGE;
-		if (!option_allowed(cmd, c)) {
-			const struct option *o = all_options;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+		const struct luks_option *o = luks_option_by_val(c);
 
-			while (o->name && o->val != c)
-				o++;
-			return usage_error("luks %s does not take --%s", cmd, o->name ? o->name : "?");
-		}
+		if (!o)		/* '?': getopt said what */
+			return EXIT_LUKS_USAGE;
+		if (!(o->allowed_in & cmd_bit))
+			return usage_error("luks %s does not take --%s", cmd, o->name);
+		if (cli_common_opt(common, c))
+			continue;
 		r = 0;
 		switch (c) {
 		case 'd':
@@ -396,19 +414,9 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 		case OPT_FORCE:
 			a->force = true;
 			break;
-		case OPT_JSON:
-			a->json = true;
-			break;
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			a->verbose++;
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			help();
-			return -1;
+			return CLI_PARSE_DONE;
 		}
 		if (r)
 			return r;
@@ -422,7 +430,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct luks_args *
 	if (a->check && (a->name || a->flags))
 		return usage_error("--check activates nothing: it excludes -n, --readonly and "
 				   "--allow-discards");
-	if (a->verbose >= 2)
+	if (common->verbose >= 2)
 		crypt_set_debug_level(CRYPT_DEBUG_ALL);
 	return 0;
 }
@@ -431,7 +439,7 @@ static int make_key_source(struct cvm_ctx *ctx, const struct luks_args *a,
 			   struct cvm_key_source **ret)
 {
 	if (a->key_fd >= 0) {
-		if (!arg_quiet)
+		if (!a->common->quiet)
 			fprintf(stderr, "cvmattest: warning: --key-file-fd is a testing aid: the key "
 				"does not come from attestation and proves nothing about this machine\n");
 		return cvm_key_source_test_fd_new(a->key_fd, ret);
@@ -527,7 +535,7 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!arg_quiet)
+	if (!a->common->quiet)
 		fprintf(stderr, "%s: bound to %s (token %d, keyslot %d)\n", a->device,
 			a->binding.key_url, token, slot);
 	return EXIT_LUKS_OK;
@@ -543,7 +551,7 @@ static int unlock_one(struct cvm_ctx *ctx, const struct luks_args *a, const char
 	r = cvm_luks_unlock(ctx, device, &p, src, &token, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!arg_quiet) {
+	if (!a->common->quiet) {
 		if (name)
 			fprintf(stderr, "%s: unlocked as /dev/mapper/%s (token %d)\n", device, name, token);
 		else
@@ -580,7 +588,7 @@ static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 	if (r < 0)
 		return EXIT_LUKS_USAGE;
 	if (!devices[0]) {
-		if (!arg_quiet)
+		if (!a->common->quiet)
 			fprintf(stderr, "cvmattest: no volume bound to cvmattest found\n");
 		free(devices);
 		return EXIT_LUKS_NO_BINDING;
@@ -592,7 +600,7 @@ static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 		if (cvm_luks_device_uuid(ctx, *d, &uuid) < 0) {
 			rc = EXIT_LUKS_USAGE;
 		} else if (!a->check && cvm_luks_active_name(NULL, uuid, &active) == 0) {
-			if (!arg_quiet)
+			if (!a->common->quiet)
 				fprintf(stderr, "%s: already unlocked as /dev/mapper/%s\n", *d, active);
 			rc = EXIT_LUKS_OK;
 		} else {
@@ -618,7 +626,7 @@ static int do_unbind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_unbind(ctx, a->device, a->token, a->force, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!arg_quiet) {
+	if (!a->common->quiet) {
 		if (slot >= 0)
 			fprintf(stderr, "%s: unbound (keyslot %d removed)\n", a->device, slot);
 		else
@@ -632,7 +640,7 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 	struct cvm_luks_token_info *v = NULL;
 	size_t n = 0;
 
-	if (a->json) {
+	if (a->common->json) {
 		_cleanup_free_ char *json = NULL;
 
 		if (cvm_luks_list_json(ctx, a->device, &json) < 0)
@@ -669,17 +677,18 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 	return EXIT_LUKS_OK;
 }
 
-int cmd_luks(int argc, char **argv)
+int cmd_luks(int argc, char **argv, struct cli_common *common)
 {
 	static const struct {
 		const char *name;
+		unsigned bit;
 		int (*run)(struct cvm_ctx *, struct luks_args *);
 		void (*help)(void);
 	} cmds[] = {
-		{ "bind", do_bind, bind_help },
-		{ "unlock", do_unlock, unlock_help },
-		{ "unbind", do_unbind, unbind_help },
-		{ "list", do_list, list_help },
+		{ "bind", LUKS_BIND, do_bind, bind_help },
+		{ "unlock", LUKS_UNLOCK, do_unlock, unlock_help },
+		{ "unbind", LUKS_UNBIND, do_unbind, unbind_help },
+		{ "list", LUKS_LIST, do_list, list_help },
 	};
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
 	struct luks_args a;
@@ -694,15 +703,16 @@ int cmd_luks(int argc, char **argv)
 	for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		r = parse_args(cmds[i].name, argc - 1, argv + 1, &a, cmds[i].help);
-		if (r == 0 && cli_ctx_new(&ctx) < 0)
+		r = parse_args(cmds[i].name, cmds[i].bit, argc - 1, argv + 1, common, &a,
+			       cmds[i].help);
+		if (r == 0 && cli_ctx_new(common, &ctx) < 0)
 			r = EXIT_LUKS_USAGE;
 		if (r == 0) {
 			cvm_luks_set_crypto(ctx, a.crypto);
 			r = cmds[i].run(ctx, &a);
 		}
 		cvm_luks_binding_done(&a.binding);
-		return r < 0 ? 0 : r;
+		return r == CLI_PARSE_DONE ? 0 : r;
 	}
 	fprintf(stderr, "cvmattest: unknown luks command \"%s\"; see 'cvmattest luks --help'\n",
 		argv[1]);

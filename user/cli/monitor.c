@@ -85,16 +85,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int cmd_monitor(int argc, char **argv)
+int cmd_monitor(int argc, char **argv, struct cli_common *common)
 {
 	enum { OPT_ONCE = 0x100, OPT_TIMEOUT };
 	static const struct option options[] = {
 		{ "event", required_argument, NULL, 'e' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
@@ -105,9 +103,10 @@ int cmd_monitor(int argc, char **argv)
 	sigset_t mask;
 	int c, r;
 
-	arg_quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "e:qvh", options, NULL)) >= 0) {
+		if (cli_common_opt(common, c))
+			continue;
 		switch (c) {
 		case 'e': {
 			enum cvm_event_type t;
@@ -132,12 +131,6 @@ int cmd_monitor(int argc, char **argv)
 			deadline = now_ms() + (int64_t)(v * 1000);
 			break;
 		}
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			monitor_help();
 			return 0;
@@ -158,12 +151,12 @@ int cmd_monitor(int argc, char **argv)
 		return MONITOR_EXIT_ERROR;
 	}
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return MONITOR_EXIT_ERROR;
 	r = cvm_monitor_open(ctx, &m);
 	if (r < 0)
 		return MONITOR_EXIT_ERROR;	/* the library said why */
-	if (!arg_quiet)
+	if (!common->quiet)
 		fprintf(stderr, "cvmattest: listening for cvmattest events (Ctrl-C to stop)\n");
 
 	for (;;) {
@@ -190,7 +183,7 @@ int cmd_monitor(int argc, char **argv)
 		if (fds[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !arg_quiet)
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !common->quiet)
 				fprintf(stderr, "cvmattest: %s, stopping after %lu event(s)\n",
 					strsignal((int)si.ssi_signo), ms.printed);
 			return MONITOR_EXIT_OK;

@@ -65,12 +65,6 @@ int net_opt(struct net_args *a, int c, const char *arg)
 	case OPT_NET_SHOW_CONFIG:
 		a->show_config = true;
 		return 1;
-	case 'q':
-		arg_quiet = true;
-		return 1;
-	case 'v':
-		arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-		return 1;
 	default:
 		return 0;
 	}

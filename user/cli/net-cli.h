@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 
+#include "cli-util.h"
 #include "libcvmattest-attest.h"
 
 /* Exit codes of attest/release (Documentation/admin-guide/cvmattest-attest.rst). */
@@ -67,9 +68,7 @@ enum {
 	{ "imds-url", required_argument, NULL, OPT_NET_IMDS_URL },                     \
 	{ "evidence-command", required_argument, NULL, OPT_NET_EVIDENCE_COMMAND },     \
 	{ "show-config", no_argument, NULL, OPT_NET_SHOW_CONFIG },                     \
-	{ "quiet", no_argument, NULL, 'q' },                                           \
-	{ "verbose", no_argument, NULL, 'v' },                                         \
-	{ "help", no_argument, NULL, 'h' }
+	CLI_COMMON_LONG_OPTIONS
 
 struct net_args {
 	const char *config;
@@ -80,7 +79,8 @@ struct net_args {
 	bool show_config;
 };
 
-/* Handle one shared option; 1 if it was one, 0 if not, <0 on a usage error. */
+/* Handle one option of the above (not -q/-v: cli_common_opt()); 1 if it was one, 0 if not,
+ * <0 on a usage error. */
 int net_opt(struct net_args *a, int c, const char *arg);
 /* Build the configuration: file (a missing default file is fine), then overrides. */
 int net_config(struct cvm_ctx *ctx, const struct net_args *a, struct cvm_config **ret);

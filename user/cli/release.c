@@ -2,9 +2,12 @@
 /* cvmattest release */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 
 #include <jansson.h>
@@ -71,10 +74,36 @@ enum {
 	OPT_OBJECT_ID,
 	OPT_MSI_RES_ID,
 	OPT_NONCE,
-	OPT_JSON,
 };
 
-int cmd_release(int argc, char **argv)
+/* Options named after a configuration setting: --set KEY=VALUE in other words. */
+static const struct {
+	int opt;
+	const char *key;
+} setting_opts[] = {
+	{ OPT_KEY_URL, "key_url" },
+	{ OPT_ENC, "enc" },
+	{ OPT_CLIENT_ID, "identity_client_id" },
+	{ OPT_OBJECT_ID, "identity_object_id" },
+	{ OPT_MSI_RES_ID, "identity_msi_res_id" },
+};
+
+struct release_options {
+	struct net_args net;
+	/* "key=value" of the setting_opts, which net.sets points into */
+	char settings[ELEMENTSOF(setting_opts)][4096];
+	const char *nonce;
+	/* where the key goes: exactly one of these (unless --show-config) */
+	int key_fd;			/* -1: not to a file descriptor */
+	bool to_stdout;
+	const char *keyring;
+	const char *keyring_type;
+	const char *keyring_id;
+};
+
+/* 0, an exit status (> 0), or CLI_PARSE_DONE (--help shown). */
+static int release_parse(int argc, char **argv, struct cli_common *common,
+			 struct release_options *o)
 {
 	static const struct option options[] = {
 		NET_LONG_OPTIONS,
@@ -89,47 +118,33 @@ int cmd_release(int argc, char **argv)
 		{ "object-id", required_argument, NULL, OPT_OBJECT_ID },
 		{ "msi-res-id", required_argument, NULL, OPT_MSI_RES_ID },
 		{ "nonce", required_argument, NULL, OPT_NONCE },
-		{ "json", no_argument, NULL, OPT_JSON },
+		CLI_JSON_LONG_OPTION,
 		{}
 	};
-	static const struct {
-		int opt;
-		const char *key;
-	} setting_opts[] = {
-		{ OPT_KEY_URL, "key_url" },
-		{ OPT_ENC, "enc" },
-		{ OPT_CLIENT_ID, "identity_client_id" },
-		{ OPT_OBJECT_ID, "identity_object_id" },
-		{ OPT_MSI_RES_ID, "identity_msi_res_id" },
-	};
-	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
-	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
-	_cleanup_(cvm_attestation_freep) struct cvm_attestation *a = NULL;
-	_cleanup_(cvm_key_freep) struct cvm_key *key = NULL;
-	struct net_args na = { 0 };
-	char kv_bufs[ELEMENTSOF(setting_opts)][4096];
-	const char *nonce = NULL, *keyring = NULL, *keyring_type = "user", *keyring_id = "@u";
-	bool to_stdout = false, json = false;
-	int key_fd = -1, n_dest = 0, c, r;
-	int32_t serial = 0;
+	int n_dest = 0, c, r;
 
-	arg_quiet = false;
+	memset(o, 0, sizeof(*o));
+	o->key_fd = -1;
+	o->keyring_type = "user";
+	o->keyring_id = "@u";
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "c:qvh", options, NULL)) >= 0) {
 		if (c == 'h') {
 			release_help();
-			return 0;
+			return CLI_PARSE_DONE;
 		}
-		r = net_opt(&na, c, optarg);
+		if (cli_common_opt(common, c))
+			continue;
+		r = net_opt(&o->net, c, optarg);
 		if (r < 0)
 			return EXIT_NET_USAGE;
 		if (r > 0)
 			continue;
 		for (size_t i = 0; i < ELEMENTSOF(setting_opts); i++)
 			if (c == setting_opts[i].opt) {
-				snprintf(kv_bufs[i], sizeof(kv_bufs[i]), "%s=%s", setting_opts[i].key,
-					 optarg);
-				if (net_opt(&na, OPT_NET_SET, kv_bufs[i]) < 0)
+				snprintf(o->settings[i], sizeof(o->settings[i]), "%s=%s",
+					 setting_opts[i].key, optarg);
+				if (net_opt(&o->net, OPT_NET_SET, o->settings[i]) < 0)
 					return EXIT_NET_USAGE;
 				c = 0;
 			}
@@ -144,29 +159,26 @@ int cmd_release(int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 0 || v > 1 << 20)
 				return usage_error("--key-fd: a file descriptor number expected");
-			key_fd = (int)v;
+			o->key_fd = (int)v;
 			n_dest++;
 			break;
 		}
 		case OPT_KEYRING:
-			keyring = optarg;
+			o->keyring = optarg;
 			n_dest++;
 			break;
 		case OPT_KEYRING_TYPE:
-			keyring_type = optarg;
+			o->keyring_type = optarg;
 			break;
 		case OPT_KEYRING_ID:
-			keyring_id = optarg;
+			o->keyring_id = optarg;
 			break;
 		case OPT_TO_STDOUT:
-			to_stdout = true;
+			o->to_stdout = true;
 			n_dest++;
 			break;
 		case OPT_NONCE:
-			nonce = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
+			o->nonce = optarg;
 			break;
 		default:
 			return EXIT_NET_USAGE;
@@ -175,14 +187,56 @@ int cmd_release(int argc, char **argv)
 	if (optind != argc)
 		return usage_error("unexpected argument \"%s\"; see 'cvmattest release --help'",
 				   argv[optind]);
-	if (!na.show_config && n_dest != 1)
+	if (!o->net.show_config && n_dest != 1)
 		return usage_error("say where the key goes: exactly one of --key-fd N, --keyring DESC "
 				   "and --to-stdout (it is never written to stdout by default)");
-	if (to_stdout && isatty(STDOUT_FILENO))
+	if (o->to_stdout && isatty(STDOUT_FILENO))
 		return usage_error("--to-stdout: standard output is a terminal; refusing to show "
 				   "key material (redirect it, or use --key-fd/--keyring)");
-	if (to_stdout && json)
+	if (o->to_stdout && common->json)
 		return usage_error("--json cannot share stdout with --to-stdout");
+	return 0;
+}
+
+/* What was released, never the key itself: JSON on stdout, or a line on stderr. */
+static int print_released(const struct release_options *o, const struct cli_common *common,
+			  const struct cvm_attestation *a, const struct cvm_key *key,
+			  int32_t serial)
+{
+	size_t len;
+
+	cvm_key_data(key, &len);
+	if (common->json) {
+		_cleanup_free_ char *text = NULL;
+		json_t *j;
+
+		j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "kid", cvm_key_kid(key), "kty",
+			      cvm_key_kty(key), "format", cvm_key_format(key), "bytes", (json_int_t)len,
+			      "attestation_type", cvm_attestation_type(a), "flow",
+			      cvm_attestation_flow(a));
+		if (j && o->keyring)
+			json_object_set_new(j, "keyring_serial", json_integer(serial));
+		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (!text)
+			return EXIT_NET_LOCAL;
+		printf("%s\n", text);
+	} else if (!common->quiet) {
+		fprintf(stderr, "Released %s (%s, %zu bytes) %s%s\n", cvm_key_kid(key),
+			cvm_key_kty(key), len, o->keyring ? "into keyring as " : o->to_stdout ?
+			"to standard output" : "to file descriptor", o->keyring ? o->keyring : "");
+	}
+	return 0;
+}
+
+static int release_run(const struct release_options *o, const struct cli_common *common)
+{
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
+	_cleanup_(cvm_attestation_freep) struct cvm_attestation *a = NULL;
+	_cleanup_(cvm_key_freep) struct cvm_key *key = NULL;
+	int32_t serial = 0;
+	int r;
 
 	/* Key material must not end up in a core dump or be readable by ptrace. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -195,61 +249,49 @@ int cmd_release(int argc, char **argv)
 	(void)CRYPTO_secure_malloc_init(256 * 1024, 64);
 #endif
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_NET_LOCAL;
-	if (net_config(ctx, &na, &cfg) < 0)
+	if (net_config(ctx, &o->net, &cfg) < 0)
 		return EXIT_NET_USAGE;
-	if (na.show_config) {
+	if (o->net.show_config) {
 		net_show_config(cfg);
 		return 0;
 	}
 	if (!cvm_config_get(cfg, "key_url", NULL, 0))
 		return usage_error("no key_url: set it in %s or with --key-url",
-				   na.config ? na.config : CVM_DEFAULT_CONFIG);
-	r = cvm_attest(ctx, cfg, nonce, &a);
+				   o->net.config ? o->net.config : CVM_DEFAULT_CONFIG);
+	r = cvm_attest(ctx, cfg, o->nonce, &a);
 	if (r < 0) {
-		if (!arg_quiet)
+		if (!common->quiet)
 			fprintf(stderr, "cvmattest: attestation failed; no key released\n");
 		return net_exit_code(r);
 	}
 	r = cvm_release(ctx, cfg, a, &key);
 	if (r < 0) {
-		if (!arg_quiet)
+		if (!common->quiet)
 			fprintf(stderr, "cvmattest: key release failed\n");
 		return net_exit_code(r);
 	}
-	if (key_fd >= 0)
-		r = cvm_key_write_fd(ctx, key, key_fd);
-	else if (to_stdout)
+	if (o->key_fd >= 0)
+		r = cvm_key_write_fd(ctx, key, o->key_fd);
+	else if (o->to_stdout)
 		r = cvm_key_write_fd(ctx, key, STDOUT_FILENO);
 	else
-		r = cvm_key_to_keyring(ctx, key, keyring_type, keyring, keyring_id, &serial);
+		r = cvm_key_to_keyring(ctx, key, o->keyring_type, o->keyring, o->keyring_id,
+				       &serial);
 	if (r < 0)
 		return EXIT_NET_LOCAL;
-	if (json) {
-		_cleanup_free_ char *text = NULL;
-		json_t *o;
-		size_t len;
+	return print_released(o, common, a, key, serial);
+}
 
-		cvm_key_data(key, &len);
-		o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "kid", cvm_key_kid(key), "kty",
-			      cvm_key_kty(key), "format", cvm_key_format(key), "bytes", (json_int_t)len,
-			      "attestation_type", cvm_attestation_type(a), "flow",
-			      cvm_attestation_flow(a));
-		if (o && keyring)
-			json_object_set_new(o, "keyring_serial", json_integer(serial));
-		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		json_decref(o);
-		if (!text)
-			return EXIT_NET_LOCAL;
-		printf("%s\n", text);
-	} else if (!arg_quiet) {
-		size_t len;
+int cmd_release(int argc, char **argv, struct cli_common *common)
+{
+	/* About 21 KiB, nearly all of it the settings' buffers: the stack has room. */
+	struct release_options o;
+	int r;
 
-		cvm_key_data(key, &len);
-		fprintf(stderr, "Released %s (%s, %zu bytes) %s%s\n", cvm_key_kid(key),
-			cvm_key_kty(key), len, keyring ? "into keyring as " : to_stdout ?
-			"to standard output" : "to file descriptor", keyring ? keyring : "");
-	}
-	return 0;
+	r = release_parse(argc, argv, common, &o);
+	if (r)
+		return r == CLI_PARSE_DONE ? 0 : r;
+	return release_run(&o, common);
 }

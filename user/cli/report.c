@@ -42,7 +42,7 @@ enum {
 	OPT_DEVICE,
 };
 
-int cmd_report(int argc, char **argv)
+int cmd_report(int argc, char **argv, struct cli_common *common)
 {
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -52,9 +52,7 @@ int cmd_report(int argc, char **argv)
 		{ "quote", no_argument, NULL, OPT_QUOTE },
 		{ "vmpl", required_argument, NULL, OPT_VMPL },
 		{ "device", required_argument, NULL, OPT_DEVICE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
@@ -64,9 +62,10 @@ int cmd_report(int argc, char **argv)
 	const char *rd_hex = NULL, *rd_file = NULL;
 	int c, r;
 
-	arg_quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:qvh", options, NULL)) >= 0) {
+		if (cli_common_opt(common, c))
+			continue;
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -99,12 +98,6 @@ int cmd_report(int argc, char **argv)
 		case OPT_DEVICE:
 			device = optarg;
 			break;
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			report_help();
 			return 0;
@@ -129,7 +122,7 @@ int cmd_report(int argc, char **argv)
 			return EXIT_USAGE;
 	}
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_USAGE;
 	r = cvm_device_get_evidence(ctx, device, &req, &ev);
 	if (r < 0)
@@ -142,7 +135,7 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (certs_out) {
-		if (ev.certs_len == 0 && !arg_quiet)
+		if (ev.certs_len == 0 && !common->quiet)
 			fprintf(stderr, "cvmattest: warning: the platform returned no certificates\n");
 		r = cli_write_file(certs_out, ev.certs ? ev.certs : (const uint8_t *)"", ev.certs_len);
 		if (r < 0) {
@@ -151,7 +144,7 @@ int cmd_report(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!arg_quiet && strcmp(output, "-") != 0)
+	if (!common->quiet && strcmp(output, "-") != 0)
 		fprintf(stderr, "Wrote %zu bytes of %s evidence to %s\n", ev.len,
 			cvm_format_name(ev.format), output);
 	cvm_evidence_done(&ev);

@@ -52,8 +52,7 @@ static void status_help(void)
 }
 
 enum {
-	OPT_JSON = 0x100,
-	OPT_PROMETHEUS,
+	OPT_PROMETHEUS = 0x100,
 	OPT_NETLINK,
 	OPT_DEVICE,
 	OPT_NO_DEVICE,
@@ -62,10 +61,10 @@ enum {
 	OPT_NOW,
 };
 
-int cmd_status(int argc, char **argv)
+int cmd_status(int argc, char **argv, struct cli_common *common)
 {
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
+		CLI_JSON_LONG_OPTION,
 		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
 		{ "netlink", no_argument, NULL, OPT_NETLINK },
 		{ "device", required_argument, NULL, OPT_DEVICE },
@@ -73,27 +72,23 @@ int cmd_status(int argc, char **argv)
 		{ "sysfs", required_argument, NULL, OPT_SYSFS },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "now", required_argument, NULL, OPT_NOW },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
 	_cleanup_free_ char *out = NULL;
 	_cleanup_free_ struct cvm_state *st = NULL;
 	struct cvm_state_source src = { 0 };
-	bool json = false, prom = false;
+	bool prom = false;
 	int c, r;
 
-	arg_quiet = false;
 	optind = 0;
 	src.sysfs = getenv("CVMATTEST_SYSFS");
 	src.root = getenv("CVMATTEST_ROOT");
 	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) >= 0) {
+		if (cli_common_opt(common, c))
+			continue;
 		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
 		case OPT_PROMETHEUS:
 			prom = true;
 			break;
@@ -123,12 +118,6 @@ int cmd_status(int argc, char **argv)
 			src.now = (time_t)v;
 			break;
 		}
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			status_help();
 			return 0;
@@ -138,14 +127,14 @@ int cmd_status(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if (json && prom)
+	if (common->json && prom)
 		return usage_error("--json and --prometheus exclude each other");
 	if (src.sysfs && !*src.sysfs)
 		src.sysfs = NULL;
 	if (src.root && !*src.root)
 		src.root = NULL;
 
-	if (cli_ctx_new(&ctx) < 0)
+	if (cli_ctx_new(common, &ctx) < 0)
 		return STATUS_EXIT_ERROR;
 	/* About 4 KiB: on the heap, not on the stack of a small tool */
 	st = calloc(1, sizeof(*st));
@@ -157,15 +146,15 @@ int cmd_status(int argc, char **argv)
 		return STATUS_EXIT_ERROR;
 	}
 
-	if (!arg_quiet) {
-		r = json ? cvm_state_to_json(st, &out) :
+	if (!common->quiet) {
+		r = common->json ? cvm_state_to_json(st, &out) :
 		    prom ? cvm_state_to_prometheus(st, &out) : cvm_state_to_text(st, &out);
 		if (r < 0) {
 			fprintf(stderr, "cvmattest: cannot format the state: %s\n", strerror(-r));
 			return STATUS_EXIT_ERROR;
 		}
 		fputs(out, stdout);
-		if (json)
+		if (common->json)
 			fputc('\n', stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "cvmattest: cannot write the output: %s\n", strerror(errno));

@@ -72,7 +72,6 @@ enum {
 	OPT_VMPL,
 	OPT_MIN_TEE_TCB_SVN,
 	OPT_RTMR,
-	OPT_JSON,
 };
 
 static int parse_time(const char *s, time_t *ret)
@@ -114,7 +113,38 @@ static int parse_vmpls(const char *s, uint32_t *mask)
 	return *mask ? 0 : -EINVAL;
 }
 
-int cmd_verify(int argc, char **argv)
+/* What the command line asks for.  The policy settings apply after --policy, whatever
+ * their order. */
+struct verify_options {
+	const char *evidence;
+	/* certificates and trust */
+	const char *certs[32];
+	size_t n_certs;
+	const char *cache_dir;
+	const char *amd_roots;
+	const char *intel_root;
+	time_t at;
+	enum cvm_format format;
+	/* policy */
+	const char *policy_path;
+	bool allow_debug;
+	bool has_report_data;
+	uint8_t report_data[64];
+	size_t report_data_len;
+	const char *report_data_file;	/* read when it runs */
+	uint8_t measurements[CLI_MAX_REPEAT][48];
+	size_t n_measurements;
+	bool has_min_tcb;
+	struct cvm_snp_min_tcb min_tcb;
+	uint32_t vmpl_mask;		/* 0: not given */
+	bool has_min_svn;
+	uint8_t min_svn[16];
+	bool has_rtmr[4];
+	uint8_t rtmrs[4][48];
+};
+
+/* 0, an exit status (> 0), or CLI_PARSE_DONE (--help shown). */
+static int verify_parse(int argc, char **argv, struct cli_common *common, struct verify_options *o)
 {
 	static const struct option options[] = {
 		{ "certs", required_argument, NULL, OPT_CERTS },
@@ -134,75 +164,64 @@ int cmd_verify(int argc, char **argv)
 		{ "vmpl", required_argument, NULL, OPT_VMPL },
 		{ "min-tee-tcb-svn", required_argument, NULL, OPT_MIN_TEE_TCB_SVN },
 		{ "rtmr", required_argument, NULL, OPT_RTMR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_JSON_LONG_OPTION,
+		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
-	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
-	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
-	_cleanup_(cvm_result_freep) struct cvm_result *result = NULL;
-	_cleanup_free_ uint8_t *evidence = NULL;
-	_cleanup_free_ char *out = NULL;
-	/* Options are applied after the policy file, whatever their order. */
-	const char *certs[32], *policy_path = NULL, *amd_roots = NULL, *intel_root = NULL;
-	const char *cache_dir = CVM_DEFAULT_CACHE_DIR;
-	size_t n_certs = 0, evidence_len, n_measurements = 0;
-	const char *measurements[CLI_MAX_REPEAT];
-	const char *rtmrs[4] = { 0 };
-	const char *report_data_hex = NULL, *report_data_file = NULL, *min_tcb = NULL;
-	const char *vmpls = NULL, *min_svn = NULL;
-	enum cvm_format format = CVM_FORMAT_UNKNOWN;
-	bool json = false, allow_debug = false;
-	time_t at = 0;
-	int c, r;
+	/* Checked once all are seen: the last of a repeated one counts. */
+	const char *measurements[CLI_MAX_REPEAT], *rtmrs[4] = { 0 };
+	const char *report_data_hex = NULL, *min_tcb = NULL, *vmpls = NULL, *min_svn = NULL;
+	int c;
 
-	arg_quiet = false;
+	memset(o, 0, sizeof(*o));
+	o->cache_dir = CVM_DEFAULT_CACHE_DIR;
+	o->format = CVM_FORMAT_UNKNOWN;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) >= 0) {
+		if (cli_common_opt(common, c))
+			continue;
 		switch (c) {
 		case OPT_CERTS:
-			if (n_certs >= ELEMENTSOF(certs))
+			if (o->n_certs >= ELEMENTSOF(o->certs))
 				return usage_error("too many --certs");
-			certs[n_certs++] = optarg;
+			o->certs[o->n_certs++] = optarg;
 			break;
 		case OPT_CACHE_DIR:
-			cache_dir = optarg;
+			o->cache_dir = optarg;
 			break;
 		case OPT_NO_CACHE:
-			cache_dir = NULL;
+			o->cache_dir = NULL;
 			break;
 		case OPT_AMD_ROOTS:
-			amd_roots = optarg;
+			o->amd_roots = optarg;
 			break;
 		case OPT_INTEL_ROOT:
-			intel_root = optarg;
+			o->intel_root = optarg;
 			break;
 		case OPT_AT:
-			if (parse_time(optarg, &at) < 0)
+			if (parse_time(optarg, &o->at) < 0)
 				return usage_error("--at: \"%s\" is not a time", optarg);
 			break;
 		case OPT_FORMAT:
-			if (cvm_format_from_name(optarg, &format) < 0)
+			if (cvm_format_from_name(optarg, &o->format) < 0)
 				return usage_error("--format: unknown format \"%s\"", optarg);
 			break;
 		case OPT_POLICY:
-			policy_path = optarg;
+			o->policy_path = optarg;
 			break;
 		case OPT_ALLOW_DEBUG:
-			allow_debug = true;
+			o->allow_debug = true;
 			break;
 		case OPT_REPORT_DATA:
 			report_data_hex = optarg;
 			break;
 		case OPT_REPORT_DATA_FILE:
-			report_data_file = optarg;
+			o->report_data_file = optarg;
 			break;
 		case OPT_MEASUREMENT:
-			if (n_measurements >= ELEMENTSOF(measurements))
+			if (o->n_measurements >= ELEMENTSOF(measurements))
 				return usage_error("too many --measurement");
-			measurements[n_measurements++] = optarg;
+			measurements[o->n_measurements++] = optarg;
 			break;
 		case OPT_MIN_TCB:
 			min_tcb = optarg;
@@ -218,117 +237,134 @@ int cmd_verify(int argc, char **argv)
 				return usage_error("--rtmr: expected N=HEX with N from 0 to 3");
 			rtmrs[optarg[0] - '0'] = optarg + 2;
 			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'q':
-			arg_quiet = true;
-			break;
-		case 'v':
-			arg_log_level = arg_log_level < CVM_LOG_INFO ? CVM_LOG_INFO : CVM_LOG_DEBUG;
-			break;
 		case 'h':
 			verify_help();
-			return 0;
+			return CLI_PARSE_DONE;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
 		return usage_error("expected one EVIDENCE file; see 'cvmattest verify --help'");
-	if (report_data_hex && report_data_file)
+	o->evidence = argv[optind];
+	if (report_data_hex && o->report_data_file)
 		return usage_error("--report-data and --report-data-file exclude each other");
 
-	if (cli_ctx_new(&ctx) < 0)
-		return EXIT_USAGE;
+	if (report_data_hex) {
+		if (cvm_hex_decode_fixed(report_data_hex, o->report_data, 64, &o->report_data_len,
+					 false) < 0)
+			return usage_error("--report-data: hex of 1 to 64 bytes expected");
+		o->has_report_data = true;
+	}
+	for (size_t i = 0; i < o->n_measurements; i++)
+		if (cvm_hex_decode_fixed(measurements[i], o->measurements[i], 48, NULL, true) < 0)
+			return usage_error("--measurement: 48 bytes of hex expected");
+	if (min_tcb) {
+		if (cvm_snp_min_tcb_parse(min_tcb, &o->min_tcb) < 0)
+			return usage_error("--min-tcb: expected e.g. bl=3,tee=0,snp=8,ucode=115");
+		o->has_min_tcb = true;
+	}
+	if (vmpls && parse_vmpls(vmpls, &o->vmpl_mask) < 0)
+		return usage_error("--vmpl: expected a list of VMPLs 0-3, e.g. 0,1");
+	if (min_svn) {
+		if (cvm_hex_decode_fixed(min_svn, o->min_svn, 16, NULL, true) < 0)
+			return usage_error("--min-tee-tcb-svn: 16 bytes of hex expected");
+		o->has_min_svn = true;
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		if (!rtmrs[i])
+			continue;
+		if (cvm_hex_decode_fixed(rtmrs[i], o->rtmrs[i], 48, NULL, true) < 0)
+			return usage_error("--rtmr %u: 48 bytes of hex expected", i);
+		o->has_rtmr[i] = true;
+	}
+	return 0;
+}
+
+/* The policy file, then what the command line adds to or overrides in it. */
+static int make_policy(struct cvm_ctx *ctx, const struct verify_options *o,
+		       struct cvm_policy **ret)
+{
+	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
+
 	if (cvm_policy_new(&policy) < 0)
 		return usage_error("out of memory");
-
-	if (amd_roots && cvm_set_amd_roots(ctx, amd_roots) < 0)
+	if (o->policy_path && cvm_policy_load_file(ctx, policy, o->policy_path) < 0)
 		return EXIT_USAGE;
-	if (intel_root && cvm_set_intel_root(ctx, intel_root) < 0)
-		return EXIT_USAGE;
-	for (size_t i = 0; i < n_certs; i++)
-		if (cvm_add_certs_file(ctx, certs[i]) < 0)
-			return EXIT_USAGE;
-	if (cvm_set_cache_dir(ctx, cache_dir) < 0)
-		return usage_error("out of memory");
-	if (at)
-		cvm_set_verify_time(ctx, at);
-
-	if (policy_path && cvm_policy_load_file(ctx, policy, policy_path) < 0)
-		return EXIT_USAGE;
-	if (allow_debug)
+	if (o->allow_debug)
 		cvm_policy_set_allow_debug(policy, true);
-	if (report_data_hex || report_data_file) {
+	if (o->has_report_data) {
+		cvm_policy_set_report_data(policy, o->report_data, o->report_data_len);
+	} else if (o->report_data_file) {
 		uint8_t rd[64];
 		size_t n;
 
-		if (report_data_hex) {
-			if (cvm_hex_decode_fixed(report_data_hex, rd, 64, &n, false) < 0)
-				return usage_error("--report-data: hex of 1 to 64 bytes expected");
-		} else if (cli_read_small_file(report_data_file, rd, 64, &n) < 0) {
+		if (cli_read_small_file(o->report_data_file, rd, 64, &n) < 0)
 			return EXIT_USAGE;
-		}
 		cvm_policy_set_report_data(policy, rd, n);
 	}
-	for (size_t i = 0; i < n_measurements; i++) {
-		uint8_t m[48];
-
-		if (cvm_hex_decode_fixed(measurements[i], m, 48, NULL, true) < 0)
-			return usage_error("--measurement: 48 bytes of hex expected");
-		if (cvm_policy_add_measurement(policy, m, 48) < 0)
+	for (size_t i = 0; i < o->n_measurements; i++)
+		if (cvm_policy_add_measurement(policy, o->measurements[i], 48) < 0)
 			return usage_error("too many measurements");
-	}
-	if (min_tcb) {
-		struct cvm_snp_min_tcb t;
+	if (o->has_min_tcb)
+		cvm_policy_set_snp_min_tcb(policy, &o->min_tcb);
+	if (o->vmpl_mask)
+		cvm_policy_set_vmpl_mask(policy, o->vmpl_mask);
+	if (o->has_min_svn)
+		cvm_policy_set_min_tee_tcb_svn(policy, o->min_svn, 16);
+	for (unsigned i = 0; i < 4; i++)
+		if (o->has_rtmr[i])
+			cvm_policy_set_rtmr(policy, i, o->rtmrs[i], 48);
+	*ret = TAKE_PTR(policy);
+	return 0;
+}
 
-		if (cvm_snp_min_tcb_parse(min_tcb, &t) < 0)
-			return usage_error("--min-tcb: expected e.g. bl=3,tee=0,snp=8,ucode=115");
-		cvm_policy_set_snp_min_tcb(policy, &t);
-	}
-	if (vmpls) {
-		uint32_t mask;
+static int verify_run(const struct verify_options *o, const struct cli_common *common)
+{
+	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
+	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
+	_cleanup_(cvm_result_freep) struct cvm_result *result = NULL;
+	_cleanup_free_ uint8_t *evidence = NULL;
+	_cleanup_free_ char *out = NULL;
+	size_t evidence_len;
+	int r;
 
-		if (parse_vmpls(vmpls, &mask) < 0)
-			return usage_error("--vmpl: expected a list of VMPLs 0-3, e.g. 0,1");
-		cvm_policy_set_vmpl_mask(policy, mask);
-	}
-	if (min_svn) {
-		uint8_t svn[16];
+	if (cli_ctx_new(common, &ctx) < 0)
+		return EXIT_USAGE;
+	if (o->amd_roots && cvm_set_amd_roots(ctx, o->amd_roots) < 0)
+		return EXIT_USAGE;
+	if (o->intel_root && cvm_set_intel_root(ctx, o->intel_root) < 0)
+		return EXIT_USAGE;
+	for (size_t i = 0; i < o->n_certs; i++)
+		if (cvm_add_certs_file(ctx, o->certs[i]) < 0)
+			return EXIT_USAGE;
+	if (cvm_set_cache_dir(ctx, o->cache_dir) < 0)
+		return usage_error("out of memory");
+	if (o->at)
+		cvm_set_verify_time(ctx, o->at);
 
-		if (cvm_hex_decode_fixed(min_svn, svn, 16, NULL, true) < 0)
-			return usage_error("--min-tee-tcb-svn: 16 bytes of hex expected");
-		cvm_policy_set_min_tee_tcb_svn(policy, svn, 16);
-	}
-	for (unsigned i = 0; i < 4; i++) {
-		uint8_t m[48];
+	r = make_policy(ctx, o, &policy);
+	if (r)
+		return r;
 
-		if (!rtmrs[i])
-			continue;
-		if (cvm_hex_decode_fixed(rtmrs[i], m, 48, NULL, true) < 0)
-			return usage_error("--rtmr %u: 48 bytes of hex expected", i);
-		cvm_policy_set_rtmr(policy, i, m, 48);
-	}
-
-	r = cli_read_evidence(argv[optind], &evidence, &evidence_len);
+	r = cli_read_evidence(o->evidence, &evidence, &evidence_len);
 	if (r < 0)
 		return EXIT_USAGE;
 
-	r = cvm_verify(ctx, evidence, evidence_len, format, policy, &result);
+	r = cvm_verify(ctx, evidence, evidence_len, o->format, policy, &result);
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: verification could not run: %s\n", strerror(-r));
 		return EXIT_USAGE;
 	}
 
-	if (!arg_quiet) {
-		r = json ? cvm_result_to_json(result, &out) : cvm_result_to_text(result, &out);
+	if (!common->quiet) {
+		r = common->json ? cvm_result_to_json(result, &out) : cvm_result_to_text(result, &out);
 		if (r < 0) {
 			fprintf(stderr, "cvmattest: %s\n", strerror(-r));
 			return EXIT_USAGE;
 		}
 		fputs(out, stdout);
-		if (json)
+		if (common->json)
 			fputc('\n', stdout);
 		if (fflush(stdout) != 0)
 			return EXIT_USAGE;
@@ -346,4 +382,16 @@ int cmd_verify(int argc, char **argv)
 	default:
 		return EXIT_MALFORMED;
 	}
+}
+
+int cmd_verify(int argc, char **argv, struct cli_common *common)
+{
+	/* About 4 KiB, most of it decoded measurements: fine on the stack. */
+	struct verify_options o;
+	int r;
+
+	r = verify_parse(argc, argv, common, &o);
+	if (r)
+		return r == CLI_PARSE_DONE ? 0 : r;
+	return verify_run(&o, common);
 }
