@@ -173,3 +173,16 @@ int cli_write_file(const char *path, const uint8_t *buf, size_t len)
 	fd = -1;
 	return 0;
 }
+
+void cli_sanitize_env(void)
+{
+	static const char *const names[] = {
+		"OPENSSL_CONF", "OPENSSL_CONF_INCLUDE", "OPENSSL_MODULES", "OPENSSL_ENGINES",
+		"OPENSSL_ia32cap", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+		"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+		"ALL_PROXY", "no_proxy", "NO_PROXY", "CURL_HOME", "TSS2_LOG",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		unsetenv(names[i]);
+}

@@ -40,6 +40,12 @@ enum { CLI_OPT_JSON = 0x1000 };
 int cli_common_opt(struct cli_common *c, int opt);
 /* A library context that logs to stderr as @c says (@c must outlive it). */
 int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret);
+/*
+ * Drop the environment variables that would let whoever sets them (in an
+ * initramfs, the kernel command line does) choose OpenSSL's configuration,
+ * providers or CA store, libcurl's proxy or CA bundle. Before anything else.
+ */
+void cli_sanitize_env(void);
 
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -8,25 +8,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-
-#include <jansson.h>
 
 #include "cli.h"
 #include "cli-util.h"
 #include "net-cli.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define CVM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CVM_ASAN 1
-#endif
-#endif
-#ifndef CVM_ASAN
-#define CVM_ASAN 0
-#endif
-
 
 static void release_help(void)
 {
@@ -240,14 +225,7 @@ static int release_run(const struct release_options *o, const struct cli_common 
 
 	/* Key material must not end up in a core dump or be readable by ptrace. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/*
-	 * OpenSSL then keeps private keys (the transfer key) in locked memory.
-	 * Not under AddressSanitizer: LeakSanitizer does not scan that arena,
-	 * so what only it points to is reported as leaked.
-	 */
-#if !CVM_ASAN
-	(void)CRYPTO_secure_malloc_init(256 * 1024, 64);
-#endif
+	/* The library keeps the transfer key in OpenSSL's secure heap itself. */
 
 	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_NET_LOCAL;
