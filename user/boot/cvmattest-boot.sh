@@ -7,7 +7,8 @@
 # Sourced, never run: it defines cvm_* functions and nothing else, so that
 # dracut can source it into its own shell; no function exits. POSIX sh, for
 # busybox sh and klibc sh (initramfs-tools), dash and bash (dracut, systemd):
-# no `local` (every function's variables carry its own cvm_X_ prefix).
+# no `local` (every function's variables carry its own cvm_X_ prefix), no
+# `echo` (dash and klibc sh expand backslashes in its arguments).
 #
 # A flavour defines two functions and calls cvm_unlock_all:
 #   cvm_glue_log LEVEL MESSAGE   where messages go when /dev/kmsg cannot be written
@@ -47,19 +48,41 @@ cvm_has() {
 	return 1
 }
 
-# cvm_opt OPTIONS NAME: the value of NAME=VALUE, empty when absent
+# cvm_opt OPTIONS NAME: the value of NAME=VALUE, empty when absent. The
+# options are split at commas with pathname expansion off: an option such as
+# `x-foo=*` must not turn into the names of the files in the current directory.
 cvm_opt() {
-	cvm_o_ifs=$IFS
+	cvm_o_ifs=$IFS cvm_o_val="" cvm_o_noglob=""
+	case $- in *f*) cvm_o_noglob=1 ;; esac
+	set -f
 	IFS=,
 	for cvm_o in $1; do
 		case $cvm_o in
-		"$2"=*) IFS=$cvm_o_ifs; echo "${cvm_o#*=}"; return 0 ;;
+		"$2"=*) cvm_o_val=${cvm_o#*=}; break ;;
 		esac
 	done
 	IFS=$cvm_o_ifs
+	[ -n "$cvm_o_noglob" ] || set +f
+	printf '%s\n' "$cvm_o_val"
 }
 
 # ---- messages ------------------------------------------------------------------------------
+
+# cvm_clean TEXT...: TEXT as one line of printable ASCII. What comes from the
+# disk (crypttab names, the token's contents quoted in the CLI's messages) may
+# hold control characters; on the console they would move the cursor, clear
+# the screen or retitle a terminal. Each byte outside 0x20-0x7e becomes '?',
+# line breaks become spaces. Backslashes stay as they are (printf '%s').
+cvm_clean() {
+	printf '%s\n' "$*" | LC_ALL=C sed -e 's/[^ -~]/?/g' | {
+		cvm_c_out="" cvm_c_first=1
+		while IFS= read -r cvm_c_l; do
+			if [ -n "$cvm_c_first" ]; then cvm_c_out=$cvm_c_l cvm_c_first=""
+			else cvm_c_out="$cvm_c_out $cvm_c_l"; fi
+		done
+		printf '%s\n' "$cvm_c_out"
+	}
+}
 
 # cvm_say LEVEL MESSAGE...: to the kernel log through /dev/kmsg (journald keeps
 # it after the switch to the real root; the console shows it as it shows kernel
@@ -68,16 +91,17 @@ cvm_opt() {
 cvm_say() {
 	cvm_s_lvl=$1
 	shift
+	cvm_s_msg=$(cvm_clean "$*")
 	case $cvm_s_lvl in
 	err) cvm_s_p=3 ;;
 	warn) cvm_s_p=4 ;;
 	*) cvm_s_p=5 ;;
 	esac
 	if ! { [ -w "${CVM_KMSG:-/dev/kmsg}" ] &&
-		echo "<$cvm_s_p>cvmattest: $*" >>"${CVM_KMSG:-/dev/kmsg}"; } 2>/dev/null; then
-		cvm_glue_log "$cvm_s_lvl" "cvmattest: $*"
+		printf '<%s>cvmattest: %s\n' "$cvm_s_p" "$cvm_s_msg" >>"${CVM_KMSG:-/dev/kmsg}"; } 2>/dev/null; then
+		cvm_glue_log "$cvm_s_lvl" "cvmattest: $cvm_s_msg"
 	fi
-	echo "$*" >>"${CVM_LOG:-/run/initramfs/cvmattest.log}"
+	printf '%s\n' "$cvm_s_msg" >>"${CVM_LOG:-/run/initramfs/cvmattest.log}"
 }
 
 # cvm_say_lines LEVEL PREFIX TEXT: cvm_say each non-blank line of TEXT (the
@@ -85,7 +109,7 @@ cvm_say() {
 # policy wanted, the last sums it up), at most 4, without the CLI's own
 # "cvmattest: " prefix
 cvm_say_lines() {
-	echo "$3" | sed -e '/^[[:space:]]*$/d' -e 's/^cvmattest: //' | sed -n 1,4p |
+	printf '%s\n' "$3" | sed -e '/^[[:space:]]*$/d' -e 's/^cvmattest: //' | sed -n 1,4p |
 		while IFS= read -r cvm_l_line; do cvm_say "$1" "$2$cvm_l_line"; done
 }
 
@@ -103,7 +127,7 @@ cvm_reason() {
 }
 
 # cvm_permanent STATUS: not worth retrying, the header or the token will not
-# change (3, 4), or the volume is busy (5)
+# change (3, 4), or the name or the device is taken (5)
 cvm_permanent() {
 	case $1 in
 	3 | 4 | 5) return 0 ;;
@@ -141,6 +165,26 @@ cvm_find_dev() {
 	done
 }
 
+# cvm_mapped NAME DEV: /dev/mapper/NAME is a dm-crypt mapping (DM UUID CRYPT-...)
+# of the block device DEV, i.e. DEV is unlocked under that name already. A
+# mapping of that name on another device is not: the volume is not open.
+cvm_mapped() {
+	cvm_m_dev=$(readlink -f "$2" 2>/dev/null) || return 1
+	cvm_m_dev=${cvm_m_dev##*/}
+	[ -n "$cvm_m_dev" ] || return 1
+	for cvm_m_dm in "${CVM_SYSFS:-/sys}"/block/dm-*/dm; do
+		[ -r "$cvm_m_dm/name" ] || continue
+		[ "$(cat "$cvm_m_dm/name" 2>/dev/null)" = "$1" ] || continue
+		case $(cat "$cvm_m_dm/uuid" 2>/dev/null) in
+		CRYPT-*) ;;
+		*) return 1 ;;
+		esac
+		[ -e "${cvm_m_dm%/dm}/slaves/$cvm_m_dev" ]
+		return
+	done
+	return 1
+}
+
 # cvm_load_module: cvmattest.ko and /dev/cvmattest (2 s at most)
 cvm_load_module() {
 	[ -c /dev/cvmattest ] && return 0
@@ -167,13 +211,13 @@ cvm_unlock_one() {
 	[ "$cvm_u_tries" -ge 1 ] || cvm_u_tries=1
 	[ "$cvm_u_tries" -le 10 ] || cvm_u_tries=10
 
-	if [ -b "/dev/mapper/$1" ]; then
-		cvm_say info "$1 is already unlocked"
-		return 0
-	fi
 	if ! cvm_u_dev=$(cvm_find_dev "$2"); then
 		cvm_say err "$1: device $2 not found"
 		return 1
+	fi
+	if cvm_mapped "$1" "$cvm_u_dev"; then
+		cvm_say info "$1 is already unlocked"
+		return 0
 	fi
 	cvm_u_ro=""
 	cvm_has "$3" readonly && cvm_u_ro=--readonly
@@ -187,7 +231,8 @@ cvm_unlock_one() {
 		cvm_u_msg=$("${CVM_CLI:-/usr/bin/cvmattest}" luks unlock -q -d "$cvm_u_dev" -n "$1" \
 			$cvm_u_ro $cvm_u_disc </dev/null 2>&1)
 		cvm_u_rc=$?
-		if [ "$cvm_u_rc" = 0 ]; then
+		# 5 and the mapping there now: opened by someone else meanwhile
+		if [ "$cvm_u_rc" = 0 ] || { [ "$cvm_u_rc" = 5 ] && cvm_mapped "$1" "$cvm_u_dev"; }; then
 			cvm_say info "$1 ($cvm_u_dev) unlocked"
 			return 0
 		fi
@@ -218,35 +263,23 @@ cvm_unlock_all() {
 	cvm_a_log=${CVM_LOG:-/run/initramfs/cvmattest.log}
 	mkdir -p "${cvm_a_log%/*}" /run/cryptsetup 2>/dev/null
 	cvm_load_module
-	cvm_a_ifs=$IFS
-	IFS='
-'
-	for cvm_a_line in $cvm_a_entries; do
-		IFS=$cvm_a_ifs
-		# shellcheck disable=SC2086
-		set -- $cvm_a_line
-		cvm_a_name=$1 cvm_a_spec=$2 cvm_a_opts=${4:-}
-		IFS='
-'
+	# read splits the fields: no pathname expansion of `*` or `?` in them
+	while read -r cvm_a_name cvm_a_spec cvm_a_key cvm_a_opts cvm_a_rest; do
 		[ -n "$cvm_a_name" ] && [ -n "$cvm_a_spec" ] || continue
 		cvm_has "$cvm_a_opts" cvmattest || continue
 		cvm_has "$cvm_a_opts" noauto && continue
-		IFS=$cvm_a_ifs
 		if [ -z "$cvm_a_net" ]; then
 			cvm_a_net=1
 			cvm_glue_net </dev/null
 		fi
-		cvm_unlock_one "$cvm_a_name" "$cvm_a_spec" "$cvm_a_opts" </dev/null
-		cvm_a_rc=$?
-		IFS='
-'
-		[ "$cvm_a_rc" = 0 ] && continue
+		cvm_unlock_one "$cvm_a_name" "$cvm_a_spec" "$cvm_a_opts" </dev/null && continue
 		if cvm_has "$cvm_a_opts" nofail; then
 			cvm_say warn "$cvm_a_name: nofail, the boot goes on without it"
 		else
 			CVM_FAILED="$CVM_FAILED $cvm_a_name"
 		fi
-	done
-	IFS=$cvm_a_ifs
+	done <<EOF
+$cvm_a_entries
+EOF
 	[ -z "$CVM_FAILED" ]
 }

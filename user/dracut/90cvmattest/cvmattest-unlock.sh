@@ -67,7 +67,7 @@ cvm_main() {
 	. /usr/share/cvmattest/cvmattest-boot.sh
 	cvm_unlock_all && return 0
 	cvm_say err "required volume(s)$CVM_FAILED could not be unlocked (see $CVM_LOG); add nofail in /etc/crypttab to boot without them"
-	emergency_shell -n cvmattest "cvmattest: required volume(s)$CVM_FAILED could not be unlocked"
+	emergency_shell -n cvmattest "cvmattest: required volume(s)$(cvm_clean "$CVM_FAILED") could not be unlocked"
 }
 
 cvm_main
