@@ -6,12 +6,15 @@
 #
 # Overridable for tests and unusual layouts (environment), as in the
 # initramfs-tools hook: CVMATTEST_CRYPTTAB (/etc/crypttab),
-# CVMATTEST_CONF (/etc/cvmattest/cvmattest.conf), CVMATTEST_BIN (cvmattest in PATH).
+# CVMATTEST_CONF (/etc/cvmattest/cvmattest.conf), CVMATTEST_BIN (cvmattest in PATH),
+# CVMATTEST_BOOT_LIB (/usr/share/cvmattest/cvmattest-boot.sh: the shell library of
+# the hook, which also parses crypttab and the configuration here).
 
-cvm_entries() {
-	[[ -r ${CVMATTEST_CRYPTTAB:-/etc/crypttab} ]] || return 0
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "${CVMATTEST_CRYPTTAB:-/etc/crypttab}" |
-		awk '{ o = "," $4 ","; if (o ~ /,cvmattest,/ && o !~ /,noauto,/) print }'
+cvm_lib() { echo "${CVMATTEST_BOOT_LIB:-/usr/share/cvmattest/cvmattest-boot.sh}"; }
+
+cvm_entries() { # in a subshell: the library's functions stay out of dracut's shell
+	[[ -r $(cvm_lib) ]] || return 0
+	(. "$(cvm_lib)" && cvm_crypttab_entries "${CVMATTEST_CRYPTTAB:-/etc/crypttab}")
 }
 
 cvm_bin() { # the cvmattest program to install (not only in dracut's PATH)
@@ -28,6 +31,10 @@ cvm_bin() { # the cvmattest program to install (not only in dracut's PATH)
 
 check() {
 	require_binaries "$(cvm_bin)" || return 1
+	if [[ ! -r $(cvm_lib) ]]; then
+		derror "cvmattest: $(cvm_lib) is not installed"
+		return 1
+	fi
 	# in a host-only image only when a crypttab entry asks for it
 	if [[ $hostonly ]] && [[ -z $(cvm_entries) ]]; then
 		return 255
@@ -57,7 +64,8 @@ installkernel() {
 install() {
 	local conf=${CVMATTEST_CONF:-/etc/cvmattest/cvmattest.conf} ca
 	inst_binary "$(cvm_bin)" /usr/bin/cvmattest
-	inst_multiple blkid ip sed awk
+	inst_simple "$(cvm_lib)" /usr/share/cvmattest/cvmattest-boot.sh
+	inst_multiple blkid ip sed awk readlink cat
 	# for the emergency shell: `cryptsetup open` with the recovery passphrase
 	inst_multiple -o cryptsetup
 	inst_hook pre-mount 50 "$moddir/cvmattest-unlock.sh"
@@ -65,7 +73,7 @@ install() {
 	cvm_entries >"$initdir/etc/cvmattest/crypttab"
 	if [[ -r $conf ]]; then
 		inst_simple "$conf" /etc/cvmattest/cvmattest.conf
-		ca=$(sed -n 's/^[[:space:]]*ca_bundle[[:space:]]*=[[:space:]]*//p' "$conf" | sed 's/[[:space:]]*$//' | tail -n 1)
+		ca=$(. "$(cvm_lib)" && cvm_conf_get "$conf" ca_bundle)
 		if [[ -n $ca && -r $ca ]]; then
 			inst_simple "$ca"
 		elif [[ -n $ca ]]; then
