@@ -75,18 +75,23 @@ static int cvm_try_provider(const struct cvmattest_provider_ops *ops)
 		return ret;
 	}
 	pr_info("provider %s active\n", ops->name);
+	cvmattest_state_set_provider(ops->name, cvm_provider.platform);
 	/* Publish cvm_provider only once it is complete; pairs with the load */
 	smp_store_release(&cvm_active, ops);
 	return 0;
 }
 
+static void cvm_fetch_launch(struct cvmattest_provider *prov);
+
 /*
  * Probe the forced provider, or each in turn.  Called at load and, while
  * no provider is active, again on use: the platform driver may load later
- * than we do.
+ * than we do.  The one call that finds the provider also takes the launch
+ * evidence for the launch_* files.
  */
 static int cvm_probe_providers(void)
 {
+	bool found = false;
 	unsigned int i;
 	int ret = -ENODEV;
 
@@ -104,11 +109,14 @@ static int cvm_probe_providers(void)
 		    !sysfs_streq(provider_param, ops->name))
 			continue;
 		ret = cvm_try_provider(ops);
+		found = !ret;
 		if (!ret || !sysfs_streq(provider_param, "auto"))
 			break;
 	}
 out:
 	mutex_unlock(&cvm_probe_lock);
+	if (found)
+		cvm_fetch_launch(&cvm_provider);
 	return ret;
 }
 
@@ -118,13 +126,6 @@ static struct cvmattest_provider *cvm_get_provider(void)
 	if (!smp_load_acquire(&cvm_active) && cvm_probe_providers())
 		return NULL;
 	return &cvm_provider;
-}
-
-/* The active provider, without probing. */
-struct cvmattest_provider *cvmattest_active_provider(void)
-{
-	/* Pairs with the release in cvm_try_provider() */
-	return smp_load_acquire(&cvm_active) ? &cvm_provider : NULL;
 }
 
 /*
@@ -240,6 +241,22 @@ static int cvm_check_buffers(struct cvmattest_evidence_req *req,
 	return 0;
 }
 
+/* Record the outcome of a request, then announce it from our own copy. */
+static void cvm_note(struct cvmattest_provider *prov,
+		     const struct cvmattest_evidence *ev, int ret,
+		     unsigned int retries)
+{
+	struct cvmattest_launch launch = {};
+
+	if (!ret)
+		prov->ops->describe(ev, &launch);
+	cvmattest_state_note(ret, retries, ret ? NULL : &launch);
+	if (ret)
+		cvmattest_nl_error(prov, ev, ret);
+	else
+		cvmattest_nl_evidence(prov, ev);
+}
+
 static int cvm_get_evidence(struct cvmattest_provider *prov,
 			    struct cvmattest_evidence *ev)
 {
@@ -264,7 +281,7 @@ static int cvm_get_evidence(struct cvmattest_provider *prov,
 		delay *= 2;
 		retries++;
 	}
-	cvmattest_state_note(prov, ev, ret, retries);
+	cvm_note(prov, ev, ret, retries);
 	return ret;
 }
 
@@ -294,35 +311,35 @@ static struct cvmattest_evidence *cvm_evidence_alloc(struct cvmattest_provider *
 
 static void cvm_evidence_free(struct cvmattest_evidence *ev)
 {
+	if (!ev)
+		return;
 	kvfree(ev->evidence);
 	kvfree(ev->certs);
 	kfree(ev);
 }
 
 /*
- * Launch evidence for the launch_* sysfs files: REPORT_DATA all zero.
- * Runs in the context of whoever reads the file first.
+ * Launch evidence for the launch_* sysfs files (REPORT_DATA all zero),
+ * taken once a provider is found: at load, or by the first caller of
+ * /dev/cvmattest when the platform driver came later.  Readers of sysfs
+ * and netlink only ever see what is recorded; every later evidence
+ * request refreshes it.
  */
-int cvmattest_fetch_launch(void)
+static void cvm_fetch_launch(struct cvmattest_provider *prov)
 {
-	struct cvmattest_provider *prov = cvm_get_provider();
 	struct cvmattest_evidence *ev;
-	int ret;
 
-	if (!prov)
-		return -ENODEV;
 	ev = cvm_evidence_alloc(prov, 0);
 	if (!ev)
-		return -ENOMEM;
-	ret = cvm_get_evidence(prov, ev);
+		return;
+	cvm_get_evidence(prov, ev);
 	cvm_evidence_free(ev);
-	return ret;
 }
 
 static long cvm_ioctl_get_evidence(void __user *uarg)
 {
+	struct cvmattest_evidence *ev = NULL;
 	struct cvmattest_evidence_req req;
-	struct cvmattest_evidence *ev;
 	struct cvmattest_provider *prov;
 	u32 usize;
 	int ret;
@@ -338,19 +355,20 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 	if (ret)
 		return ret;
 
+	/* From here on the caller gets req back, whatever happens. */
 	req.format = CVMATTEST_FORMAT_NONE;
 	req.platform = CVMATTEST_PLATFORM_UNKNOWN;
 	req.fw_error = 0;
 	req.vmm_error = 0;
 	ret = cvm_check_buffers(&req, prov);
-	if (ret == -ENOSPC)
-		goto write_back;
 	if (ret)
-		return ret;
+		goto out;
 
 	ev = cvm_evidence_alloc(prov, req.flags);
-	if (!ev)
-		return -ENOMEM;
+	if (!ev) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	memcpy(ev->report_data, req.report_data, sizeof(ev->report_data));
 	ev->privlevel = req.privlevel;
 
@@ -358,7 +376,7 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 	req.fw_error = ev->fw_error;
 	req.vmm_error = ev->vmm_error;
 	if (ret)
-		goto out_write_back;
+		goto out;
 
 	WRITE_ONCE(prov->certs_size_seen, ev->certs_len);
 	if (ev->evidence_len > req.evidence_len ||
@@ -366,36 +384,30 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 		req.evidence_len = ev->evidence_len;
 		req.certs_len = ev->certs_len;
 		ret = -ENOSPC;
-		goto out_write_back;
+		goto out;
 	}
 	if (copy_to_user(u64_to_user_ptr(req.evidence), ev->evidence,
 			 ev->evidence_len) ||
 	    (ev->certs_len && copy_to_user(u64_to_user_ptr(req.certs),
 					   ev->certs, ev->certs_len))) {
 		ret = -EFAULT;
-		goto out_free;
+		goto out;
 	}
 	req.evidence_len = ev->evidence_len;
 	req.certs_len = ev->certs_len;
 	req.format = ev->format;
 	req.platform = ev->platform;
 
-out_write_back:
+out:
 	if (copy_to_user(uarg, &req, req.size))
 		ret = -EFAULT;
-out_free:
 	cvm_evidence_free(ev);
-	return ret;
-
-write_back:
-	if (copy_to_user(uarg, &req, req.size))
-		return -EFAULT;
 	return ret;
 }
 
 static long cvm_ioctl_set_status(void __user *uarg)
 {
-	struct cvmattest_status st;
+	struct cvmattest_status st, recorded;
 	u32 usize;
 	int ret;
 
@@ -405,7 +417,11 @@ static long cvm_ioctl_set_status(void __user *uarg)
 			  &usize);
 	if (ret)
 		return ret;
-	return cvmattest_state_set_status(&st);
+	ret = cvmattest_state_set_status(&st, &recorded);
+	if (ret)
+		return ret;
+	cvmattest_nl_status(&recorded);
+	return 0;
 }
 
 static long cvm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
@@ -527,33 +543,36 @@ static int __init cvmattest_init(void)
 	ret = cvmattest_platform_init();
 	if (ret)
 		return ret;
+	ret = cvmattest_state_init();
+	if (ret)
+		goto err_platform;
+	/* Before the probe: finding a provider announces the launch evidence. */
+	ret = cvmattest_nl_init();
+	if (ret)
+		goto err_state;
 	ret = cvm_probe_providers();
 	if (ret && forced) {
 		pr_err("provider=%s: platform not available (%d)\n",
 		       provider_param, ret);
-		goto err_platform;
+		goto err_nl;
 	}
 	if (ret)
 		pr_info("no platform found yet; will look again on use\n");
 
-	ret = cvmattest_state_init();
-	if (ret)
-		goto err_provider;
-	ret = cvmattest_nl_init();
-	if (ret)
-		goto err_state;
 	ret = cvm_chardev_create();
 	if (ret)
-		goto err_nl;
+		goto err_provider;
 	return 0;
 
+err_provider:
+	if (cvm_active) {
+		cvm_active->remove(&cvm_provider);
+		mutex_destroy(&cvm_provider.lock);
+	}
 err_nl:
 	cvmattest_nl_exit();
 err_state:
 	cvmattest_state_exit();
-err_provider:
-	if (cvm_active)
-		cvm_active->remove(&cvm_provider);
 err_platform:
 	cvmattest_platform_exit();
 	return ret;

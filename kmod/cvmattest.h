@@ -126,24 +126,23 @@ static inline void __user *cvmattest_bounce_ptr(struct cvmattest_bounce *b,
 int cvmattest_platform_init(void);
 void cvmattest_platform_exit(void);
 
-/* core.c */
-struct cvmattest_provider *cvmattest_active_provider(void);
-int cvmattest_fetch_launch(void);
-
-/* state.c: boot-integrity state, counters, attestation status, sysfs */
+/*
+ * state.c: boot-integrity state, counters, attestation status, sysfs.  It
+ * only records what the core pushes in; it calls neither the core nor
+ * netlink.c.
+ */
 int cvmattest_state_init(void);
 void cvmattest_state_exit(void);
-void cvmattest_state_note(struct cvmattest_provider *prov,
-			  const struct cvmattest_evidence *ev, int ret,
-			  unsigned int retries);
-bool cvmattest_launch_get(struct cvmattest_launch *launch);
-int cvmattest_state_set_status(const struct cvmattest_status *st);
-void cvmattest_state_get_status(struct cvmattest_status *st);
+void cvmattest_state_set_provider(const char *name, u32 platform);
+void cvmattest_state_note(int ret, unsigned int retries,
+			  const struct cvmattest_launch *launch);
+int cvmattest_state_set_status(const struct cvmattest_status *st,
+			       struct cvmattest_status *recorded);
 unsigned int cvmattest_state_count(void);
 const char *cvmattest_state_name(unsigned int idx);
 ssize_t cvmattest_state_show(unsigned int idx, char *buf);
 
-/* netlink.c */
+/* netlink.c: the core announces events; GET_STATUS reads state.c */
 int cvmattest_nl_init(void);
 void cvmattest_nl_exit(void);
 void cvmattest_nl_evidence(const struct cvmattest_provider *prov,

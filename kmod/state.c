@@ -3,13 +3,17 @@
  * Boot-integrity state for monitoring agents: /sys/kernel/cvmattest/, one
  * value per file (Documentation/ABI/testing/sysfs-kernel-cvmattest).  The
  * same table backs the netlink GET_STATUS reply, so both always agree.
+ *
+ * This file only records and shows: the core pushes the provider, each
+ * request's outcome and the launch state in, and announces changes on
+ * netlink itself from the copies it gets back.  Nothing here calls the core
+ * or netlink.c, and nothing here reaches the platform.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/cc_platform.h>
 #include <linux/efi.h>
-#include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -24,9 +28,6 @@
 
 #include "cvmattest.h"
 
-/* A failed lazy launch fetch is not retried more often than this. */
-#define CVM_LAUNCH_RETRY	(10 * HZ)
-
 static struct {
 	atomic64_t requests;
 	atomic64_t errors;
@@ -35,10 +36,13 @@ static struct {
 	atomic64_t last_error_time;
 } cvm_counters;
 
+/* The active provider as the core announced it. */
+static DEFINE_MUTEX(cvm_provider_lock);
+static const char *cvm_provider_name = "none";
+static u32 cvm_provider_platform = CVMATTEST_PLATFORM_UNKNOWN;
+
 static DEFINE_MUTEX(cvm_launch_lock);
 static struct cvmattest_launch cvm_launch;
-static unsigned long cvm_launch_failed_at;
-static bool cvm_launch_failed;
 
 static DEFINE_MUTEX(cvm_status_lock);
 static struct cvmattest_status cvm_status;
@@ -51,9 +55,21 @@ static int cvm_lockdown_seen;		/* 0 none, 1 integrity, 2 confidentiality */
 
 static struct kobject *cvm_kobj;
 
-void cvmattest_state_note(struct cvmattest_provider *prov,
-			  const struct cvmattest_evidence *ev, int ret,
-			  unsigned int retries)
+/* @name must outlive the module's use of it (a provider's ops->name). */
+void cvmattest_state_set_provider(const char *name, u32 platform)
+{
+	mutex_lock(&cvm_provider_lock);
+	cvm_provider_name = name;
+	cvm_provider_platform = platform;
+	mutex_unlock(&cvm_provider_lock);
+}
+
+/*
+ * Count one evidence request; @launch is what its evidence says (NULL if
+ * it failed or says nothing), and replaces what the launch_* files show.
+ */
+void cvmattest_state_note(int ret, unsigned int retries,
+			  const struct cvmattest_launch *launch)
 {
 	atomic64_inc(&cvm_counters.requests);
 	atomic64_add(retries, &cvm_counters.retries);
@@ -62,43 +78,30 @@ void cvmattest_state_note(struct cvmattest_provider *prov,
 		atomic_set(&cvm_counters.last_error, ret);
 		atomic64_set(&cvm_counters.last_error_time,
 			     ktime_get_real_seconds());
-		cvmattest_nl_error(prov, ev, ret);
 		return;
 	}
-
-	/* Any evidence refreshes what the launch_* files show. */
+	if (!launch || !launch->valid)
+		return;
 	mutex_lock(&cvm_launch_lock);
-	memset(&cvm_launch, 0, sizeof(cvm_launch));
-	prov->ops->describe(ev, &cvm_launch);
-	cvm_launch_failed = false;
+	cvm_launch = *launch;
 	mutex_unlock(&cvm_launch_lock);
-	cvmattest_nl_evidence(prov, ev);
 }
 
-bool cvmattest_launch_get(struct cvmattest_launch *launch)
+static bool cvm_launch_get(struct cvmattest_launch *launch)
 {
-	bool fetch;
-
-	mutex_lock(&cvm_launch_lock);
-	fetch = !cvm_launch.valid &&
-		(!cvm_launch_failed ||
-		 time_after(jiffies, cvm_launch_failed_at + CVM_LAUNCH_RETRY));
-	mutex_unlock(&cvm_launch_lock);
-
-	if (fetch && cvmattest_fetch_launch()) {
-		mutex_lock(&cvm_launch_lock);
-		cvm_launch_failed = true;
-		cvm_launch_failed_at = jiffies;
-		mutex_unlock(&cvm_launch_lock);
-	}
-
 	mutex_lock(&cvm_launch_lock);
 	*launch = cvm_launch;
 	mutex_unlock(&cvm_launch_lock);
 	return launch->valid;
 }
 
-int cvmattest_state_set_status(const struct cvmattest_status *st)
+/*
+ * Record the attestation status the helper reported; @recorded gets the
+ * copy that was stored (with the time filled in), for the caller to
+ * announce.
+ */
+int cvmattest_state_set_status(const struct cvmattest_status *st,
+			       struct cvmattest_status *recorded)
 {
 	if (st->state > CVMATTEST_STATUS_FAILED)
 		return -EINVAL;
@@ -114,13 +117,12 @@ int cvmattest_state_set_status(const struct cvmattest_status *st)
 	cvm_status = *st;
 	if (!cvm_status.time)
 		cvm_status.time = ktime_get_real_seconds();
+	*recorded = cvm_status;
 	mutex_unlock(&cvm_status_lock);
-
-	cvmattest_nl_status(&cvm_status);
 	return 0;
 }
 
-void cvmattest_state_get_status(struct cvmattest_status *st)
+static void cvm_status_get(struct cvmattest_status *st)
 {
 	mutex_lock(&cvm_status_lock);
 	*st = cvm_status;
@@ -142,8 +144,11 @@ static ssize_t show_bool(char *buf, bool v)
 
 static ssize_t show_platform(char *buf)
 {
-	struct cvmattest_provider *prov = cvmattest_active_provider();
-	u32 platform = prov ? prov->platform : CVMATTEST_PLATFORM_UNKNOWN;
+	u32 platform;
+
+	mutex_lock(&cvm_provider_lock);
+	platform = cvm_provider_platform;
+	mutex_unlock(&cvm_provider_lock);
 
 	if (platform == CVMATTEST_PLATFORM_SEV_SNP ||
 	    cc_platform_has(CC_ATTR_GUEST_SEV_SNP))
@@ -156,9 +161,12 @@ static ssize_t show_platform(char *buf)
 
 static ssize_t show_provider(char *buf)
 {
-	struct cvmattest_provider *prov = cvmattest_active_provider();
+	const char *name;
 
-	return sysfs_emit(buf, "%s\n", prov ? prov->ops->name : "none");
+	mutex_lock(&cvm_provider_lock);
+	name = cvm_provider_name;
+	mutex_unlock(&cvm_provider_lock);
+	return sysfs_emit(buf, "%s\n", name);
 }
 
 static ssize_t show_mem_encrypt(char *buf)
@@ -233,7 +241,7 @@ static ssize_t show_launch_debug(char *buf)
 {
 	struct cvmattest_launch l;
 
-	if (!cvmattest_launch_get(&l))
+	if (!cvm_launch_get(&l))
 		return sysfs_emit(buf, "unknown\n");
 	return show_bool(buf, l.debug);
 }
@@ -242,7 +250,7 @@ static ssize_t show_launch_measurement(char *buf)
 {
 	struct cvmattest_launch l;
 
-	if (!cvmattest_launch_get(&l))
+	if (!cvm_launch_get(&l))
 		return sysfs_emit(buf, "unknown\n");
 	return sysfs_emit(buf, "%*phN\n", (int)sizeof(l.measurement),
 			  l.measurement);
@@ -252,7 +260,7 @@ static ssize_t show_launch_policy(char *buf)
 {
 	struct cvmattest_launch l;
 
-	if (!cvmattest_launch_get(&l))
+	if (!cvm_launch_get(&l))
 		return sysfs_emit(buf, "unknown\n");
 	return sysfs_emit(buf, "0x%016llx\n", l.policy);
 }
@@ -261,7 +269,7 @@ static ssize_t show_launch_tcb(char *buf)
 {
 	struct cvmattest_launch l;
 
-	if (!cvmattest_launch_get(&l))
+	if (!cvm_launch_get(&l))
 		return sysfs_emit(buf, "unknown\n");
 	return sysfs_emit(buf, "%*phN\n", l.tcb_len, l.tcb);
 }
@@ -270,7 +278,7 @@ static ssize_t show_launch_report_version(char *buf)
 {
 	struct cvmattest_launch l;
 
-	if (!cvmattest_launch_get(&l))
+	if (!cvm_launch_get(&l))
 		return sysfs_emit(buf, "unknown\n");
 	return sysfs_emit(buf, "%u\n", l.version);
 }
@@ -306,7 +314,7 @@ static ssize_t show_attestation_state(char *buf)
 	static const char *const names[] = { "unknown", "verified", "failed" };
 	struct cvmattest_status st;
 
-	cvmattest_state_get_status(&st);
+	cvm_status_get(&st);
 	return sysfs_emit(buf, "%s\n", names[st.state]);
 }
 
@@ -314,7 +322,7 @@ static ssize_t show_attestation_time(char *buf)
 {
 	struct cvmattest_status st;
 
-	cvmattest_state_get_status(&st);
+	cvm_status_get(&st);
 	return sysfs_emit(buf, "%lld\n", st.time);
 }
 
@@ -322,7 +330,7 @@ static ssize_t show_attestation_verifier(char *buf)
 {
 	struct cvmattest_status st;
 
-	cvmattest_state_get_status(&st);
+	cvm_status_get(&st);
 	return sysfs_emit(buf, "%s\n", st.verifier);
 }
 
@@ -330,7 +338,7 @@ static ssize_t show_attestation_expiry(char *buf)
 {
 	struct cvmattest_status st;
 
-	cvmattest_state_get_status(&st);
+	cvm_status_get(&st);
 	return sysfs_emit(buf, "%lld\n", st.token_expiry);
 }
 
@@ -338,7 +346,7 @@ static ssize_t show_attestation_reason(char *buf)
 {
 	struct cvmattest_status st;
 
-	cvmattest_state_get_status(&st);
+	cvm_status_get(&st);
 	return sysfs_emit(buf, "%s\n", st.reason);
 }
 
