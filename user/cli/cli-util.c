@@ -68,63 +68,13 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int read_all(int fd, uint8_t **ret, size_t *ret_len, size_t max)
-{
-	_cleanup_free_ uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			uint8_t *nb;
-
-			if (cap >= max + 1)
-				return -EFBIG;
-			cap = cap ? cap * 2 : 16384;
-			if (cap > max + 1)
-				cap = max + 1;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max)
-		return -EFBIG;
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
-static int read_path(const char *path, uint8_t **ret, size_t *ret_len, size_t max)
-{
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = read_all(fd, ret, ret_len, max);
-	return r;
-}
-
 int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	size_t n;
 	int r;
 
-	r = read_path(path, &buf, &n, max);
+	r = cvm_file_read(path, max, &buf, &n);
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: %s: %s\n", path,
 			r == -EFBIG ? "longer than 64 bytes" : strerror(-r));
@@ -139,7 +89,7 @@ int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got)
 
 int cli_read_evidence(const char *path, uint8_t **ret, size_t *ret_len)
 {
-	int r = read_path(path, ret, ret_len, EVIDENCE_FILE_MAX);
+	int r = cvm_file_read(path, EVIDENCE_FILE_MAX, ret, ret_len);
 
 	if (r < 0)
 		fprintf(stderr, "cvmattest: cannot read %s: %s\n", path,
@@ -149,29 +99,7 @@ int cli_read_evidence(const char *path, uint8_t **ret, size_t *ret_len)
 
 int cli_write_file(const char *path, const uint8_t *buf, size_t len)
 {
-	_cleanup_close_ int fd = -1;
-
-	fd = strcmp(path, "-") == 0 ? dup(STDOUT_FILENO)
-				    : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		return -errno;
-	}
-	fd = -1;
-	return 0;
+	return cvm_file_write(path, buf, len, 0644);
 }
 
 void cli_sanitize_env(void)

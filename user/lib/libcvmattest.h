@@ -105,6 +105,19 @@ size_t cvm_secret_len(const struct cvm_secret *s);
 void cvm_secret_free(struct cvm_secret *s);
 CVM_DEFINE_FREEP(struct cvm_secret *, cvm_secret_free)
 
+/* ---- files ------------------------------------------------------------------ */
+
+/*
+ * All of @path ("-": standard input) up to @max bytes, NUL-terminated (the NUL is not
+ * counted); -EFBIG past @max, -EISDIR for a directory. Free *@ret with free().
+ */
+int cvm_file_read(const char *path, size_t max, uint8_t **ret, size_t *ret_len);
+/*
+ * @len bytes of @buf to @path ("-": standard output), created with @mode or truncated;
+ * short writes and EINTR retried, close() checked.
+ */
+int cvm_file_write(const char *path, const void *buf, size_t len, unsigned int mode);
+
 /* ---- evidence formats ------------------------------------------------- */
 
 enum cvm_format {

@@ -41,25 +41,6 @@ void att_evidence_done(struct att_evidence *e)
 
 /* ---- configfs-tsm -------------------------------------------------------------- */
 
-static int write_all_path(const char *path, const uint8_t *buf, size_t len)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return close(TAKE_FD(fd)) < 0 ? -errno : 0;
-}
 
 static int read_u64(const char *path, unsigned long long *ret)
 {
@@ -104,7 +85,7 @@ int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64
 		if (r < 0)
 			break;
 		snprintf(path, sizeof(path), "%s/inblob", dir);
-		r = write_all_path(path, inblob, 64);
+		r = write_path(path, 0, 0, inblob, 64);
 		if (r < 0)
 			break;
 		snprintf(path, sizeof(path), "%s/outblob", dir);

@@ -89,6 +89,8 @@ int read_fd(int fd, size_t max, uint8_t **ret, size_t *ret_len);
 int read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len);
 /* All of @len bytes to @fd, retrying short writes and EINTR. */
 int write_all(int fd, const void *buf, size_t len);
+/* All of @buf to @path ("-": standard output), opened O_WRONLY | @flags; close() checked. */
+int write_path(const char *path, int flags, unsigned int mode, const void *buf, size_t len);
 /* If all of @buf is hex text (plus whitespace), decode it. 1 if decoded, 0 if not hex. */
 int maybe_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len);
 int sha_digest(const char *md, const uint8_t *buf, size_t len, uint8_t *out, unsigned *out_len);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/base.h"
 
@@ -64,6 +65,11 @@ int read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len)
 	return read_fd(fd, max, ret, ret_len);
 }
 
+int cvm_file_read(const char *path, size_t max, uint8_t **ret, size_t *ret_len)
+{
+	return read_file(path, max, ret, ret_len);
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -80,6 +86,26 @@ int write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int write_path(const char *path, int flags, unsigned int mode, const void *buf, size_t len)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = strcmp(path, "-") == 0 ? dup(STDOUT_FILENO)
+				    : open(path, O_WRONLY | O_CLOEXEC | flags, (mode_t)mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, buf, len);
+	if (r < 0)
+		return r;
+	return close(TAKE_FD(fd)) < 0 ? -errno : 0;
+}
+
+int cvm_file_write(const char *path, const void *buf, size_t len, unsigned int mode)
+{
+	return write_path(path, O_CREAT | O_TRUNC, mode, buf, len);
 }
 
 bool list_has(const char *list, const char *word)
