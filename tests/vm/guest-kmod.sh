@@ -3,7 +3,9 @@
 # cvmattest.ko for real in Debian's 6.1 kernel, on the simulated SNP and TDX
 # platforms (tests/sim): evidence verified against the test chains, every
 # bad input with its errno and no side effect on the platform, busy
-# platforms, concurrency, unload while open, group=, sysfs and netlink.
+# platforms, concurrency, unload while open, group=, sysfs and netlink,
+# staging that neither another thread nor another process can rewrite, and
+# unprivileged readers that never reach the platform.
 . "$CVMATTEST_LIB"
 . /etc/cvmattest-test.env	# KT CLI SIMD SIMTOOL: our binaries; KEYS: test keys
 
@@ -40,6 +42,30 @@ load() {
 
 unload() {
 	rmmod cvmattest 2> $W/rmmod.out || { t_diag "$(cat $W/rmmod.out)"; return 1; }
+}
+
+# Unprivileged readers of sysfs and GET_STATUS only see what is recorded:
+# the platform and the module count no request.
+unpriv_reads() { # control-dir
+	_r0=$(state "$1" requests) _k0=$(cat $SYS/requests)
+	kt unpriv-reads 1000 25
+	t_is "$(state "$1" requests)" "$_r0" "25 rounds of unprivileged sysfs and GET_STATUS reads: no platform request"
+	t_is "$(cat $SYS/requests)" "$_k0" "... and no evidence request counted by the module"
+}
+
+# A second thread, or a second process through process_vm_writev(), rewrites
+# the request and the response where the module once staged them in the
+# caller's address space: nothing changes what reaches the platform or what
+# the module records.
+races() { # control-dir expected-launch-measurement targets...
+	_ctl=$1 _meas=$2
+	shift 2
+	for _mode in thread process; do
+		for _t in "$@"; do
+			kt race $_mode $_t 40
+		done
+		t_is "$(cat $SYS/launch_measurement)" "$_meas" "launch_measurement unchanged after the $_mode race"
+	done
 }
 
 hex_of() { # file offset length -> lowercase hex
@@ -105,6 +131,12 @@ t_is "$(cat $SYS/launch_policy)" "0x$(od -An -tx8 -j 8 -N 8 $W/snp.bin | tr -d '
 t_is "$(cat $SYS/launch_report_version)" 2 "launch_report_version 2"
 t_is "$(cat $SYS/launch_tcb)" "$(od -An -tx8 -j 384 -N 8 $W/snp.bin | tr -d ' ')" \
 	"launch_tcb is the report's REPORTED_TCB"
+
+unpriv_reads $SNP
+races $SNP $MEAS rd resp version
+t_is "$(state $SNP bad_msg_version)" 0 "no racing write changed the msg_version sev-guest sent"
+t_is "$(state $SNP wipes)" 0 "no racing write got the VMPCK wiped"
+[ "$(state $SNP vmpck_wiped)" = no ] || echo reboot > $SNP/control	# for what follows
 
 req0=$(state $SNP requests)
 kt badinput
@@ -198,6 +230,8 @@ t_is $? 2 "the quote does not verify against Intel's real root (test chain)"
 t_is "$(cat $SYS/launch_measurement)" "$MRTD" "launch_measurement is the simulated MRTD"
 t_is "$(cat $SYS/launch_debug)" 0 "launch_debug 0 on a non-debug TD"
 t_is "$(cat $SYS/launch_tcb)" "$(hex_of $W/td.bin 264 16)" "launch_tcb is the TEE_TCB_SVN"
+unpriv_reads $TDX
+races $TDX $MRTD rd resp
 
 req0=$(state $TDX requests)
 kt badinput
