@@ -38,8 +38,9 @@
  * the mm.  From then on the mm holds the program's image (never run) and
  * our staging area, and no task but our kernel threads ever uses it.
  * Only root could have touched the helper in the microseconds it existed,
- * and before the staging area was mapped.  See
- * Documentation/admin-guide/cvmattest-security.rst.
+ * and before the staging area was mapped.  kmod/compat.h says why this is
+ * the choice on every kernel version; see also
+ * Documentation/admin-guide/cvmattest.rst and cvmattest-security.rst.
  *
  * Every request copies the caller's kernel image of the staging area in,
  * calls the driver, copies the whole area back into that image once (the

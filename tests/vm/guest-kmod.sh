@@ -195,7 +195,22 @@ stop_sim $SNP /dev/sev-guest
 
 # a debug guest shows debug allowed
 start_sim $SNP /dev/sev-guest --snp --product genoa --report-version 5 --debug
-t_run "insmod (debug SNP guest)" load
+# the staging address space comes from an exec'd program that never runs
+r0=$(state $SNP requests)
+if load provider=snp stage_helper=/nonexistent 2>/dev/null; then
+	t_fail "stage_helper=/nonexistent: provider=snp refuses to load"
+	unload
+else
+	t_ok "stage_helper=/nonexistent: provider=snp refuses to load"
+fi
+t_is "$(state $SNP requests)" "$r0" "... without a platform request"
+t_run "insmod (debug SNP guest)" load stage_helper=/bin/busybox
+left=
+for f in /proc/[0-9]*/status; do
+	st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "$f" 2>/dev/null)
+	case $st in T | t | Z) left="$left $(sed -n 's/^Name:[[:space:]]*//p' "$f")($st)" ;; esac
+done
+t_is "$left" "" "the staging helper is gone: no stopped or zombie process left"
 t_is "$(cat $SYS/launch_debug)" 1 "launch_debug 1 on a debug guest"
 t_is "$(cat $SYS/launch_report_version)" 5 "launch_report_version 5"
 kt evidence $W/snp5.bin --certs $W/snp5-certs.bin
