@@ -46,6 +46,8 @@
  * calls the driver, copies the whole area back into that image once (the
  * provider parses only the copy), and clears the area.  One request at a
  * time: the area is shared, and the platform drivers serialise anyway.
+ * A caller killed while its request is in flight returns at once; the
+ * request ends in its thread, and the next one waits for that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,16 +56,19 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/semaphore.h>
 #include <linux/uaccess.h>
 #include <linux/umh.h>
 
@@ -85,27 +90,42 @@ static const char *const stage_helpers[] = {
 /* Credentials the platform device nodes are opened with: the kernel's. */
 static const struct cred *platform_cred;
 
-/* The private address space and the staging area in it; under stage_lock. */
+/* The private address space and the staging area in it, made under stage_lock. */
 static DEFINE_MUTEX(stage_lock);
 static struct mm_struct *stage_mm;
 static unsigned long stage_uaddr;
+/*
+ * Held while a kernel thread uses the staging area; a semaphore because
+ * that thread, not the caller that took it, releases it.
+ */
+static struct semaphore stage_busy;
 
 /*
  * One job for a kernel thread running in stage_mm: map the staging area,
- * unmap it, or run one platform ioctl through it.
+ * or run one platform ioctl through it.  Shared by the caller and the
+ * thread (kref): a caller that is killed leaves, the thread finishes.
  */
 struct cvm_stage_job {
+	struct kref ref;
 	int (*fn)(struct cvm_stage_job *job);
 	struct completion done;
 	int ret;
 
 	struct file *filp;
 	unsigned int cmd;
-	void *image;
+	void *image;			/* the job's own copy */
 	size_t len;
 	size_t arg_off;
 	long ioctl_ret;
 };
+
+static void cvm_stage_job_free(struct kref *ref)
+{
+	struct cvm_stage_job *job = container_of(ref, struct cvm_stage_job, ref);
+
+	kvfree(job->image);
+	kfree(job);
+}
 
 static int cvm_stage_thread(void *data)
 {
@@ -114,29 +134,55 @@ static int cvm_stage_thread(void *data)
 	kthread_use_mm(stage_mm);
 	job->ret = job->fn(job);
 	kthread_unuse_mm(stage_mm);
+	up(&stage_busy);
 	complete(&job->done);
-	return 0;
+	kref_put(&job->ref, cvm_stage_job_free);
+	/* The module reference taken for us keeps this code until here. */
+	module_put_and_kthread_exit(0);
 }
 
-/* Run @job in a new kernel thread that uses stage_mm; stage_lock held. */
-static int cvm_stage_run(struct cvm_stage_job *job)
+/*
+ * Run @job in a new kernel thread that uses stage_mm, one at a time.  A
+ * @killable caller that is killed returns -EINTR at once; the request
+ * goes on in the thread, which holds a module reference until it ends.
+ */
+static int cvm_stage_run(struct cvm_stage_job *job, bool killable)
 {
 	struct task_struct *task;
+	int ret;
 
 	init_completion(&job->done);
+	if (killable) {
+		if (down_killable(&stage_busy))
+			return -EINTR;
+	} else {
+		down(&stage_busy);
+	}
+	__module_get(THIS_MODULE);
+	kref_get(&job->ref);		/* the thread's */
 	task = kthread_create(cvm_stage_thread, job, "cvmattest-io");
-	if (IS_ERR(task))
+	if (IS_ERR(task)) {
+		kref_put(&job->ref, cvm_stage_job_free);
+		module_put(THIS_MODULE);
+		up(&stage_busy);
 		return PTR_ERR(task);
+	}
 	get_task_struct(task);
 	wake_up_process(task);
-	/*
-	 * Not killable: the platform call cannot be abandoned half-way
-	 * (sev-guest itself waits up to 60 s for a throttling host).
-	 */
-	wait_for_completion(&job->done);
-	kthread_stop(task);
+	ret = 0;
+	if (killable)
+		ret = wait_for_completion_killable(&job->done);
+	else
+		wait_for_completion(&job->done);
+	if (ret) {
+		ret = -EINTR;
+	} else {
+		/* Wait for its exit too: no code of ours runs there after. */
+		kthread_stop(task);
+		ret = job->ret;
+	}
 	put_task_struct(task);
-	return job->ret;
+	return ret;
 }
 
 static int cvm_stage_map_fn(struct cvm_stage_job *job)
@@ -149,11 +195,6 @@ static int cvm_stage_map_fn(struct cvm_stage_job *job)
 		return (int)addr;
 	stage_uaddr = addr;
 	return 0;
-}
-
-static int cvm_stage_unmap_fn(struct cvm_stage_job *job)
-{
-	return vm_munmap(stage_uaddr, CVMATTEST_STAGE_LEN);
 }
 
 static int cvm_stage_ioctl_fn(struct cvm_stage_job *job)
@@ -240,10 +281,16 @@ static struct mm_struct *cvm_helper_mm(const char *path)
 /* Create the private address space and map the staging area; stage_lock held. */
 static int cvm_stage_create(void)
 {
-	struct cvm_stage_job job = { .fn = cvm_stage_map_fn };
 	struct mm_struct *mm = ERR_PTR(-ENOENT);
+	struct cvm_stage_job *job;
 	unsigned int i;
 	int ret;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	kref_init(&job->ref);
+	job->fn = cvm_stage_map_fn;
 
 	if (stage_helper) {
 		mm = cvm_helper_mm(stage_helper);
@@ -254,31 +301,34 @@ static int cvm_stage_create(void)
 	if (IS_ERR(mm)) {
 		pr_err("cannot create the staging address space (%ld): set stage_helper= to an executable\n",
 		       PTR_ERR(mm));
-		return PTR_ERR(mm);
+		ret = PTR_ERR(mm);
+		goto out;
 	}
 	stage_mm = mm;
-	ret = cvm_stage_run(&job);
+	ret = cvm_stage_run(job, false);
 	if (ret) {
 		mmput(stage_mm);
 		stage_mm = NULL;
 	}
+out:
+	kref_put(&job->ref, cvm_stage_job_free);
 	return ret;
 }
 
+/*
+ * At exit no staging thread is left (each holds a module reference), and
+ * mmput() takes the staging area with the rest of the mm.
+ */
 static void cvm_stage_destroy(void)
 {
-	struct cvm_stage_job job = { .fn = cvm_stage_unmap_fn };
-
-	if (!stage_mm)
-		return;
-	/* mmput() frees the area anyway; unmap it first if we can. */
-	cvm_stage_run(&job);
-	mmput(stage_mm);
+	if (stage_mm)
+		mmput(stage_mm);
 	stage_mm = NULL;
 }
 
 int cvmattest_platform_init(void)
 {
+	sema_init(&stage_busy, 1);
 	platform_cred = prepare_kernel_cred(&init_task);
 	return platform_cred ? 0 : -ENOMEM;
 }
@@ -361,22 +411,36 @@ u64 cvmattest_stage_addr(size_t off)
 long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd, void *image,
 			      size_t len, size_t arg_off)
 {
-	struct cvm_stage_job job = {
-		.fn = cvm_stage_ioctl_fn,
-		.filp = filp,
-		.cmd = cmd,
-		.image = image,
-		.len = len,
-		.arg_off = arg_off,
-	};
-	int ret;
+	struct cvm_stage_job *job;
+	long ret;
 
 	if (len > CVMATTEST_STAGE_LEN || arg_off >= len)
 		return -EINVAL;
-	ret = mutex_lock_killable(&stage_lock);
+	/* Set before any provider that calls us is active; never changes. */
+	if (!stage_mm)
+		return -ENODEV;
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	kref_init(&job->ref);
+	job->fn = cvm_stage_ioctl_fn;
+	job->filp = filp;
+	job->cmd = cmd;
+	job->len = len;
+	job->arg_off = arg_off;
+	job->image = kvmalloc(len, GFP_KERNEL);
+	if (!job->image) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(job->image, image, len);
+
+	ret = cvm_stage_run(job, true);
 	if (ret)
-		return ret;
-	ret = stage_mm ? cvm_stage_run(&job) : -ENODEV;
-	mutex_unlock(&stage_lock);
-	return ret ?: job.ioctl_ret;
+		goto out;
+	memcpy(image, job->image, len);
+	ret = job->ioctl_ret;
+out:
+	kref_put(&job->ref, cvm_stage_job_free);
+	return ret;
 }

@@ -165,6 +165,28 @@ kt info
 echo "latency_ms 300" > $SNP/control
 kt busy 0
 echo "latency_ms 0" > $SNP/control
+# a caller killed while its request is in flight leaves at once; the
+# request ends in the module's thread, which holds the module until then
+echo "latency_ms 3000" > $SNP/control
+"$KT" busy 0 > /dev/null 2>&1 &
+kpid=$!
+sleep 1
+t0=$(date +%s)
+kill -KILL $kpid
+wait $kpid 2>/dev/null
+t1=$(date +%s)
+[ $((t1 - t0)) -le 1 ] && t_ok "a caller killed during a slow platform request exits at once" ||
+	t_fail "a caller killed during a slow platform request exits at once" "took $((t1 - t0)) s"
+if rmmod cvmattest 2>/dev/null; then
+	t_fail "rmmod refused while the abandoned request is in flight"
+	load
+else
+	t_ok "rmmod refused while the abandoned request is in flight"
+fi
+t_is "$(cat $SYS/last_error)" -4 "the abandoned request is counted as failed with -EINTR"
+echo "latency_ms 0" > $SNP/control
+kt busy 0	# waits for the abandoned request, then gets its own
+t_is "$(state $SNP vmpck_wiped)" no "the abandoned request wiped nothing"
 # a host with more certificates than sev-guest takes (16 KiB): -EMSGSIZE, and
 # the one tolerated failure keeps the VMPCK
 echo "invalid_len 5" > $SNP/control
@@ -188,7 +210,7 @@ kt busy 5
 t_is "$(state $SNP last_exitinfo2)" 0x27 "firmware error reaches the caller"
 echo reboot > $SNP/control
 errs=$(cat $SYS/errors)
-t_is "$errs" 4 "sysfs errors counts the four failures"
+t_is "$errs" 5 "sysfs errors counts the four failures and the abandoned request"
 
 t_run "rmmod" unload
 stop_sim $SNP /dev/sev-guest
