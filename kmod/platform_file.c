@@ -28,7 +28,7 @@
  *
  * Getting that address space is the awkward part: mm_alloc() and
  * arch_pick_mmap_layout() are not exported (6.1's Module.symvers; a 2023
- * proposal to export them for KUnit was not taken), and an mm that never
+ * RFC to export them for KUnit cannot be relied on), and an mm that never
  * saw exec has no get_unmapped_area.  What is exported on every kernel
  * from 6.1 on is the usermode helper: it execs a program in a new process,
  * which gives that process a fresh mm laid out by exec.  The helper's init
