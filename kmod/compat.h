@@ -31,4 +31,34 @@
 #define cvm_class_create(name) class_create(name)
 #endif
 
+/*
+ * Staging platform requests (platform_file.c) is the same on every kernel
+ * from 6.1 on, so it needs no version test; this is why, per version:
+ *
+ * 6.1-6.6 (Debian 12: 6.1): sev-guest's only in-kernel entry point,
+ *	snp_issue_guest_request(), is the raw GHCB call: a second user brings
+ *	its own message sequence numbers, and one mismatch wipes the VMPCK.
+ *	tdx-guest (6.2+) leaves tdx_mcall_get_report0() in arch code
+ *	(asm/tdx.h, CONFIG_INTEL_TDX_GUEST only).  mm_alloc() and
+ *	arch_pick_mmap_layout() are not exported (Module.symvers), so a
+ *	private address space can only come from exec.
+ * 6.7-6.13: configfs-tsm's reports (tsm_report) are a configfs interface
+ *	for user space, with no in-kernel consumer API.
+ * 6.14 and later: the SNP messaging moved to arch/x86/coco/sev and is
+ *	exported (snp_msg_alloc(), snp_msg_init(), snp_send_guest_request());
+ *	a candidate for later, not used: the simulated platform cannot test
+ *	it, and sharing a VMPCK with sev-guest would have to be shown safe on
+ *	each version.
+ *
+ * What the staging uses is exported on all of them: the usermode helper
+ * (call_usermodehelper_setup()/_exec(), EXPORT_SYMBOL), send_sig(),
+ * get_task_mm() and mmput() (EXPORT_SYMBOL_GPL), kthread_use_mm() and
+ * kthread_unuse_mm() (EXPORT_SYMBOL_GPL, since 5.8), vm_mmap() and
+ * vm_munmap() (EXPORT_SYMBOL); and the device nodes' ioctl ABI has not
+ * changed since 5.19 (sev-guest) and 6.2 (tdx-guest).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 8, 0)
+#error "kthread_use_mm() (5.8) is needed to stage platform requests"
+#endif
+
 #endif /* CVMATTEST_COMPAT_H */

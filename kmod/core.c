@@ -344,16 +344,19 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 	u32 usize;
 	int ret;
 
+	/* Until req is valid and checked, nothing is written back. */
 	ret = cvm_copy_in(&req, sizeof(req), uarg, CVMATTEST_EVIDENCE_SIZE_VER0,
 			  &usize);
 	if (ret)
-		return ret;
+		goto out;
 	prov = cvm_get_provider();
-	if (!prov)
-		return -ENODEV;
+	if (!prov) {
+		ret = -ENODEV;
+		goto out;
+	}
 	ret = cvm_validate(&req, prov);
 	if (ret)
-		return ret;
+		goto out;
 
 	/* From here on the caller gets req back, whatever happens. */
 	req.format = CVMATTEST_FORMAT_NONE;
@@ -362,12 +365,12 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 	req.vmm_error = 0;
 	ret = cvm_check_buffers(&req, prov);
 	if (ret)
-		goto out;
+		goto out_reply;
 
 	ev = cvm_evidence_alloc(prov, req.flags);
 	if (!ev) {
 		ret = -ENOMEM;
-		goto out;
+		goto out_reply;
 	}
 	memcpy(ev->report_data, req.report_data, sizeof(ev->report_data));
 	ev->privlevel = req.privlevel;
@@ -376,7 +379,7 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 	req.fw_error = ev->fw_error;
 	req.vmm_error = ev->vmm_error;
 	if (ret)
-		goto out;
+		goto out_reply;
 
 	WRITE_ONCE(prov->certs_size_seen, ev->certs_len);
 	if (ev->evidence_len > req.evidence_len ||
@@ -384,23 +387,24 @@ static long cvm_ioctl_get_evidence(void __user *uarg)
 		req.evidence_len = ev->evidence_len;
 		req.certs_len = ev->certs_len;
 		ret = -ENOSPC;
-		goto out;
+		goto out_reply;
 	}
 	if (copy_to_user(u64_to_user_ptr(req.evidence), ev->evidence,
 			 ev->evidence_len) ||
 	    (ev->certs_len && copy_to_user(u64_to_user_ptr(req.certs),
 					   ev->certs, ev->certs_len))) {
 		ret = -EFAULT;
-		goto out;
+		goto out_reply;
 	}
 	req.evidence_len = ev->evidence_len;
 	req.certs_len = ev->certs_len;
 	req.format = ev->format;
 	req.platform = ev->platform;
 
-out:
+out_reply:
 	if (copy_to_user(uarg, &req, req.size))
 		ret = -EFAULT;
+out:
 	cvm_evidence_free(ev);
 	return ret;
 }

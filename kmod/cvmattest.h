@@ -6,6 +6,7 @@
 #define CVMATTEST_INTERNAL_H
 
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <uapi/linux/cvmattest.h>
 
@@ -103,25 +104,20 @@ extern const struct cvmattest_provider_ops cvmattest_azure_vtpm_ops;
 void cvmattest_snp_describe_report(const u8 *report, struct cvmattest_launch *l);
 void cvmattest_tdx_describe_report(const u8 *report, struct cvmattest_launch *l);
 
-/* platform_file.c: driving another driver's user ABI from the kernel */
-struct cvmattest_bounce {
-	unsigned long uaddr;
-	size_t len;
-};
+/*
+ * platform_file.c: driving another driver's user ABI from the kernel, with
+ * requests staged in an address space of the module's own (see there).
+ * CVMATTEST_STAGE_LEN is the largest request image: SNP's extended report
+ * (ioctl struct and request, the response page, 16 KiB of certificates).
+ */
+#define CVMATTEST_STAGE_LEN	SZ_32K
 
 struct file *cvmattest_open_platform(const char *path);
 int cvmattest_platform_probe(struct cvmattest_provider *prov, const char *path);
 void cvmattest_platform_remove(struct cvmattest_provider *prov);
-int cvmattest_bounce_map(struct cvmattest_bounce *b, size_t len);
-void cvmattest_bounce_unmap(struct cvmattest_bounce *b);
-long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd,
-			      struct cvmattest_bounce *b, size_t off);
-
-static inline void __user *cvmattest_bounce_ptr(struct cvmattest_bounce *b,
-						 size_t off)
-{
-	return (void __user *)(b->uaddr + off);
-}
+u64 cvmattest_stage_addr(size_t off);
+long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd, void *image,
+			      size_t len, size_t arg_off);
 
 int cvmattest_platform_init(void);
 void cvmattest_platform_exit(void);

@@ -29,7 +29,11 @@ static_assert(sizeof(struct cvm_snp_ext_report_req) == 112);
 static_assert(CVM_SNP_GET_REPORT == 0xC0205300);
 static_assert(CVM_SNP_GET_EXT_REPORT == 0xC0205302);
 
-/* Layout of the bounce area in the caller's address space. */
+/*
+ * Layout of the staging area (platform_file.c: an address space no task
+ * runs in).  The driver gets it as user pointers; we build and read only
+ * our kernel image of it.
+ */
 #define SNP_B_IOCTL	0
 #define SNP_B_REQ	128
 #define SNP_B_RESP	PAGE_SIZE
@@ -38,6 +42,7 @@ static_assert(CVM_SNP_GET_EXT_REPORT == 0xC0205302);
 
 static_assert(SNP_B_REQ + sizeof(struct cvm_snp_ext_report_req) <= SNP_B_RESP);
 static_assert(SNP_B_RESP + sizeof(struct cvm_snp_report_resp) <= SNP_B_CERTS);
+static_assert(SNP_B_LEN <= CVMATTEST_STAGE_LEN);
 
 static int snp_probe(struct cvmattest_provider *prov)
 {
@@ -107,14 +112,17 @@ static int snp_map_driver_error(long ret, struct cvmattest_evidence *ev)
 	}
 }
 
-/* Stage the request in the bounce area; nothing here needs the lock. */
-static int snp_stage(struct cvmattest_bounce *b, struct cvmattest_evidence *ev,
-		     bool certs)
+/*
+ * The request as the kernel decided it: message version 1, the caller's
+ * validated REPORT_DATA and VMPL, our own buffers.  Nothing of it comes
+ * from, or can be changed through, user memory.
+ */
+static void snp_stage(u8 *img, const struct cvmattest_evidence *ev, bool certs)
 {
 	struct cvm_snp_guest_request_ioctl rio = {
 		.msg_version = CVM_SNP_MSG_VERSION,
-		.req_data = (u64)(uintptr_t)cvmattest_bounce_ptr(b, SNP_B_REQ),
-		.resp_data = (u64)(uintptr_t)cvmattest_bounce_ptr(b, SNP_B_RESP),
+		.req_data = cvmattest_stage_addr(SNP_B_REQ),
+		.resp_data = cvmattest_stage_addr(SNP_B_RESP),
 	};
 	struct cvm_snp_ext_report_req req = {
 		.data.vmpl = ev->privlevel,
@@ -122,68 +130,48 @@ static int snp_stage(struct cvmattest_bounce *b, struct cvmattest_evidence *ev,
 
 	memcpy(req.data.user_data, ev->report_data, sizeof(req.data.user_data));
 	if (certs) {
-		req.certs_address =
-			(u64)(uintptr_t)cvmattest_bounce_ptr(b, SNP_B_CERTS);
+		req.certs_address = cvmattest_stage_addr(SNP_B_CERTS);
 		req.certs_len = SNP_CERTS_MAX;
 	}
-	if (copy_to_user(cvmattest_bounce_ptr(b, SNP_B_IOCTL), &rio, sizeof(rio)) ||
-	    copy_to_user(cvmattest_bounce_ptr(b, SNP_B_REQ), &req,
-			 certs ? sizeof(req) : sizeof(req.data)))
-		return -EFAULT;
-	return 0;
+	memcpy(img + SNP_B_IOCTL, &rio, sizeof(rio));
+	memcpy(img + SNP_B_REQ, &req, certs ? sizeof(req) : sizeof(req.data));
 }
 
-/* Unwrap MSG_REPORT_RSP into ev->evidence. */
-static int snp_unwrap(struct cvmattest_bounce *b, struct cvmattest_evidence *ev)
+/* Unwrap MSG_REPORT_RSP, as copied back from the staging area, into ev->evidence. */
+static int snp_unwrap(const u8 *resp, struct cvmattest_evidence *ev)
 {
 	u32 status, size;
-	int ret = 0;
-	u8 *resp;
 
-	resp = kmalloc(SNP_MSG_REPORT_RSP_LEN, GFP_KERNEL);
-	if (!resp)
-		return -ENOMEM;
-	if (copy_from_user(resp, cvmattest_bounce_ptr(b, SNP_B_RESP),
-			   SNP_MSG_REPORT_RSP_LEN)) {
-		ret = -EFAULT;
-		goto out;
-	}
 	status = get_unaligned_le32(resp + SNP_MSG_REPORT_RSP_STATUS);
 	size = get_unaligned_le32(resp + SNP_MSG_REPORT_RSP_SIZE);
 	ev->fw_error = status;
 	if (status != SNP_FW_STATUS_SUCCESS) {
 		/* The firmware answered and refused, e.g. a VMPL below ours. */
-		ret = status == SNP_FW_STATUS_INVALID_PARAM ? -EINVAL : -EIO;
-		goto out;
+		return status == SNP_FW_STATUS_INVALID_PARAM ? -EINVAL : -EIO;
 	}
-	if (size != SNP_REPORT_SIZE || size > ev->evidence_cap) {
-		ret = -EPROTO;
-		goto out;
-	}
+	if (size != SNP_REPORT_SIZE || size > ev->evidence_cap)
+		return -EPROTO;
 	memcpy(ev->evidence, resp + SNP_MSG_REPORT_RSP_REPORT, size);
 	ev->evidence_len = size;
 	ev->format = CVMATTEST_FORMAT_SNP_REPORT;
 	ev->platform = CVMATTEST_PLATFORM_SEV_SNP;
-out:
-	kfree(resp);
-	return ret;
+	return 0;
 }
 
 static int snp_get_evidence(struct cvmattest_provider *prov,
 			    struct cvmattest_evidence *ev)
 {
 	bool certs = ev->flags & CVMATTEST_EVIDENCE_F_CERTS;
+	size_t len = certs ? SNP_B_LEN : SNP_B_CERTS;
 	struct cvm_snp_guest_request_ioctl rio;
 	struct file *dev = prov->priv;
-	struct cvmattest_bounce b = {};
 	long ret;
+	u8 *img;
 
-	ret = cvmattest_bounce_map(&b, SNP_B_LEN);
-	if (ret)
-		return ret;
-	ret = snp_stage(&b, ev, certs);
-	if (ret)
-		goto out;
+	img = kvzalloc(len, GFP_KERNEL);
+	if (!img)
+		return -ENOMEM;
+	snp_stage(img, ev, certs);
 
 	ret = mutex_lock_killable(&prov->lock);
 	if (ret)
@@ -191,14 +179,11 @@ static int snp_get_evidence(struct cvmattest_provider *prov,
 	ret = cvmattest_platform_ioctl(dev,
 				       certs ? CVM_SNP_GET_EXT_REPORT :
 					       CVM_SNP_GET_REPORT,
-				       &b, SNP_B_IOCTL);
+				       img, len, SNP_B_IOCTL);
 	mutex_unlock(&prov->lock);
 
-	if (copy_from_user(&rio, cvmattest_bounce_ptr(&b, SNP_B_IOCTL),
-			   sizeof(rio))) {
-		ret = ret ?: -EFAULT;
-		goto out;
-	}
+	/* sev-guest writes the struct back only with a non-zero exitinfo2. */
+	memcpy(&rio, img + SNP_B_IOCTL, sizeof(rio));
 	ev->fw_error = rio.fw_error;
 	ev->vmm_error = rio.vmm_error;
 	if (ret) {
@@ -206,17 +191,13 @@ static int snp_get_evidence(struct cvmattest_provider *prov,
 		goto out;
 	}
 
-	ret = snp_unwrap(&b, ev);
+	ret = snp_unwrap(img + SNP_B_RESP, ev);
 	if (ret || !certs)
 		goto out;
-	if (copy_from_user(ev->certs, cvmattest_bounce_ptr(&b, SNP_B_CERTS),
-			   SNP_CERTS_MAX)) {
-		ret = -EFAULT;
-		goto out;
-	}
+	memcpy(ev->certs, img + SNP_B_CERTS, SNP_CERTS_MAX);
 	ret = snp_certs_used(ev->certs, SNP_CERTS_MAX, &ev->certs_len);
 out:
-	cvmattest_bounce_unmap(&b);
+	kvfree(img);
 	return ret;
 }
 

@@ -23,6 +23,7 @@
 
 static_assert(sizeof(struct cvm_tdx_report_req) == 1088);
 static_assert(CVM_TDX_CMD_GET_REPORT0 == 0xC4405401);
+static_assert(sizeof(struct cvm_tdx_report_req) <= CVMATTEST_STAGE_LEN);
 
 static int tdx_probe(struct cvmattest_provider *prov)
 {
@@ -43,28 +44,23 @@ static int tdx_probe(struct cvmattest_provider *prov)
 static int tdx_get_evidence(struct cvmattest_provider *prov,
 			    struct cvmattest_evidence *ev)
 {
-	struct cvm_tdx_report_req __user *ureq;
+	struct cvm_tdx_report_req *req;
 	struct file *dev = prov->priv;
-	struct cvmattest_bounce b = {};
 	long ret;
 
 	if (ev->evidence_cap < TDX_REPORT_SIZE)
 		return -ENOSPC;
-	ret = cvmattest_bounce_map(&b, sizeof(*ureq));
-	if (ret)
-		return ret;
-	ureq = cvmattest_bounce_ptr(&b, 0);
-	if (copy_to_user(ureq->reportdata, ev->report_data,
-			 sizeof(ureq->reportdata))) {
-		ret = -EFAULT;
-		goto out;
-	}
+	/* The staging area's image: REPORTDATA in, TDREPORT out. */
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	memcpy(req->reportdata, ev->report_data, sizeof(req->reportdata));
 
 	ret = mutex_lock_killable(&prov->lock);
 	if (ret)
 		goto out;
 	ret = cvmattest_platform_ioctl(dev, CVM_TDX_CMD_GET_REPORT0,
-				       &b, 0);
+				       req, sizeof(*req), 0);
 	mutex_unlock(&prov->lock);
 	/*
 	 * tdx-guest: -EINVAL is TDCALL_INVALID_OPERAND, -EIO any other TDCALL
@@ -75,19 +71,16 @@ static int tdx_get_evidence(struct cvmattest_provider *prov,
 	if (ret)
 		goto out;
 
-	if (copy_from_user(ev->evidence, ureq->tdreport, TDX_REPORT_SIZE)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	if (ev->evidence[TDX_R_REPORTTYPE] != TDX_REPORTTYPE_TDX) {
+	if (req->tdreport[TDX_R_REPORTTYPE] != TDX_REPORTTYPE_TDX) {
 		ret = -EPROTO;
 		goto out;
 	}
+	memcpy(ev->evidence, req->tdreport, TDX_REPORT_SIZE);
 	ev->evidence_len = TDX_REPORT_SIZE;
 	ev->format = CVMATTEST_FORMAT_TDX_TDREPORT;
 	ev->platform = CVMATTEST_PLATFORM_TDX;
 out:
-	cvmattest_bounce_unmap(&b);
+	kfree_sensitive(req);
 	return ret;
 }
 

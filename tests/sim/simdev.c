@@ -337,6 +337,7 @@ static void snp_disable_vmpck(struct simdev *d, int rc, uint64_t exitinfo2)
 {
 	dlog(d, "sev-guest: Disabling vmpck_id %d to prevent IV reuse.", SIMDEV_VMPCK_ID);
 	d->vmpck_wiped = true;
+	d->st.wipes++;
 	d->st.wipe_rc = rc;
 	d->st.wipe_exitinfo2 = exitinfo2;
 }
@@ -374,6 +375,8 @@ static int handle_guest_request(struct simdev *d, struct snp_ctx *c, bool ext,
 	c->req.seqno = seqno;
 	c->req.type = type;
 	c->req.version = rio->msg_version;
+	if (rio->msg_version != CVM_SNP_MSG_VERSION)
+		d->st.bad_msg_version++;
 	c->req.size = (uint16_t)req_sz;
 	memcpy(c->req.payload, req_buf, req_sz);
 
@@ -738,6 +741,8 @@ char *simdev_state(struct simdev *d)
 		fprintf(f, "ext_reports=%" PRIu64 "\n", s->ext_reports);
 		fprintf(f, "derived_keys=%" PRIu64 "\n", s->derived_keys);
 		fprintf(f, "vmpck_wiped=%s\n", d->vmpck_wiped ? "yes" : "no");
+		fprintf(f, "wipes=%" PRIu64 "\n", s->wipes);
+		fprintf(f, "bad_msg_version=%" PRIu64 "\n", s->bad_msg_version);
 		if (d->vmpck_wiped)
 			fprintf(f, "wipe_rc=%d\nwipe_exitinfo2=0x%" PRIx64 "\n",
 				s->wipe_rc, s->wipe_exitinfo2);

@@ -67,6 +67,9 @@ struct simdev_stats {
 	int last_rc;
 	uint64_t last_exitinfo2;
 	bool last_exitinfo2_valid;
+	uint64_t wipes;			/* VMPCK wipes (a second one is impossible
+					 * without a reboot; counted anyway) */
+	uint64_t bad_msg_version;	/* SNP messages sent with msg_version != 1 */
 	int wipe_rc;			/* why the VMPCK was wiped */
 	uint64_t wipe_exitinfo2;
 };

@@ -3,7 +3,9 @@
 # cvmattest.ko for real in Debian's 6.1 kernel, on the simulated SNP and TDX
 # platforms (tests/sim): evidence verified against the test chains, every
 # bad input with its errno and no side effect on the platform, busy
-# platforms, concurrency, unload while open, group=, sysfs and netlink.
+# platforms, concurrency, unload while open, group=, sysfs and netlink,
+# staging that neither another thread nor another process can rewrite, and
+# unprivileged readers that never reach the platform.
 . "$CVMATTEST_LIB"
 . /etc/cvmattest-test.env	# KT CLI SIMD SIMTOOL: our binaries; KEYS: test keys
 
@@ -40,6 +42,30 @@ load() {
 
 unload() {
 	rmmod cvmattest 2> $W/rmmod.out || { t_diag "$(cat $W/rmmod.out)"; return 1; }
+}
+
+# Unprivileged readers of sysfs and GET_STATUS only see what is recorded:
+# the platform and the module count no request.
+unpriv_reads() { # control-dir
+	_r0=$(state "$1" requests) _k0=$(cat $SYS/requests)
+	kt unpriv-reads 1000 25
+	t_is "$(state "$1" requests)" "$_r0" "25 rounds of unprivileged sysfs and GET_STATUS reads: no platform request"
+	t_is "$(cat $SYS/requests)" "$_k0" "... and no evidence request counted by the module"
+}
+
+# A second thread, or a second process through process_vm_writev(), rewrites
+# the request and the response where the module once staged them in the
+# caller's address space: nothing changes what reaches the platform or what
+# the module records.
+races() { # control-dir expected-launch-measurement targets...
+	_ctl=$1 _meas=$2
+	shift 2
+	for _mode in thread process; do
+		for _t in "$@"; do
+			kt race $_mode $_t 40
+		done
+		t_is "$(cat $SYS/launch_measurement)" "$_meas" "launch_measurement unchanged after the $_mode race"
+	done
 }
 
 hex_of() { # file offset length -> lowercase hex
@@ -106,6 +132,12 @@ t_is "$(cat $SYS/launch_report_version)" 2 "launch_report_version 2"
 t_is "$(cat $SYS/launch_tcb)" "$(od -An -tx8 -j 384 -N 8 $W/snp.bin | tr -d ' ')" \
 	"launch_tcb is the report's REPORTED_TCB"
 
+unpriv_reads $SNP
+races $SNP $MEAS rd resp version
+t_is "$(state $SNP bad_msg_version)" 0 "no racing write changed the msg_version sev-guest sent"
+t_is "$(state $SNP wipes)" 0 "no racing write got the VMPCK wiped"
+[ "$(state $SNP vmpck_wiped)" = no ] || echo reboot > $SNP/control	# for what follows
+
 req0=$(state $SNP requests)
 kt badinput
 req1=$(state $SNP requests)
@@ -133,6 +165,28 @@ kt info
 echo "latency_ms 300" > $SNP/control
 kt busy 0
 echo "latency_ms 0" > $SNP/control
+# a caller killed while its request is in flight leaves at once; the
+# request ends in the module's thread, which holds the module until then
+echo "latency_ms 3000" > $SNP/control
+"$KT" busy 0 > /dev/null 2>&1 &
+kpid=$!
+sleep 1
+t0=$(date +%s)
+kill -KILL $kpid
+wait $kpid 2>/dev/null
+t1=$(date +%s)
+[ $((t1 - t0)) -le 1 ] && t_ok "a caller killed during a slow platform request exits at once" ||
+	t_fail "a caller killed during a slow platform request exits at once" "took $((t1 - t0)) s"
+if rmmod cvmattest 2>/dev/null; then
+	t_fail "rmmod refused while the abandoned request is in flight"
+	load
+else
+	t_ok "rmmod refused while the abandoned request is in flight"
+fi
+t_is "$(cat $SYS/last_error)" -4 "the abandoned request is counted as failed with -EINTR"
+echo "latency_ms 0" > $SNP/control
+kt busy 0	# waits for the abandoned request, then gets its own
+t_is "$(state $SNP vmpck_wiped)" no "the abandoned request wiped nothing"
 # a host with more certificates than sev-guest takes (16 KiB): -EMSGSIZE, and
 # the one tolerated failure keeps the VMPCK
 echo "invalid_len 5" > $SNP/control
@@ -156,14 +210,29 @@ kt busy 5
 t_is "$(state $SNP last_exitinfo2)" 0x27 "firmware error reaches the caller"
 echo reboot > $SNP/control
 errs=$(cat $SYS/errors)
-t_is "$errs" 4 "sysfs errors counts the four failures"
+t_is "$errs" 5 "sysfs errors counts the four failures and the abandoned request"
 
 t_run "rmmod" unload
 stop_sim $SNP /dev/sev-guest
 
 # a debug guest shows debug allowed
 start_sim $SNP /dev/sev-guest --snp --product genoa --report-version 5 --debug
-t_run "insmod (debug SNP guest)" load
+# the staging address space comes from an exec'd program that never runs
+r0=$(state $SNP requests)
+if load provider=snp stage_helper=/nonexistent 2>/dev/null; then
+	t_fail "stage_helper=/nonexistent: provider=snp refuses to load"
+	unload
+else
+	t_ok "stage_helper=/nonexistent: provider=snp refuses to load"
+fi
+t_is "$(state $SNP requests)" "$r0" "... without a platform request"
+t_run "insmod (debug SNP guest)" load stage_helper=/bin/busybox
+left=
+for f in /proc/[0-9]*/status; do
+	st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "$f" 2>/dev/null)
+	case $st in T | t | Z) left="$left $(sed -n 's/^Name:[[:space:]]*//p' "$f")($st)" ;; esac
+done
+t_is "$left" "" "the staging helper is gone: no stopped or zombie process left"
 t_is "$(cat $SYS/launch_debug)" 1 "launch_debug 1 on a debug guest"
 t_is "$(cat $SYS/launch_report_version)" 5 "launch_report_version 5"
 kt evidence $W/snp5.bin --certs $W/snp5-certs.bin
@@ -198,6 +267,8 @@ t_is $? 2 "the quote does not verify against Intel's real root (test chain)"
 t_is "$(cat $SYS/launch_measurement)" "$MRTD" "launch_measurement is the simulated MRTD"
 t_is "$(cat $SYS/launch_debug)" 0 "launch_debug 0 on a non-debug TD"
 t_is "$(cat $SYS/launch_tcb)" "$(hex_of $W/td.bin 264 16)" "launch_tcb is the TEE_TCB_SVN"
+unpriv_reads $TDX
+races $TDX $MRTD rd resp
 
 req0=$(state $TDX requests)
 kt badinput

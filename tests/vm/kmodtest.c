@@ -18,6 +18,13 @@
  *                              CVMATTEST_IOC_SET_STATUS; as UID:GID without
  *                              privileges it must fail with EPERM
  *   setstatus-bad              invalid SET_STATUS requests, each with its errno
+ *   race thread|process rd|version|resp N
+ *                              N requests while a second thread of this process,
+ *                              or a second process through process_vm_writev(),
+ *                              rewrites where the module used to stage platform
+ *                              requests: REPORT_DATA, msg_version or the response
+ *   unpriv-reads UID N         as UID: every /sys/kernel/cvmattest file and a
+ *                              netlink GET_STATUS, N times each
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,13 +37,20 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/cvmattest.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <cvmattest/evidence.h>
 
 #define DEV "/dev/cvmattest"
@@ -580,6 +594,324 @@ static int cmd_setstatus_bad(void)
 	return tap_fail != 0;
 }
 
+/*
+ * Where the module staged platform requests until it had a private address
+ * space: an anonymous vm_mmap() of the caller, which the top-down allocator
+ * puts where a mapping of the same size made just before would go.  The
+ * offsets are those of kmod/provider_snp.c (SNP_B_*) and of the TDX
+ * request (REPORTDATA, then TDREPORT).
+ */
+struct stage_layout {
+	size_t len;
+	size_t rd_off;		/* REPORT_DATA in the request */
+	size_t ver_off;		/* msg_version; (size_t)-1: none */
+	size_t meas_off;	/* MEASUREMENT / MRTD in the response */
+	size_t ev_meas_off;	/* the same field in the evidence */
+};
+
+static const struct stage_layout snp_stage = {
+	.len = 2 * 4096 + SNP_CERTS_MAX,
+	.rd_off = 128,
+	.ver_off = 0,
+	.meas_off = 4096 + SNP_MSG_REPORT_RSP_REPORT + SNP_R_MEASUREMENT,
+	.ev_meas_off = SNP_R_MEASUREMENT,
+};
+
+static const struct stage_layout tdx_stage = {
+	.len = 4096,
+	.rd_off = 0,
+	.ver_off = (size_t)-1,
+	.meas_off = 64 + TDX_R_MRTD,
+	.ev_meas_off = TDX_R_MRTD,
+};
+
+struct attacker {
+	pid_t pid;			/* whose memory */
+	uintptr_t addr;
+	const void *bytes;
+	size_t len;
+	volatile int go, stop;
+	volatile long *hits;		/* writes that landed */
+	volatile long *io_seen;		/* the module's cvmattest-io threads seen */
+	volatile long *io_reached;	/* ... whose memory could be opened */
+};
+
+/*
+ * The module's I/O thread runs in the private address space: find it and
+ * try to reach that address space as a debugger would.
+ */
+static void try_io_thread(struct attacker *a)
+{
+	char path[300], comm[32];
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	ssize_t n;
+	int fd;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct iovec lv = { comm, 1 }, rv = { (void *)a->addr, 1 };
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (n <= 0 || strncmp(comm, "cvmattest-io", 12))
+			continue;
+		(*a->io_seen)++;
+		/* a kernel thread shows no mappings and has no memory to open */
+		snprintf(path, sizeof(path), "/proc/%s/maps", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, comm, sizeof(comm)) > 0)
+				(*a->io_reached)++;
+			close(fd);
+		}
+		if (process_vm_writev(atoi(de->d_name), &lv, 1, &rv, 1, 0) >= 0 ||
+		    errno != ESRCH)
+			(*a->io_reached)++;
+	}
+	closedir(d);
+}
+
+static void attack(struct attacker *a)
+{
+	struct iovec lv, rv;
+
+	while (!a->go)
+		;
+	lv = (struct iovec){ (void *)a->bytes, a->len };
+	rv = (struct iovec){ (void *)a->addr, a->len };
+	for (unsigned long i = 0; !a->stop; i++) {
+		if (process_vm_writev(a->pid, &lv, 1, &rv, 1, 0) > 0)
+			(*a->hits)++;
+		if (a->io_seen && !(i % 256))
+			try_io_thread(a);
+	}
+}
+
+static void *attack_thread(void *arg)
+{
+	attack(arg);
+	return NULL;
+}
+
+/* /sys/kernel/cvmattest/NAME into @buf, NUL-terminated; no stdio buffers. */
+static int read_sysfs(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/cvmattest/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int cmd_race(const char *mode, const char *target, int n)
+{
+	static const uint8_t version = 2;
+	const struct stage_layout *l;
+	struct cvmattest_info info;
+	struct attacker a = { .pid = getpid() };
+	uint8_t evil[64], rd[64], *ev;
+	int i, fd, failed = 0, carried = 0, forged = 0, launch_changed = 0;
+	char launch0[256], launch[256];
+	bool thread = !strcmp(mode, "thread");
+	pthread_t th;
+	pid_t child = 0;
+	unsigned int fmt;
+	size_t len;
+	void *probe;
+
+	memset(evil, 0xee, sizeof(evil));
+	fd = open_dev();
+	get_info(fd, &info);
+	l = info.platform == CVMATTEST_PLATFORM_SEV_SNP ? &snp_stage : &tdx_stage;
+	if (!strcmp(target, "rd")) {
+		a.addr = l->rd_off, a.bytes = evil, a.len = sizeof(evil);
+	} else if (!strcmp(target, "resp")) {
+		a.addr = l->meas_off, a.bytes = evil, a.len = 48;
+	} else if (!strcmp(target, "version") && l->ver_off != (size_t)-1) {
+		a.addr = l->ver_off, a.bytes = &version, a.len = 1;
+	} else {
+		fprintf(stderr, "race: no target %s here\n", target);
+		return 2;
+	}
+	ev = malloc(info.evidence_max);
+	if (read_sysfs("launch_measurement", launch0, sizeof(launch0)))
+		return 1;
+	a.hits = mmap(NULL, 3 * sizeof(long), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!ev || a.hits == MAP_FAILED)
+		return 1;
+	a.hits[0] = a.hits[1] = a.hits[2] = 0;
+	printf("# race: %s rewriting %s\n", mode, target);
+	fflush(stdout);
+	/* Everything this process maps is mapped before the probe. */
+	if (thread && pthread_create(&th, NULL, attack_thread, &a))
+		return 1;
+	probe = mmap(NULL, l->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (probe == MAP_FAILED)
+		return 1;
+	munmap(probe, l->len);
+	a.addr += (uintptr_t)probe;
+	a.go = 1;
+	if (!thread) {
+		child = fork();
+		if (child == 0) {
+			a.io_seen = a.hits + 1;
+			a.io_reached = a.hits + 2;
+			attack(&a);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		getrandom(rd, sizeof(rd), 0);
+		if (one_request(fd, rd, ev, info.evidence_max, &fmt, &len)) {
+			failed++;
+			continue;
+		}
+		carried += carries(ev, len, fmt, rd);
+		forged += len >= l->ev_meas_off + 48 && !memcmp(ev + l->ev_meas_off, evil, 48);
+		launch_changed += read_sysfs("launch_measurement", launch, sizeof(launch)) ||
+				  strcmp(launch, launch0);
+	}
+	if (thread) {
+		a.stop = 1;
+		pthread_join(th, NULL);
+	} else {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	printf("# %ld of the attacker's writes landed at %#lx\n", a.hits[0], (unsigned long)a.addr);
+	if (!thread)
+		tap(!a.hits[2], "race %s/%s: the module's I/O thread's memory out of reach (seen %ld times, reached %ld)",
+		    mode, target, a.hits[1], a.hits[2]);
+	tap(!failed, "race %s/%s: %d requests succeeded (%d failed)", mode, target, n - failed, failed);
+	tap(carried == n, "race %s/%s: every answer carries its own REPORT_DATA (%d of %d)",
+	    mode, target, carried, n);
+	tap(!forged, "race %s/%s: no answer carries a rewritten response (%d forged)",
+	    mode, target, forged);
+	tap(!launch_changed, "race %s/%s: launch_measurement never changed (%d times)",
+	    mode, target, launch_changed);
+	close(fd);
+	return tap_fail != 0;
+}
+
+/* One generic netlink request; the reply's type, or -errno. */
+static int genl_call(int fd, uint16_t type, uint8_t cmd, const char *name, int *family)
+{
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		char attrs[64];
+	} req;
+	static char buf[65536];
+	struct nlmsghdr *h = (void *)buf;
+	struct nlattr *a;
+	ssize_t len;
+
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_type = type;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.g.cmd = cmd;
+	req.g.version = 1;
+	req.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	if (name) {
+		a = (void *)req.attrs;
+		a->nla_type = CTRL_ATTR_FAMILY_NAME;
+		a->nla_len = NLA_HDRLEN + strlen(name) + 1;
+		memcpy((char *)a + NLA_HDRLEN, name, strlen(name) + 1);
+		req.n.nlmsg_len += NLA_ALIGN(a->nla_len);
+	}
+	if (send(fd, &req, req.n.nlmsg_len, 0) < 0)
+		return -errno;
+	len = recv(fd, buf, sizeof(buf), 0);
+	if (len < (ssize_t)NLMSG_HDRLEN || !NLMSG_OK(h, (size_t)len))
+		return -EPROTO;
+	if (h->nlmsg_type == NLMSG_ERROR)
+		return ((struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
+	if (family) {
+		char *p = (char *)NLMSG_DATA(h) + GENL_HDRLEN, *end = (char *)h + h->nlmsg_len;
+
+		for (; p + NLA_HDRLEN <= end; p += NLA_ALIGN(((struct nlattr *)p)->nla_len)) {
+			a = (void *)p;
+			if (a->nla_len < NLA_HDRLEN)
+				break;
+			if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+				*family = *(uint16_t *)(p + NLA_HDRLEN);
+		}
+	}
+	return h->nlmsg_type;
+}
+
+static int unpriv_reads(int n)
+{
+	int i, fd, family = -1, errs = 0, files = 0;
+	char path[512], buf[4096];
+	struct dirent *de;
+	DIR *d;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0 || genl_call(fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CVMATTEST_GENL_NAME,
+				&family) < 0 || family < 0)
+		return 10;
+	for (i = 0; i < n; i++) {
+		d = opendir("/sys/kernel/cvmattest");
+		if (!d)
+			return 11;
+		while ((de = readdir(d))) {
+			int f;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/sys/kernel/cvmattest/%s", de->d_name);
+			f = open(path, O_RDONLY);
+			if (f < 0 || read(f, buf, sizeof(buf)) <= 0)
+				errs++;
+			if (f >= 0)
+				close(f);
+			files++;
+		}
+		closedir(d);
+		if (genl_call(fd, family, CVMATTEST_CMD_GET_STATUS, NULL, NULL) != family)
+			errs++;
+	}
+	printf("# %d sysfs reads, %d GET_STATUS, %d errors\n", files, n, errs);
+	fflush(stdout);
+	return errs ? 12 : 0;
+}
+
+static int cmd_unpriv_reads(uid_t uid, int n)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid) || !setuid(0))
+			_exit(3);
+		_exit(unpriv_reads(n));
+	}
+	waitpid(pid, &status, 0);
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "uid %u read every sysfs file and GET_STATUS %d times (exit %d)", uid, n,
+	    WEXITSTATUS(status));
+	return tap_fail != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -604,8 +936,12 @@ int main(int argc, char **argv)
 		return cmd_setstatus_bad();
 	if (!strcmp(argv[1], "group") && argc == 5)
 		return cmd_group(atoi(argv[2]), atoi(argv[3]), !strcmp(argv[4], "OK"));
+	if (!strcmp(argv[1], "race") && argc == 5)
+		return cmd_race(argv[2], argv[3], atoi(argv[4]));
+	if (!strcmp(argv[1], "unpriv-reads") && argc == 4)
+		return cmd_unpriv_reads(atoi(argv[2]), atoi(argv[3]));
 usage:
-	fprintf(stderr, "usage: %s info|evidence|badinput|concurrent N M|busy ERRNO|enodev|group UID GID OK|DENIED|setstatus ...|setstatus-bad\n",
+	fprintf(stderr, "usage: %s info|evidence|badinput|concurrent N M|busy ERRNO|enodev|group UID GID OK|DENIED|setstatus ...|setstatus-bad|race MODE TARGET N|unpriv-reads UID N\n",
 		argv[0]);
 	return 2;
 }
