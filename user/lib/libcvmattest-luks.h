@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define CVM_LUKS_TOKEN_TYPE "cvmattest"
-#define CVM_LUKS_TOKEN_VERSION 1
+#define CVM_LUKS_TOKEN_VERSION 2	/* 2: with the LUKS2 header binding */
 
 #ifndef CVM_DEFAULT_CONFIG		/* also in libcvmattest-attest.h */
 #define CVM_DEFAULT_CONFIG "/etc/cvmattest/cvmattest.conf"
@@ -163,6 +163,25 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 		  const struct cvm_key_source *src, int *ret_token, int *ret_keyslot,
 		  enum cvm_luks_fail *fail);
 
+struct cvm_luks_refresh_params {
+	/* An existing passphrase or key file's content: authorizes the change, as for bind. */
+	const void *passphrase;
+	size_t passphrase_len;
+	int token;			/* -1: the only cvmattest token */
+};
+
+/*
+ * Bind the LUKS2 header anew (after a reencryption or a change with
+ * cryptsetup config; or for a version 1 token, which binds none): the
+ * passphrase is checked, K obtained through the token's own release values,
+ * the token's passphrase unwrapped and checked against its keyslot, and
+ * the token rewritten (same number, same keyslot, fresh salt and nonce)
+ * with the header as it is now; what changed is logged.  A null cipher is
+ * refused.  All or nothing, as bind.
+ */
+int cvm_luks_refresh(struct cvm_ctx *ctx, const char *device, const struct cvm_luks_refresh_params *p,
+		     const struct cvm_key_source *src, int *ret_token, enum cvm_luks_fail *fail);
+
 struct cvm_luks_unlock_params {
 	const char *name;		/* dm name; NULL: only check that the token opens its keyslot */
 	uint32_t flags;			/* CRYPT_ACTIVATE_* (read-only, allow-discards, ...) */
@@ -189,6 +208,7 @@ struct cvm_luks_token_info {
 	struct cvm_luks_binding binding;
 	char *key_id;			/* NULL if not recorded */
 	char *error;			/* non-NULL: the token does not parse; why */
+	bool header_bound;		/* false: version 1, unlock refuses it until bind --refresh */
 };
 
 /* Every cvmattest token of @device (none: 0 with *n = 0). */
