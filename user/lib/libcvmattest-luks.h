@@ -8,9 +8,11 @@
  *                       LUKS2 token of type "cvmattest" holding P wrapped
  *                       under K (HKDF-SHA-256 + AES-256-GCM) and where K
  *                       comes from; all or nothing
- *   cvm_luks_unlock()   read the token, obtain K, unwrap P, activate the
+ *   cvm_luks_unlock()   read the token, obtain K, unwrap P, check the LUKS2
+ *                       header against the token's binding, activate the
  *                       volume through the token's keyslot; never writes
  *                       the header
+ *   cvm_luks_refresh()  bind the header anew (after a change of one's own)
  *   cvm_luks_unbind()   remove a token and its keyslot
  *   cvm_luks_list()     the tokens of a volume
  *
@@ -188,7 +190,14 @@ struct cvm_luks_unlock_params {
 	int token;			/* -1: every cvmattest token in turn */
 };
 
-/* Unlock @device by its cvmattest token(s).  The header is only read. */
+/*
+ * Unlock @device by its cvmattest token(s).  The header is only read, and
+ * must be the one the token binds (segments, the token's keyslot, its
+ * digests, config flags and requirements: compared after the unwrap, each
+ * difference named; -EUCLEAN); a null cipher (-EPERM) and version 1 tokens,
+ * which bind no header (-EPROTONOSUPPORT), are refused before a key is
+ * asked for.  Persistent flags: only those of the checked header.
+ */
 int cvm_luks_unlock(struct cvm_ctx *ctx, const char *device, const struct cvm_luks_unlock_params *p,
 		    const struct cvm_key_source *src, int *ret_token, enum cvm_luks_fail *fail);
 
