@@ -452,6 +452,56 @@ static void test_token_binds_header(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* The binding from a fixed header: exactly these bytes (the format is documented). */
+static void test_binding_canonical(void **state)
+{
+	static const char hdr[] =
+		"{\"keyslots\":{\"0\":{\"type\":\"luks2\",\"key_size\":64,\"kdf\":{\"type\":\"argon2id\","
+		"\"time\":4,\"memory\":1024,\"cpus\":1,\"salt\":\"c0\"},\"af\":{\"type\":\"luks1\","
+		"\"stripes\":4000,\"hash\":\"sha256\"},\"area\":{\"type\":\"raw\",\"offset\":\"32768\","
+		"\"size\":\"258048\",\"encryption\":\"aes-xts-plain64\",\"key_size\":64}},"
+		"\"1\":{\"type\":\"luks2\",\"key_size\":64,\"priority\":2,\"kdf\":{\"type\":\"pbkdf2\","
+		"\"hash\":\"sha256\",\"iterations\":1000,\"salt\":\"c1\"},\"af\":{\"type\":\"luks1\","
+		"\"stripes\":4000,\"hash\":\"sha256\"},\"area\":{\"type\":\"raw\",\"offset\":\"290816\","
+		"\"size\":\"258048\",\"encryption\":\"aes-xts-plain64\",\"key_size\":64}}},"
+		"\"tokens\":{\"0\":{\"type\":\"cvmattest\",\"keyslots\":[\"1\"]}},"
+		"\"segments\":{\"0\":{\"type\":\"crypt\",\"offset\":\"16777216\",\"size\":\"dynamic\","
+		"\"iv_tweak\":\"0\",\"encryption\":\"aes-xts-plain64\",\"sector_size\":4096}},"
+		"\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":[\"0\",\"1\"],\"segments\":[\"0\"],"
+		"\"hash\":\"sha256\",\"iterations\":1000,\"salt\":\"s\",\"digest\":\"d\"},"
+		"\"1\":{\"type\":\"pbkdf2\",\"keyslots\":[\"2\"],\"segments\":[],\"hash\":\"sha256\","
+		"\"iterations\":1000,\"salt\":\"s2\",\"digest\":\"d2\"}},"
+		"\"config\":{\"json_size\":\"12288\",\"keyslots_size\":\"16744448\","
+		"\"flags\":[\"allow-discards\"]}}";
+	static const char want[] =
+		"{\"config\":{\"flags\":[\"allow-discards\"]},"
+		"\"digests\":{\"0\":{\"digest\":\"d\",\"hash\":\"sha256\",\"iterations\":1000,"
+		"\"keyslots\":[\"1\"],\"salt\":\"s\",\"segments\":[\"0\"],\"type\":\"pbkdf2\"}},"
+		"\"keyslots\":{\"1\":{\"af\":{\"hash\":\"sha256\",\"stripes\":4000,\"type\":\"luks1\"},"
+		"\"area\":{\"encryption\":\"aes-xts-plain64\",\"key_size\":64,\"offset\":\"290816\","
+		"\"size\":\"258048\",\"type\":\"raw\"},\"kdf\":{\"hash\":\"sha256\",\"iterations\":1000,"
+		"\"salt\":\"c1\",\"type\":\"pbkdf2\"},\"key_size\":64,\"priority\":2,\"type\":\"luks2\"}},"
+		"\"segments\":{\"0\":{\"encryption\":\"aes-xts-plain64\",\"iv_tweak\":\"0\","
+		"\"offset\":\"16777216\",\"sector_size\":4096,\"size\":\"dynamic\",\"type\":\"crypt\"}}}";
+	json_t *b = NULL;
+	char why[128], *text;
+
+	(void)state;
+	assert_int_equal(luks_header_binding_from_json(hdr, 1, &b, why, sizeof(why)), 0);
+	text = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	assert_string_equal(text, want);
+	free(text);
+	json_decref(b);
+	/* a keyslot that is not there, or that no digest covers */
+	assert_int_equal(luks_header_binding_from_json(hdr, 3, &b, why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "keyslot 3"));
+	assert_int_equal(luks_header_binding_from_json("{\"keyslots\":{\"2\":{}},\"segments\":{},"
+						       "\"digests\":{},\"config\":{}}", 2, &b, why,
+						       sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "no digest covers keyslot 2"));
+	assert_int_equal(luks_header_binding_from_json("[]", 0, &b, why, sizeof(why)), -EBADMSG);
+}
+
 /* ---- the attacks --------------------------------------------------------------------------------- */
 
 static void test_header_tampered(void **state)
@@ -936,6 +986,7 @@ static void test_cli_refresh(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_binding_canonical),
 		cmocka_unit_test(test_token_binds_header),
 		cmocka_unit_test(test_header_tampered),
 		cmocka_unit_test(test_header_tampered_structure),
