@@ -234,7 +234,7 @@ static void diff_walk(struct diff *d, const char *path, const json_t *bound, con
 		}
 }
 
-/* Only called with both present: the walk handles a missing side as removed/added. */
+/* A whole binding missing on one side is one line; else the walk. */
 static void diff_any(struct diff *d, const char *path, const json_t *bound, const json_t *now)
 {
 	if (!bound || !now)
