@@ -877,7 +877,7 @@ static void test_version1_token(void **state)
 
 /* ---- the CLI -------------------------------------------------------------------------------------- */
 
-/* Run `cvmattest luks ARGS` with @key on fd 3 and @in on stdin; stderr in *err. */
+/* Run `cvmattest luks ARGS` with @key on fd 3 and @in on stdin; stdout and stderr in *err. */
 static int cli(const uint8_t *key, const char *in, char **err, const char *const *args)
 {
 	const char *bin = getenv("CVMATTEST_BIN");
@@ -908,11 +908,10 @@ static int cli(const uint8_t *key, const char *in, char **err, const char *const
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int e = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-		int o = open("/dev/null", O_WRONLY);
+		int e = open(errp, O_CREAT | O_TRUNC | O_WRONLY | O_APPEND, 0600);
 
 		dup2(ip[0], STDIN_FILENO);
-		dup2(o, STDOUT_FILENO);
+		dup2(e, STDOUT_FILENO);
 		dup2(e, STDERR_FILENO);
 		if (key)
 			dup2(kp[0], 3);
@@ -978,6 +977,25 @@ static void test_cli_refresh(void **state)
 	free(err);
 	/* --help shows it */
 	assert_int_equal(CLI(NULL, NULL, &err, "bind", "--help"), 0);
+	assert_non_null(strstr(err, "--refresh"));
+	free(err);
+	/* a version 1 token: list says so, unlock exits 4 with the way out, refresh fixes it */
+	make_v1_token(ctx, img);
+	assert_int_equal(CLI(NULL, NULL, &err, "list", "-d", img), 0);
+	assert_non_null(strstr(err, "cvmattest token version 1"));
+	assert_non_null(strstr(err, "not bound: unlock refuses this token"));
+	free(err);
+	assert_int_equal(CLI(NULL, NULL, &err, "list", "-d", img, "--json"), 0);
+	assert_non_null(strstr(err, "\"header_bound\": false"));
+	free(err);
+	assert_int_equal(CLI(key_a, NULL, &err, "unlock", "-d", img, "--check", "--key-file-fd", "3"), 4);
+	assert_non_null(strstr(err, "luks bind --refresh -d"));
+	free(err);
+	assert_int_equal(CLI(key_a, PASS "\n", &err, "bind", "-d", img, "--refresh", "--key-file-fd",
+			     "3"), 0);
+	free(err);
+	assert_int_equal(CLI(NULL, NULL, &err, "list", "-d", img, "--json"), 0);
+	assert_non_null(strstr(err, "\"header_bound\": true"));
 	free(err);
 	unlink(img);
 	cvm_ctx_free(ctx);
