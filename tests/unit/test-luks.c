@@ -519,7 +519,7 @@ static void test_parse_strict(void **state)
 		int err;
 		const char *why;
 	} cases[] = {
-		{ "\"version\":1", "\"version\":2", -EPROTONOSUPPORT, "version 2" },
+		{ "\"version\":1", "\"version\":3", -EPROTONOSUPPORT, "version 3" },
 		{ "\"version\":1", "\"version\":\"1\"", -EBADMSG, "version" },
 		{ "\"type\":\"cvmattest\"", "\"type\":\"clevis\"", -EBADMSG, "type" },
 		{ "[\"1\"]", "[\"1\",\"2\"]", -EBADMSG, "exactly one" },
@@ -665,7 +665,7 @@ static void test_bind_list_unbind(void **state)
 	assert_int_equal(v[0].token, 0);
 	assert_int_equal(v[0].keyslot, 1);
 	assert_true(v[0].keyslot_active);
-	assert_int_equal(v[0].version, 1);
+	assert_int_equal(v[0].version, CVM_LUKS_TOKEN_VERSION);
 	assert_null(v[0].error);
 	assert_string_equal(v[0].binding.key_url, KEY_URL);
 	assert_string_equal(v[0].binding.attest_url, ATTEST_URL);
@@ -1628,7 +1628,7 @@ static void test_cli(void **state)
 	/* list, text and JSON */
 	r = CLI(NULL, NULL, "list", "-d", img);
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "token 0: keyslot 1, cvmattest token version 1"));
+	assert_non_null(strstr(r.out, "token 0: keyslot 1, cvmattest token version 2"));
 	assert_non_null(strstr(r.out, "RSA_AES_KEY_WRAP_384"));
 	assert_non_null(strstr(r.out, "/subscriptions/x/id"));
 	cli_done(&r);

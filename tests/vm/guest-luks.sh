@@ -6,7 +6,9 @@
 # `cryptsetup luksHeaderBackup` before and after every unlock, successful or not.
 # /dev/vda was bound on the host with OpenSSL and opens here with the kernel crypto
 # API (libkcapi); one bound here with the kernel opens with OpenSSL; --all unlocks
-# every bound volume, names from /etc/crypttab.
+# every bound volume, names from /etc/crypttab. /dev/vdb was bound on the host and then
+# its segment cipher set to cipher_null-ecb with valid checksums: refused, header
+# unchanged; a persistent flag set by the owner is refused until luks bind --refresh.
 . "$CVMATTEST_LIB"
 . /etc/cvmattest-test.env	# CLI
 D=/usr/share/cvmattest-test/luks	# key (the test key), host-pass, host.uuid
@@ -127,6 +129,42 @@ cryptsetup close taken
 
 cvm unlock -d /dev/loop2 -n c
 expect_rc 3 "a volume without a token: exit 3"
+
+# ---- the LUKS2 header is bound, not only the token ----------------------------------------------
+[ -b /dev/vdb ] || t_fail "no /dev/vdb (the tampered volume)"
+cryptsetup luksDump /dev/vdb >$W/dump 2>&1
+grep -q "cipher: cipher_null-ecb" $W/dump && t_ok "/dev/vdb: libcryptsetup takes the forged cipher_null header" ||
+	t_fail "/dev/vdb: the forged header" "$(cat $W/dump)"
+hdr /dev/vdb $W/hdr.vdb
+cvm unlock -d /dev/vdb -n forged
+expect_rc 4 "a header changed to cipher_null-ecb (checksums recomputed): exit 4"
+grep -q "segments.0.encryption is cipher_null-ecb" $W/out && t_ok "... the message names the field" ||
+	t_fail "... the message names the field" "$(cat $W/out)"
+[ ! -e /dev/mapper/forged ] && t_ok "... and nothing is mapped" || t_fail "... and nothing is mapped"
+hdr_same /dev/vdb $W/hdr.vdb "... and the header is unchanged"
+# out of the way of --all below: no LUKS2 header any more
+dd if=/dev/zero of=/dev/vdb bs=64k count=1 conv=fsync 2>/dev/null
+
+# A persistent flag the owner sets (allow-discards, stored by cryptsetup --persistent) is
+# a header change like any other: refused until bind --refresh, which needs the passphrase.
+t_run "cryptsetup open --persistent --allow-discards" cryptsetup open /dev/loop0 plain \
+	--key-file $W/pass --persistent --allow-discards
+cryptsetup close plain
+hdr /dev/loop0 $W/hdr.flags
+cvm unlock -d /dev/loop0 -n cvmdata
+expect_rc 4 "a persistent flag not bound: exit 4"
+grep -q 'config.flags added: header says \["allow-discards"\]' $W/out &&
+	t_ok "... the message names config.flags" || t_fail "... the message names config.flags" "$(cat $W/out)"
+hdr_same /dev/loop0 $W/hdr.flags "... and the header is unchanged"
+cvm bind -d /dev/loop0 --refresh --unlock-key-file $W/pass
+expect_rc 0 "luks bind --refresh binds the header as it is now"
+cvm unlock -d /dev/loop0 -n cvmdata
+expect_rc 0 "... then it unlocks"
+cryptsetup status cvmdata >$W/status 2>&1
+grep -q "discards" $W/status && t_ok "... with the bound persistent flag (discards)" ||
+	t_fail "... with the bound persistent flag (discards)" "$(cat $W/status)"
+cryptsetup close cvmdata
+hdr /dev/loop0 $W/hdr.bound
 
 # ---- both crypto backends, both ways ------------------------------------------------------------
 cvm unlock -d /dev/loop0 -n cvmdata --crypto-backend openssl -vv

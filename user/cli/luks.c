@@ -85,6 +85,7 @@ static const char common_help[] =
 static void bind_help(void)
 {
 	printf("Usage: cvmattest luks bind -d DEV [OPTIONS]\n"
+	       "       cvmattest luks bind --refresh -d DEV [--token N] [OPTIONS]\n"
 	       "\n"
 	       "Obtain the released key, add a keyslot for a new random 256-bit passphrase\n"
 	       "(PBKDF2, 1000 iterations: it has full entropy) and store a LUKS2 token of type\n"
@@ -95,6 +96,11 @@ static void bind_help(void)
 	       "  -d, --device DEV           the LUKS2 volume\n"
 	       "      --unlock-key-file FILE an existing key file ('-': all of stdin)\n"
 	       "      --keyslot N            use keyslot N (default: the first free one)\n"
+	       "      --refresh              bind the LUKS2 header anew for the existing token\n"
+	       "                             (after reencryption or cryptsetup config, or for a\n"
+	       "                             token made before header binding): needs the\n"
+	       "                             released key and an existing passphrase\n"
+	       "      --token N              with --refresh: which token, when there are several\n"
 	       "\n"
 	       "Where the key comes from (stored in the token; default from --config):\n"
 	       "      --attest-url URL       attestation service (https://)\n"
@@ -108,7 +114,8 @@ static void bind_help(void)
 	       "\n%s"
 	       "\n"
 	       "Exit status: 0 bound; 1 usage, I/O or header error; 2 attestation or key\n"
-	       "release failed; 6 the passphrase opens no keyslot.\n", common_help);
+	       "release failed; 3 --refresh: no cvmattest token; 4 --refresh: the token does\n"
+	       "not open; 6 the passphrase opens no keyslot.\n", common_help);
 }
 
 static void unlock_help(void)
@@ -118,9 +125,12 @@ static void unlock_help(void)
 	       "\n"
 	       "Read DEV's cvmattest token, attest, obtain the released key, unwrap the\n"
 	       "passphrase and activate DEV through the token's keyslot. The header is\n"
-	       "only read. With several tokens each is tried in turn; a token naming a host\n"
-	       "that is not Azure's, not in the configuration and not in allowed_hosts is\n"
-	       "refused. One run attests once and releases each key once (--all).\n"
+	       "only read, and must be as bound: a changed segment, keyslot, digest or\n"
+	       "persistent flag, or a null cipher, is refused (exit 4; after a change of\n"
+	       "your own, run 'luks bind --refresh'). With several tokens each is tried in\n"
+	       "turn; a token naming a host that is not Azure's, not in the configuration\n"
+	       "and not in allowed_hosts is refused. One run attests once and releases each\n"
+	       "key once (--all).\n"
 	       "\n"
 	       "  -d, --device DEV           the LUKS2 volume\n"
 	       "  -n, --name NAME            device-mapper name (default: luks-UUID)\n"
@@ -200,6 +210,7 @@ enum {
 	OPT_READONLY,
 	OPT_DISCARDS,
 	OPT_FORCE,
+	OPT_REFRESH,
 };
 
 /* The luks commands, as bits of the "allowed in" column below. */
@@ -238,7 +249,8 @@ static const struct luks_option {
 	{ "platform", OPT_PLATFORM, required_argument, LUKS_BIND },
 	{ "all", OPT_ALL, no_argument, LUKS_UNLOCK },
 	{ "crypttab", OPT_CRYPTTAB, required_argument, LUKS_UNLOCK },
-	{ "token", OPT_TOKEN, required_argument, LUKS_UNLOCK | LUKS_UNBIND },
+	{ "token", OPT_TOKEN, required_argument, LUKS_UNLOCK | LUKS_UNBIND | LUKS_BIND },
+	{ "refresh", OPT_REFRESH, no_argument, LUKS_BIND },
 	{ "check", OPT_CHECK, no_argument, LUKS_UNLOCK },
 	{ "readonly", OPT_READONLY, no_argument, LUKS_UNLOCK },
 	{ "allow-discards", OPT_DISCARDS, no_argument, LUKS_UNLOCK },
@@ -292,6 +304,8 @@ struct luks_args {
 	bool check;
 	uint32_t flags;
 	bool force;
+	bool refresh;
+	bool release_set;		/* a release value given on the command line */
 	const struct cli_common *common;	/* -q, -v, --json */
 };
 
@@ -312,6 +326,7 @@ static int set_release(struct luks_args *a, const char *key, const char *value, 
 {
 	if (cvm_luks_binding_set(&a->binding, key, value) < 0)
 		return usage_error("%s: printable ASCII expected", opt);
+	a->release_set = true;
 	return 0;
 }
 
@@ -391,6 +406,7 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 			a->binding.platform = strdup(optarg);
 			if (!a->binding.platform)
 				return EXIT_LUKS_USAGE;
+			a->release_set = true;
 			break;
 		case OPT_ALL:
 			a->all = true;
@@ -414,6 +430,9 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 		case OPT_FORCE:
 			a->force = true;
 			break;
+		case OPT_REFRESH:
+			a->refresh = true;
+			break;
 		case 'h':
 			help();
 			return CLI_PARSE_DONE;
@@ -427,6 +446,11 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 		return usage_error("-d DEV is required; see 'cvmattest luks %s --help'", cmd);
 	if (a->all && (a->device || a->name || a->token >= 0))
 		return usage_error("--all excludes -d, -n and --token");
+	if (cmd_bit == LUKS_BIND && !a->refresh && a->token >= 0)
+		return usage_error("luks bind takes --token only with --refresh");
+	if (a->refresh && (a->release_set || a->keyslot >= 0))
+		return usage_error("--refresh keeps the token's keyslot and release values; to change "
+				   "them, unbind and bind again");
 	if (a->check && (a->name || a->flags))
 		return usage_error("--check activates nothing: it excludes -n, --readonly and "
 				   "--allow-discards");
@@ -508,6 +532,30 @@ static char *sysfs_platform(void)
 	return *buf && strcmp(buf, "none") != 0 ? strdup(buf) : NULL;
 }
 
+static int do_refresh(struct cvm_ctx *ctx, struct luks_args *a)
+{
+	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
+	_cleanup_(cvm_secret_freep) struct cvm_secret *pass = NULL;
+	enum cvm_luks_fail fail = CVM_LUKS_FAIL_NONE;
+	struct cvm_luks_refresh_params p = { 0 };
+	int r, token = -1;
+
+	r = read_passphrase(a->device, a->unlock_key_file, a->key_fd, &pass);
+	if (r)
+		return r;
+	if (make_key_source(ctx, a, &src) < 0)
+		return EXIT_LUKS_KEY;
+	p.passphrase = cvm_secret_data(pass);
+	p.passphrase_len = cvm_secret_len(pass);
+	p.token = a->token;
+	r = cvm_luks_refresh(ctx, a->device, &p, src, &token, &fail);
+	if (r < 0)
+		return exit_code(fail);
+	if (!a->common->quiet)
+		fprintf(stderr, "%s: token %d binds the LUKS2 header as it is now\n", a->device, token);
+	return EXIT_LUKS_OK;
+}
+
 static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 {
 	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
@@ -516,6 +564,8 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 	struct cvm_luks_bind_params p = { 0 };
 	int r, token = -1, slot = -1;
 
+	if (a->refresh)
+		return do_refresh(ctx, a);
 	r = cvm_luks_binding_from_config(ctx, a->config, &a->binding);
 	if (r < 0)
 		return EXIT_LUKS_USAGE;
@@ -672,6 +722,9 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 			printf("  %-20s %s\n", "platform", v[i].binding.platform);
 		if (v[i].key_id)
 			printf("  %-20s %s\n", "key_id", v[i].key_id);
+		if (!v[i].header_bound)
+			printf("  %-20s not bound: unlock refuses this token until 'cvmattest luks "
+			       "bind --refresh -d %s --token %d'\n", "header", a->device, v[i].token);
 	}
 	cvm_luks_token_info_free(v, n);
 	return EXIT_LUKS_OK;

@@ -8,9 +8,11 @@
  *                       LUKS2 token of type "cvmattest" holding P wrapped
  *                       under K (HKDF-SHA-256 + AES-256-GCM) and where K
  *                       comes from; all or nothing
- *   cvm_luks_unlock()   read the token, obtain K, unwrap P, activate the
+ *   cvm_luks_unlock()   read the token, obtain K, unwrap P, check the LUKS2
+ *                       header against the token's binding, activate the
  *                       volume through the token's keyslot; never writes
  *                       the header
+ *   cvm_luks_refresh()  bind the header anew (after a change of one's own)
  *   cvm_luks_unbind()   remove a token and its keyslot
  *   cvm_luks_list()     the tokens of a volume
  *
@@ -41,7 +43,7 @@ extern "C" {
 #endif
 
 #define CVM_LUKS_TOKEN_TYPE "cvmattest"
-#define CVM_LUKS_TOKEN_VERSION 1
+#define CVM_LUKS_TOKEN_VERSION 2	/* 2: with the LUKS2 header binding */
 
 #ifndef CVM_DEFAULT_CONFIG		/* also in libcvmattest-attest.h */
 #define CVM_DEFAULT_CONFIG "/etc/cvmattest/cvmattest.conf"
@@ -163,13 +165,39 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 		  const struct cvm_key_source *src, int *ret_token, int *ret_keyslot,
 		  enum cvm_luks_fail *fail);
 
+struct cvm_luks_refresh_params {
+	/* An existing passphrase or key file's content: authorizes the change, as for bind. */
+	const void *passphrase;
+	size_t passphrase_len;
+	int token;			/* -1: the only cvmattest token */
+};
+
+/*
+ * Bind the LUKS2 header anew (after a reencryption or a change with
+ * cryptsetup config; or for a version 1 token, which binds none): the
+ * passphrase is checked, K obtained through the token's own release values,
+ * the token's passphrase unwrapped and checked against its keyslot, and
+ * the token rewritten (same number, same keyslot, fresh salt and nonce)
+ * with the header as it is now; what changed is logged.  A null cipher is
+ * refused.  All or nothing, as bind.
+ */
+int cvm_luks_refresh(struct cvm_ctx *ctx, const char *device, const struct cvm_luks_refresh_params *p,
+		     const struct cvm_key_source *src, int *ret_token, enum cvm_luks_fail *fail);
+
 struct cvm_luks_unlock_params {
 	const char *name;		/* dm name; NULL: only check that the token opens its keyslot */
 	uint32_t flags;			/* CRYPT_ACTIVATE_* (read-only, allow-discards, ...) */
 	int token;			/* -1: every cvmattest token in turn */
 };
 
-/* Unlock @device by its cvmattest token(s).  The header is only read. */
+/*
+ * Unlock @device by its cvmattest token(s).  The header is only read, and
+ * must be the one the token binds (segments, the token's keyslot, its
+ * digests, config flags and requirements: compared after the unwrap, each
+ * difference named; -EUCLEAN); a null cipher (-EPERM) and version 1 tokens,
+ * which bind no header (-EPROTONOSUPPORT), are refused before a key is
+ * asked for.  Persistent flags: only those of the checked header.
+ */
 int cvm_luks_unlock(struct cvm_ctx *ctx, const char *device, const struct cvm_luks_unlock_params *p,
 		    const struct cvm_key_source *src, int *ret_token, enum cvm_luks_fail *fail);
 
@@ -189,6 +217,7 @@ struct cvm_luks_token_info {
 	struct cvm_luks_binding binding;
 	char *key_id;			/* NULL if not recorded */
 	char *error;			/* non-NULL: the token does not parse; why */
+	bool header_bound;		/* false: version 1, unlock refuses it until bind --refresh */
 };
 
 /* Every cvmattest token of @device (none: 0 with *n = 0). */

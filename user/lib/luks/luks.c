@@ -457,6 +457,7 @@ static int bind_verify(struct cvm_ctx *ctx, const char *path, int token, int slo
 		       const struct cvm_secret *k, const struct cvm_secret *p)
 {
 	_cleanup_secret_ struct cvm_secret *p2 = NULL;
+	_cleanup_json_ json_t *now = NULL;
 	struct luks_token t = { 0 };
 	struct luks_dev d;
 	const char *json;
@@ -484,6 +485,14 @@ static int bind_verify(struct cvm_ctx *ctx, const char *path, int token, int slo
 	if (t.keyslot != slot || cvm_secret_len(p2) != cvm_secret_len(p) ||
 	    memcmp(cvm_secret_data(p2), cvm_secret_data(p), cvm_secret_len(p)) != 0) {
 		log_error(ctx, "%s: token %d read back holds another passphrase", path, token);
+		r = -EIO;
+		goto out;
+	}
+	r = luks_header_binding(ctx, d.cd, slot, &now);
+	if (r < 0)
+		goto out;
+	if (!t.header || luks_header_diff(ctx, path, CVM_LOG_ERROR, "header says", t.header, now) > 0) {
+		log_error(ctx, "%s: token %d read back does not bind the header as it is", path, token);
 		r = -EIO;
 		goto out;
 	}
@@ -583,6 +592,16 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 	}
 	from = r;
 	log_debug(ctx, "%s: the passphrase opens keyslot %d", device, from);
+	{
+		_cleanup_json_ json_t *hb = NULL;
+
+		/* a volume that keeps its data in clear is not worth binding: refused before writing */
+		r = luks_header_binding(ctx, d.cd, from, &hb);
+		if (r == 0)
+			r = luks_header_refuse_null_cipher(ctx, device, hb);
+		if (r < 0)
+			goto out;
+	}
 
 	slot = pick_keyslot(ctx, &d, p->keyslot);
 	if (slot < 0) {
@@ -613,16 +632,6 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 	if (r < 0)
 		goto out;
 	t.key_id = TAKE_PTR(kid);
-	r = luks_token_wrap(ctx, &t, d.uuid, k, pass);
-	if (r < 0) {
-		log_error(ctx, "Cannot wrap the new passphrase: %s", strerror(-r));
-		goto out;
-	}
-	log_debug(ctx, "Passphrase wrapped with HKDF and AES-GCM by the %s backend",
-		  luks_crypto_last_backend(ctx));
-	r = luks_token_format(&t, &json);
-	if (r < 0)
-		goto out;
 	r = crypt_set_pbkdf_type(d.cd, &pbkdf);
 	if (r < 0) {
 		log_error(ctx, "Cannot select PBKDF2 for the new keyslot: %s", strerror(-r));
@@ -646,6 +655,26 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 	}
 	snapshot_note_write(&d, &snap);
 	crypt_safe_memzero(vk, vk_size);
+
+	/*
+	 * The header binding covers the new keyslot (its KDF salt is only known
+	 * now), so the passphrase is wrapped after the keyslot is written.
+	 */
+	r = luks_header_binding(ctx, d.cd, slot, &t.header);
+	if (r == 0)
+		r = luks_header_refuse_null_cipher(ctx, device, t.header);
+	if (r < 0)
+		goto rollback;
+	r = luks_token_wrap(ctx, &t, d.uuid, k, pass);
+	if (r < 0) {
+		log_error(ctx, "Cannot wrap the new passphrase: %s", strerror(-r));
+		goto rollback;
+	}
+	log_debug(ctx, "Passphrase wrapped with HKDF and AES-GCM by the %s backend",
+		  luks_crypto_last_backend(ctx));
+	r = luks_token_format(&t, &json);
+	if (r < 0)
+		goto rollback;
 
 	r = hook(LUKS_STEP_BIND_TOKEN, &json);
 	if (r < 0)
@@ -699,6 +728,195 @@ out:
 	return r;
 }
 
+/* ---- refresh ---------------------------------------------------------------------------------- */
+
+/* Token @want (-1: the only cvmattest token): its number and a copy of its JSON. */
+static int find_our_token(struct cvm_ctx *ctx, struct luks_dev *d, int want, char **ret_json,
+			  enum cvm_luks_fail *fail)
+{
+	int found = -1, n_ours = 0;
+	char ids[128] = "";
+
+	for (int id = 0; id < token_count(); id++) {
+		const char *json;
+
+		if (!token_is_ours(d->cd, id, &json))
+			continue;
+		n_ours++;
+		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%d", n_ours > 1 ? ", " : "", id);
+		if (want < 0 || id == want) {
+			found = id;
+			free(*ret_json);
+			*ret_json = strdup(json);
+			if (!*ret_json)
+				return -ENOMEM;
+		}
+	}
+	if (found < 0) {
+		if (want >= 0 && n_ours > 0)
+			log_error(ctx, "%s: token %d is not a cvmattest token (those are: %s)", d->path,
+				  want, ids);
+		else
+			log_error(ctx, "%s is not bound to cvmattest (no cvmattest token)", d->path);
+		set_fail(fail, CVM_LUKS_FAIL_NO_BINDING);
+		return -ENOKEY;
+	}
+	if (want < 0 && n_ours > 1) {
+		log_error(ctx, "%s has several cvmattest tokens (%s); choose one", d->path, ids);
+		return -EINVAL;
+	}
+	return found;
+}
+
+int cvm_luks_refresh(struct cvm_ctx *ctx, const char *device, const struct cvm_luks_refresh_params *p,
+		     const struct cvm_key_source *src, int *ret_token, enum cvm_luks_fail *fail)
+{
+	_cleanup_secret_ struct cvm_secret *k = NULL, *pass = NULL;
+	_cleanup_free_ char *kid = NULL, *old_json = NULL, *json = NULL;
+	_cleanup_json_ json_t *now = NULL;
+	struct snapshot snap = { .fd = -1 };
+	struct luks_token t = { 0 };
+	struct luks_dev d = { 0 };
+	char why[256];
+	int r, token, n;
+
+	set_fail(fail, CVM_LUKS_FAIL_LOCAL);
+	if (!ctx || !device || !p || !src || !src->get_key || (!p->passphrase && p->passphrase_len))
+		return -EINVAL;
+	r = luks_dev_open(ctx, device, false, &d);
+	if (r < 0)
+		return r;
+	r = token = find_our_token(ctx, &d, p->token, &old_json, fail);
+	if (r < 0)
+		goto out;
+	r = luks_token_parse(old_json, &t, why, sizeof(why));
+	if (r < 0) {
+		log_error(ctx, "%s: token %d is unusable: %s; unbind and bind it again", device, token,
+			  why);
+		set_fail(fail, CVM_LUKS_FAIL_UNWRAP);
+		goto out;
+	}
+	if (!keyslot_active(d.cd, t.keyslot)) {
+		log_error(ctx, "%s: token %d names keyslot %d, which is not in use; unbind and bind "
+			  "again", device, token, t.keyslot);
+		set_fail(fail, CVM_LUKS_FAIL_UNWRAP);
+		r = -ENOENT;
+		goto out;
+	}
+	/* The same authorization as bind: an existing passphrase (checked, nothing activated). */
+	r = crypt_activate_by_passphrase(d.cd, NULL, CRYPT_ANY_SLOT, (const char *)p->passphrase,
+					 p->passphrase_len, 0);
+	if (r < 0) {
+		if (r == -EPERM) {
+			log_error(ctx, "%s: the passphrase given opens no keyslot", device);
+			set_fail(fail, CVM_LUKS_FAIL_AUTH);
+		} else {
+			log_error(ctx, "%s: cannot check the passphrase: %s", device, strerror(-r));
+		}
+		goto out;
+	}
+	r = luks_header_binding(ctx, d.cd, t.keyslot, &now);
+	if (r == 0)
+		r = luks_header_refuse_null_cipher(ctx, device, now);
+	if (r < 0)
+		goto out;
+	if (src->check_binding) {
+		r = src->check_binding(ctx, &t.binding, src->userdata);
+		if (r < 0) {
+			log_error(ctx, "%s: token %d is refused: it names a service this machine does "
+				  "not trust (edited token?)", device, token);
+			set_fail(fail, r == -EPERM ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL);
+			goto out;
+		}
+	}
+	r = get_key(ctx, src, &t.binding, &k, &kid);
+	if (r < 0) {
+		set_fail(fail, CVM_LUKS_FAIL_KEY);
+		goto out;
+	}
+	r = luks_token_unwrap(ctx, &t, d.uuid, k, &pass);
+	if (r < 0) {
+		set_fail(fail, r == -EKEYREJECTED ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL);
+		log_error(ctx, "%s: token %d does not open with the released key (%s): it cannot be "
+			  "refreshed; unbind and bind again", device, token,
+			  r == -EKEYREJECTED ? "wrong key, or the token was modified" : strerror(-r));
+		goto out;
+	}
+	r = crypt_activate_by_passphrase(d.cd, NULL, t.keyslot, (const char *)cvm_secret_data(pass),
+					 cvm_secret_len(pass), 0);
+	if (r != t.keyslot) {
+		log_error(ctx, "%s: keyslot %d does not open with token %d's passphrase: the keyslot was "
+			  "replaced; unbind and bind again", device, t.keyslot, token);
+		set_fail(fail, CVM_LUKS_FAIL_UNWRAP);
+		r = r < 0 ? r : -EIO;
+		goto out;
+	}
+	if (!t.header) {
+		log_info(ctx, "%s: token %d (version 1) binds the LUKS2 header for the first time",
+			 device, token);
+	} else {
+		n = luks_header_diff(ctx, device, CVM_LOG_WARNING, "now", t.header, now);
+		if (n == 0)
+			log_info(ctx, "%s: token %d: the header is as bound; writing the token anew",
+				 device, token);
+		else
+			log_warning(ctx, "%s: token %d: binding the header with %d change%s", device,
+				    token, n, n == 1 ? "" : "s");
+	}
+	json_decref(t.header);
+	t.header = TAKE_PTR(now);
+	t.version = CVM_LUKS_TOKEN_VERSION;
+	if (kid) {
+		free(t.key_id);
+		t.key_id = TAKE_PTR(kid);
+	}
+	r = luks_token_wrap(ctx, &t, d.uuid, k, pass);
+	if (r < 0) {
+		log_error(ctx, "Cannot wrap the passphrase: %s", strerror(-r));
+		goto out;
+	}
+	r = luks_token_format(&t, &json);
+	if (r < 0)
+		goto out;
+
+	r = snapshot_take(ctx, &d, &snap);
+	if (r < 0) {
+		log_error(ctx, "%s: cannot save the header before changing it: %s", device, strerror(-r));
+		goto out;
+	}
+	r = hook(LUKS_STEP_BIND_TOKEN, &json);
+	if (r < 0)
+		goto rollback;
+	r = crypt_token_json_set(d.cd, token, json);
+	if (r < 0) {
+		log_error(ctx, "%s: cannot store token %d: %s", device, token, strerror(-r));
+		goto rollback;
+	}
+	snapshot_note_write(&d, &snap);
+	r = hook(LUKS_STEP_BIND_VERIFY, NULL);
+	if (r < 0)
+		goto rollback;
+	r = bind_verify(ctx, device, token, t.keyslot, k, pass);
+	if (r < 0)
+		goto rollback;
+	log_info(ctx, "%s: token %d refreshed: it binds the header as it is now", device, token);
+	if (ret_token)
+		*ret_token = token;
+	set_fail(fail, CVM_LUKS_FAIL_NONE);
+	r = 0;
+	goto out;
+
+rollback:
+	if (snapshot_restore(ctx, &d, &snap) < 0)
+		log_error(ctx, "%s: could not put the old token %d back: check it with 'cryptsetup "
+			  "luksDump %s'", device, token, device);
+out:
+	snapshot_done(&snap);
+	luks_token_done(&t);
+	luks_dev_close(&d);
+	return r;
+}
+
 /* ---- unlock ---------------------------------------------------------------------------------- */
 
 static char *read_sysfs_line(const char *path)
@@ -733,9 +951,11 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 {
 	_cleanup_secret_ struct cvm_secret *k = NULL, *pass = NULL;
 	_cleanup_free_ char *kid = NULL;
+	_cleanup_json_ json_t *now = NULL;
 	struct luks_token t = { 0 };
+	uint32_t flags = 0, persistent = 0;
 	char why[256];
-	int r;
+	int r, n;
 
 	r = luks_token_parse(json, &t, why, sizeof(why));
 	if (r < 0) {
@@ -743,11 +963,34 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 		*fail = CVM_LUKS_FAIL_UNWRAP;
 		return r;
 	}
+	if (t.version == LUKS_TOKEN_VERSION_NO_HEADER) {
+		log_error(ctx, "%s: token %d was made by an older cvmattest and does not bind the LUKS2 "
+			  "header (token version 1); it is not used until the header is bound: run "
+			  "'cvmattest luks bind --refresh -d %s --token %d'", d->path, token, d->path,
+			  token);
+		*fail = CVM_LUKS_FAIL_UNWRAP;
+		r = -EPROTONOSUPPORT;
+		goto out;
+	}
 	if (!keyslot_active(d->cd, t.keyslot)) {
 		log_error(ctx, "%s: token %d names keyslot %d, which is not in use; bind again",
 			  d->path, token, t.keyslot);
 		*fail = CVM_LUKS_FAIL_UNWRAP;
 		r = -ENOENT;
+		goto out;
+	}
+	/*
+	 * The header as libcryptsetup holds it in memory: the same crypt_device
+	 * is activated below, so what is compared is what is activated.  A null
+	 * cipher is refused whatever the binding says, before any key is asked for.
+	 */
+	r = luks_header_binding(ctx, d->cd, t.keyslot, &now);
+	if (r == 0)
+		r = luks_header_refuse_null_cipher(ctx, d->path, now);
+	if (r == 0)
+		r = luks_header_refuse_null_cipher(ctx, d->path, t.header);
+	if (r < 0) {
+		*fail = CVM_LUKS_FAIL_UNWRAP;
 		goto out;
 	}
 	check_platform(ctx, &t, token);
@@ -783,9 +1026,34 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 		goto out;
 	}
 	log_debug(ctx, "Passphrase unwrapped by the %s backend", luks_crypto_last_backend(ctx));
+	/* t.header is authenticated now: the header must be the one bound, field by field */
+	n = luks_header_diff(ctx, d->path, CVM_LOG_ERROR, "header says", t.header, now);
+	if (n > 0) {
+		log_error(ctx, "%s: token %d: the LUKS2 header is not the one bound (%d difference%s); "
+			  "not activating. If the change is yours (reencryption, cryptsetup config), "
+			  "bind the header again with 'cvmattest luks bind --refresh -d %s --token %d'",
+			  d->path, token, n, n == 1 ? "" : "s", d->path, token);
+		*fail = CVM_LUKS_FAIL_UNWRAP;
+		r = -EUCLEAN;
+		goto out;
+	}
+	if (p->name) {
+		/*
+		 * Persistent flags from the header only as bound: config.flags was
+		 * just compared, so what the header holds is what was bound; the
+		 * kernel gets them explicitly and libcryptsetup adds none of its own.
+		 */
+		r = crypt_persistent_flags_get(d->cd, CRYPT_FLAGS_ACTIVATION, &persistent);
+		if (r < 0) {
+			*fail = CVM_LUKS_FAIL_LOCAL;
+			log_error(ctx, "%s: cannot read the persistent flags: %s", d->path, strerror(-r));
+			goto out;
+		}
+		flags = p->flags | persistent | CRYPT_ACTIVATE_IGNORE_PERSISTENT;
+	}
 	r = crypt_activate_by_passphrase(d->cd, p->name, t.keyslot,
 					 (const char *)cvm_secret_data(pass),
-					 cvm_secret_len(pass), p->name ? p->flags : 0);
+					 cvm_secret_len(pass), flags);
 	if (r < 0) {
 		if (r == -EPERM) {
 			*fail = CVM_LUKS_FAIL_UNWRAP;
@@ -1033,6 +1301,8 @@ static int list_open(struct cvm_ctx *ctx, struct luks_dev *d, struct cvm_luks_to
 			e->version = t.version;
 			e->binding = t.binding;
 			e->key_id = t.key_id;
+			e->header_bound = t.header != NULL;
+			json_decref(t.header);
 			memset(&t, 0, sizeof(t));	/* moved into e */
 		}
 		e->keyslot_active = e->keyslot >= 0 && keyslot_active(d->cd, e->keyslot);
@@ -1104,6 +1374,7 @@ int cvm_luks_list_json(struct cvm_ctx *ctx, const char *device, char **ret)
 			continue;
 		}
 		json_object_set_new(e, "version", json_integer(v[i].version));
+		json_object_set_new(e, "header_bound", json_boolean(v[i].header_bound));
 		for (; *keys; keys++) {
 			const char *val = cvm_luks_binding_get(&v[i].binding, *keys);
 

@@ -65,6 +65,7 @@ struct luks_token {
 	uint8_t nonce[LUKS_NONCE_LEN];
 	uint8_t wrapped[LUKS_PASSPHRASE_LEN];
 	uint8_t tag[LUKS_TAG_LEN];
+	json_t *header;			/* version 2: the header binding (luks_header.c); v1: NULL */
 };
 
 void luks_token_done(struct luks_token *t);
@@ -82,6 +83,31 @@ int luks_token_unwrap(struct cvm_ctx *ctx, const struct luks_token *t, const cha
 /* Printable ASCII, 1..4096 bytes: what a token string may hold. */
 bool luks_string_ok(const char *s);
 
+
+/* ---- header binding (luks_header.c) --------------------------------------------------- */
+
+/*
+ * Version 1 tokens (cvmattest before the header binding) have no "header":
+ * they are read, so that unlock can say what to do (bind --refresh) and
+ * refresh can unwrap them, but never opened.
+ */
+#define LUKS_TOKEN_VERSION_NO_HEADER 1
+
+struct crypt_device;
+
+/* The binding of keyslot @keyslot from a crypt_dump_json() text; @why says what is missing. */
+int luks_header_binding_from_json(const char *dump, int keyslot, json_t **ret, char *why,
+				  size_t why_len);
+/* The same from @cd's header as libcryptsetup holds it in memory. */
+int luks_header_binding(struct cvm_ctx *ctx, struct crypt_device *cd, int keyslot, json_t **ret);
+/* -EPERM, with a message per field, if a segment or the keyslot area uses a null cipher. */
+int luks_header_refuse_null_cipher(struct cvm_ctx *ctx, const char *device, const json_t *b);
+/*
+ * Log (at @level) every difference between two bindings, as
+ * "DEV: segments.0.encryption changed: bound X, <now_word> Y"; the count.
+ */
+int luks_header_diff(struct cvm_ctx *ctx, const char *device, int level, const char *now_word,
+		     const json_t *bound, const json_t *now);
 
 /* ---- fault injection for the unit tests ---------------------------------------------- */
 

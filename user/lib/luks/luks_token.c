@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The cvmattest LUKS2 token, version 1: its JSON, the associated data that
+ * The cvmattest LUKS2 token, version 2: its JSON, the associated data that
  * authenticates it, and the wrapping of the passphrase P under the released
  * key K.  The one definition of the format; the admin guide
  * (Documentation/admin-guide/cvmattest-luks.rst, "Token format") describes
@@ -9,7 +9,8 @@
  *   KEK  = HKDF-SHA-256(IKM = K, salt = token.salt, info = "cvmattest-luks-v1 kek", L = 32)
  *   AAD  = "cvmattest-luks-v1" || 0x00 || canonical JSON of the token without
  *          type/keyslots/nonce/wrapped/tag, plus "uuid" (the LUKS2 header's)
- *          and "keyslot" (integer)
+ *          and "keyslot" (integer); in version 2 the token's "header" is the
+ *          LUKS2 header binding (luks_header.c), so it is authenticated too
  *   wrapped || tag = AES-256-GCM(KEK, nonce, AAD, P)
  *
  * Canonical JSON: keys sorted bytewise, no whitespace, strings printable
@@ -185,6 +186,7 @@ void luks_token_done(struct luks_token *t)
 		return;
 	cvm_luks_binding_done(&t->binding);
 	free(t->key_id);
+	json_decref(t->header);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -227,7 +229,8 @@ static int add_authenticated(json_t *o, const struct luks_token *t)
 	    set_str(o, "key_id", t->key_id) < 0 ||
 	    json_object_set_new(o, "kdf", json_string(LUKS_KDF_NAME)) < 0 ||
 	    set_b64(o, "salt", t->salt, sizeof(t->salt)) < 0 ||
-	    json_object_set_new(o, "aead", json_string(LUKS_AEAD_NAME)) < 0)
+	    json_object_set_new(o, "aead", json_string(LUKS_AEAD_NAME)) < 0 ||
+	    (t->header && json_object_set(o, "header", t->header) < 0))
 		return -ENOMEM;
 	return 0;
 }
@@ -349,7 +352,7 @@ int luks_token_parse(const char *text, struct luks_token *t, char *why, size_t w
 {
 	static const char *const known[] = { "type", "keyslots", "version", "release", "platform",
 					     "key_id", "kdf", "salt", "aead", "nonce", "wrapped",
-					     "tag", NULL };
+					     "tag", "header", NULL };
 	_cleanup_json_ json_t *o = NULL;
 	json_error_t err;
 	const char *key;
@@ -365,16 +368,24 @@ int luks_token_parse(const char *text, struct luks_token *t, char *why, size_t w
 	v = json_object_get(o, "version");
 	if (!json_is_integer(v))
 		return WHY("\"version\" is missing or not an integer");
-	if (json_integer_value(v) != CVM_LUKS_TOKEN_VERSION) {
+	if (json_integer_value(v) != CVM_LUKS_TOKEN_VERSION &&
+	    json_integer_value(v) != LUKS_TOKEN_VERSION_NO_HEADER) {
 		snprintf(why, why_len, "token version %lld is not supported by this cvmattest (%d)",
 			 (long long)json_integer_value(v), CVM_LUKS_TOKEN_VERSION);
 		return -EPROTONOSUPPORT;
 	}
+	t->version = (int)json_integer_value(v);
 	json_object_foreach(o, key, v)
-		if (!one_of(key, known))
-			return WHY("unknown field \"%s\" in a version %d token", key,
-				   CVM_LUKS_TOKEN_VERSION);
-	t->version = CVM_LUKS_TOKEN_VERSION;
+		if (!one_of(key, known) ||
+		    (t->version == LUKS_TOKEN_VERSION_NO_HEADER && strcmp(key, "header") == 0))
+			return WHY("unknown field \"%s\" in a version %d token", key, t->version);
+	if (t->version == CVM_LUKS_TOKEN_VERSION) {
+		v = json_object_get(o, "header");
+		if (!json_is_object(v) || !json_is_object(json_object_get(v, "segments")) ||
+		    !json_is_object(json_object_get(v, "keyslots")))
+			return WHY("\"header\" is missing or not a LUKS2 header binding");
+		t->header = json_incref(v);
+	}
 	r = parse_keyslot(json_object_get(o, "keyslots"), &t->keyslot, why, why_len);
 	if (r < 0)
 		goto fail;
