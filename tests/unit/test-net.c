@@ -178,7 +178,8 @@ static void test_config_allowed_urls(void **state)
 		"attest_url = https://own.example.com\n"
 		"key_url = https://kv.corp.example/keys/disk\n"
 		"allowed_keys = https://v.vault.azure.net/keys/boot/aaaa, "
-		"https://v.vault.azure.net/keys/data *.internal.example,10.1.2.3\n"
+		"https://v.vault.azure.net/keys/data *.internal.example,10.1.2.3 "
+		"https://last.example/keys/x\n"
 		"allowed_attest = https://second.example.com:4443 *.eus.attest.azure.net\n"
 		"allowed_hosts = fd00::1\n";
 	static const char *const bad[][2] = {

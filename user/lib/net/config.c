@@ -593,6 +593,12 @@ static const char *next_item(const char **p, size_t *n)
 	return item;
 }
 
+/* An item with a scheme (an https:// URL); else a host pattern. */
+static bool is_url(const char *item, size_t n)
+{
+	return memmem(item, n, "://", 3) != NULL;
+}
+
 /* The first pattern of @list that @host matches, as "%.*s" arguments; false if none. */
 static bool host_in_list(const char *host, const char *list, const char **pat, size_t *pl)
 {
@@ -600,17 +606,12 @@ static bool host_in_list(const char *host, const char *list, const char **pat, s
 	size_t n;
 
 	while (p && (item = next_item(&p, &n)))
-		if (!strstr(item, "://") && host_matches(host, item, n)) {
+		if (!is_url(item, n) && host_matches(host, item, n)) {
 			*pat = item;
 			*pl = n;
 			return true;
 		}
 	return false;
-}
-
-static bool is_url(const char *item, size_t n)
-{
-	return memmem(item, n, "://", 3) != NULL;
 }
 
 /* A host pattern: "*", "*.DOMAIN" or a host (IPv6 literals included), nothing else. */
