@@ -1745,7 +1745,7 @@ static void test_release_source(void **state)
 {
 	struct cvm_ctx *ctx = luks_ctx();
 	const char *img = make_image("release");
-	char kid[512], kid_rsa[512], kid_tdx[512], conf[4200], *json, *uuid;
+	char kid[512], kid_rsa[512], kid_tdx[512], conf[4200], extra[1200], *json, *uuid;
 	uint8_t mat[64], mat_rsa[4096], mat_tdx[64], p[32];
 	size_t mat_len = sizeof(mat), mat_rsa_len = sizeof(mat_rsa), mat_tdx_len = sizeof(mat_tdx);
 	struct cvm_luks_bind_params bp = { .passphrase = PASS, .passphrase_len = strlen(PASS),
@@ -1770,7 +1770,10 @@ static void test_release_source(void **state)
 			 mat_rsa, &mat_rsa_len);
 	azsvc_create_key(&svc, "luks-tdx-only", ARGS("--tee", "tdx"), kid_tdx, sizeof(kid_tdx),
 			 mat_tdx, &mat_tdx_len);
-	release_conf(&svc, "luks", kid, "retries = 1\nbackoff = 100ms\n", conf, sizeof(conf));
+	/* the other two keys listed: a token may only name keys the configuration lists */
+	snprintf(extra, sizeof(extra), "retries = 1\nbackoff = 100ms\nallowed_keys = %s, %s\n",
+		 kid_rsa, kid_tdx);
+	release_conf(&svc, "luks", kid, extra, conf, sizeof(conf));
 	uuid = image_uuid(img);
 
 	/* the binding from the configuration, defaults recorded */
@@ -1863,13 +1866,13 @@ static int svc_requests(const struct azsvc *svc, const char *what)
  * One source, several volumes (what unlock --all does): one attestation, one
  * release per key.  A token edited to send the machine elsewhere is refused
  * before any request, as the token's problem (not retried); allowed_hosts
- * admits a host; bind refuses what unlock would refuse.
+ * (discouraged) still admits a host; bind refuses what unlock would refuse.
  */
 static void test_release_cache_and_hosts(void **state)
 {
 	struct cvm_ctx *ctx = luks_ctx();
 	char img_a[4096], img_b[4096], img_c[4096], kid[512], kid2[512], conf[4200], conf2[4200];
-	char *json, *edited, *at;
+	char extra[1200], *json, *edited, *at;
 	uint8_t mat[64], mat2[64];
 	size_t mat_len = sizeof(mat), mat2_len = sizeof(mat2);
 	struct cvm_luks_bind_params bp = { .passphrase = PASS, .passphrase_len = strlen(PASS),
@@ -1896,7 +1899,8 @@ static void test_release_cache_and_hosts(void **state)
 	}
 	azsvc_create_key(&svc, "cache-one", NULL, kid, sizeof(kid), mat, &mat_len);
 	azsvc_create_key(&svc, "cache-two", NULL, kid2, sizeof(kid2), mat2, &mat2_len);
-	release_conf(&svc, "cache", kid, "retries = 0\n", conf, sizeof(conf));
+	snprintf(extra, sizeof(extra), "retries = 0\nallowed_keys = %s\n", kid2);
+	release_conf(&svc, "cache", kid, extra, conf, sizeof(conf));
 	assert_int_equal(cvm_luks_binding_from_config(ctx, conf, &b), 0);
 	bp.binding = &b;
 
@@ -1938,17 +1942,18 @@ static void test_release_cache_and_hosts(void **state)
 	log_reset();
 	assert_true(cvm_luks_unlock(ctx, img_a, &up, src, &token, &fail) < 0);
 	assert_int_equal(fail, CVM_LUKS_FAIL_UNWRAP);
-	assert_non_null(strstr(logbuf, "127.0.0.2 is not allowed"));
-	assert_non_null(strstr(logbuf, "allowed_hosts"));
+	assert_non_null(strstr(logbuf, "https://127.0.0.2:1/keys/"));
+	assert_non_null(strstr(logbuf, "is not allowed"));
+	assert_non_null(strstr(logbuf, "allowed_keys"));
 	assert_int_equal(svc_requests(&svc, "/attest/"), attests);
 	assert_image_unchanged(img_a, &before);
 	cvm_key_source_free(src);
 	/* the CLI: exit 4 (not worth retrying) */
 	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_a, "--check", "--config", conf));
 	assert_int_equal(r.rc, 4);
-	assert_non_null(strstr(r.err, "allowed_hosts"));
+	assert_non_null(strstr(r.err, "allowed_keys"));
 	cli_done(&r);
-	/* allowed_hosts admits it: now it is tried (and cannot be reached: KEY) */
+	/* allowed_hosts (discouraged, warned) admits it: now it is tried (and cannot be reached: KEY) */
 	release_conf(&svc, "cache2", kid,
 		     "retries = 0\nallowed_hosts = kv.example.org, 127.0.0.2\nconnect_timeout = 2s\n",
 		     conf2, sizeof(conf2));
@@ -1967,21 +1972,21 @@ static void test_release_cache_and_hosts(void **state)
 	r = cli(NULL, 0, PASS "\n", ARGS("bind", "-d", img_b, "--config", conf, "--key-url",
 					 "https://kv.example.org/keys/k/1"));
 	assert_int_equal(r.rc, 1);
-	assert_non_null(strstr(r.err, "kv.example.org is not allowed"));
+	assert_non_null(strstr(r.err, "https://kv.example.org/keys/k/1 is not allowed"));
 	cli_done(&r);
 	assert_image_unchanged(img_b, &before);
 	image_state_done(&before);
-	/* ...and Azure's own domains need no configuration (refused later, by the network) */
+	/* ...and Azure's own domains are not built in (test_release_keys_pinned: the opt-in) */
 	assert_int_equal(cvm_luks_binding_set(&b, "key_url",
 					      "https://myvault.vault.azure.net/keys/k/1"), 0);
 	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
-	assert_int_equal(src->check_binding(ctx, &b, src->userdata), 0);
+	assert_int_equal(src->check_binding(ctx, &b, src->userdata), -EPERM);
 	assert_int_equal(cvm_luks_binding_set(&b, "key_url",
 					      "https://vault.azure.net.evil.example/keys/k/1"), 0);
 	assert_int_equal(src->check_binding(ctx, &b, src->userdata), -EPERM);
 	assert_int_equal(cvm_luks_binding_set(&b, "attest_url", "https://x.attest.azure.net"), 0);
 	assert_int_equal(cvm_luks_binding_set(&b, "key_url", kid), 0);
-	assert_int_equal(src->check_binding(ctx, &b, src->userdata), 0);
+	assert_int_equal(src->check_binding(ctx, &b, src->userdata), -EPERM);
 	cvm_key_source_free(src);
 
 	azsvc_stop(&svc);
@@ -1991,6 +1996,262 @@ static void test_release_cache_and_hosts(void **state)
 	unlink(img_a);
 	unlink(img_b);
 	unlink(img_c);
+	cvm_ctx_free(ctx);
+}
+
+/* Warnings only, for the opt-in wildcards' warning; the rest goes to capture_log(). */
+static char warnbuf[4096];
+
+static void capture_warnings(int level, const char *msg, void *userdata)
+{
+	if (level == CVM_LOG_WARNING && strlen(warnbuf) + strlen(msg) + 2 < sizeof(warnbuf)) {
+		strcat(warnbuf, msg);
+		strcat(warnbuf, "\n");
+	}
+	capture_log(level, msg, userdata);
+}
+
+/* A token's release value replaced by @to (it was @from); the edited JSON in the header. */
+static void token_edit(const char *img, const char *from, const char *to)
+{
+	char *json = token_json(img, 0), *edited, *at;
+
+	at = strstr(json, from);
+	assert_non_null(at);
+	assert_true(asprintf(&edited, "%.*s%s%s", (int)(at - json), json, to,
+			     at + strlen(from)) > 0);
+	token_replace(img, 0, edited);
+	free(edited);
+	free(json);
+}
+
+/* check_binding() of a release source on @conf for @key_url (and @attest_url if not NULL). */
+static int pin_check(struct cvm_ctx *ctx, const char *conf, struct cvm_luks_binding *b,
+		     const char *attest_url, const char *key_url)
+{
+	struct cvm_key_source *src;
+	int r;
+
+	if (attest_url)
+		assert_int_equal(cvm_luks_binding_set(b, "attest_url", attest_url), 0);
+	assert_int_equal(cvm_luks_binding_set(b, "key_url", key_url), 0);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	r = src->check_binding(ctx, b, src->userdata);
+	cvm_key_source_free(src);
+	return r;
+}
+
+/*
+ * The key identity is pinned by the local configuration, not by the disk
+ * (issue 13 item 2).  The host can get a key of its own released to this VM
+ * (its vault, a managed-identity token from the IMDS it serves), bind its
+ * own volume to it and swap it in.  With the default configuration (only
+ * attest_url and key_url set) a token naming another key of the same vault,
+ * a key of another vault or another attestation instance is refused before
+ * anything is sent, the header untouched, and the message names the setting
+ * that would allow it.  allowed_keys admits a key (one version, or any
+ * version of it); host patterns are an explicit opt-in, warned about at use.
+ */
+static void test_release_keys_pinned(void **state)
+{
+	struct cvm_ctx *ctx = luks_ctx();
+	char img[4096], img_h[4096], kid[512], kid2[512], any2[512], vault2[512], attest2[300];
+	char conf[4200], conf_h[4200], conf_ok[4200], extra[1200], *slash;
+	uint8_t mat[64], mat2[64];
+	size_t mat_len = sizeof(mat), mat2_len = sizeof(mat2);
+	struct cvm_luks_bind_params bp = { .passphrase = PASS, .passphrase_len = strlen(PASS),
+					   .keyslot = -1 };
+	struct cvm_luks_unlock_params up = { .token = -1 };
+	struct cvm_key_source *src;
+	struct cvm_luks_binding b = { 0 }, bh = { 0 }, bc = { 0 };
+	struct image_state before;
+	enum cvm_luks_fail fail;
+	struct azsvc svc;
+	struct cli_run r;
+	int token, slot, requests;
+
+	(void)state;
+	snprintf(img, sizeof(img), "%s", make_image("pin"));
+	snprintf(img_h, sizeof(img_h), "%s", make_image("pin-host"));
+	if (!azsvc_start(&svc, NULL)) {
+		unlink(img);
+		unlink(img_h);
+		cvm_ctx_free(ctx);
+		skip();
+	}
+	azsvc_create_key(&svc, "pin-disk", NULL, kid, sizeof(kid), mat, &mat_len);
+	azsvc_create_key(&svc, "pin-host", NULL, kid2, sizeof(kid2), mat2, &mat2_len);
+	/* kid2 without its version; the same key in "another vault": the service's other name */
+	snprintf(any2, sizeof(any2), "%s", kid2);
+	slash = strrchr(any2, '/');
+	assert_non_null(slash);
+	*slash = 0;
+	assert_non_null(strstr(svc.kv_url, "https://127.0.0.1:"));
+	snprintf(vault2, sizeof(vault2), "https://localhost:%s",
+		 svc.kv_url + strlen("https://127.0.0.1:"));
+	assert_non_null(strstr(svc.attest_url, "https://127.0.0.1:"));
+	snprintf(attest2, sizeof(attest2), "https://localhost:%s",
+		 svc.attest_url + strlen("https://127.0.0.1:"));
+
+	/* the guest's volume, bound to its key under the default configuration */
+	release_conf(&svc, "pin", kid, "retries = 0\n", conf, sizeof(conf));
+	assert_int_equal(cvm_luks_binding_from_config(ctx, conf, &b), 0);
+	bp.binding = &b;
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(cvm_luks_bind(ctx, img, &bp, src, &token, &slot, &fail), 0);
+	cvm_key_source_free(src);
+	/* the host's volume, bound with the host's own configuration to another key of the vault */
+	release_conf(&svc, "pin-host", kid2, "retries = 0\n", conf_h, sizeof(conf_h));
+	assert_int_equal(cvm_luks_binding_from_config(ctx, conf_h, &bh), 0);
+	bp.binding = &bh;
+	assert_int_equal(cvm_key_source_release_new(ctx, conf_h, &src), 0);
+	assert_int_equal(cvm_luks_bind(ctx, img_h, &bp, src, &token, &slot, &fail), 0);
+	cvm_key_source_free(src);
+
+	/* swapped in: the guest refuses it before anything is sent */
+	image_state(img_h, &before);
+	requests = svc_requests(&svc, " fault=");
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	log_reset();
+	assert_true(cvm_luks_unlock(ctx, img_h, &up, src, &token, &fail) < 0);
+	assert_int_equal(fail, CVM_LUKS_FAIL_UNWRAP);
+	assert_true(log_has(kid2));
+	assert_true(log_has("is not allowed"));
+	assert_true(log_has("allowed_keys"));
+	assert_int_equal(svc_requests(&svc, " fault="), requests);
+	assert_image_unchanged(img_h, &before);
+	cvm_key_source_free(src);
+	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_h, "--check", "--config", conf));
+	assert_int_equal(r.rc, 4);
+	assert_non_null(strstr(r.err, "allowed_keys"));
+	cli_done(&r);
+	assert_int_equal(svc_requests(&svc, " fault="), requests);
+	assert_image_unchanged(img_h, &before);
+	image_state_done(&before);
+
+	/* a key of another vault (the same key name and version: only the vault differs) */
+	token_edit(img, svc.kv_url, vault2);
+	image_state(img, &before);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	log_reset();
+	assert_true(cvm_luks_unlock(ctx, img, &up, src, &token, &fail) < 0);
+	assert_int_equal(fail, CVM_LUKS_FAIL_UNWRAP);
+	assert_true(log_has("localhost"));
+	assert_true(log_has("allowed_keys"));
+	assert_int_equal(svc_requests(&svc, " fault="), requests);
+	assert_image_unchanged(img, &before);
+	image_state_done(&before);
+	cvm_key_source_free(src);
+	token_edit(img, vault2, svc.kv_url);
+
+	/* another attestation instance */
+	token_edit(img, svc.attest_url, attest2);
+	image_state(img, &before);
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	log_reset();
+	assert_true(cvm_luks_unlock(ctx, img, &up, src, &token, &fail) < 0);
+	assert_int_equal(fail, CVM_LUKS_FAIL_UNWRAP);
+	assert_true(log_has(attest2));
+	assert_true(log_has("allowed_attest"));
+	assert_int_equal(svc_requests(&svc, " fault="), requests);
+	assert_image_unchanged(img, &before);
+	image_state_done(&before);
+	cvm_key_source_free(src);
+	token_edit(img, attest2, svc.attest_url);
+
+	/* the guest's own volume still opens */
+	assert_int_equal(cvm_key_source_release_new(ctx, conf, &src), 0);
+	assert_int_equal(cvm_luks_unlock(ctx, img, &up, src, &token, &fail), 0);
+	cvm_key_source_free(src);
+
+	/* bind refuses a key the configuration does not list, naming the setting, header untouched */
+	image_state(img, &before);
+	r = cli(NULL, 0, PASS "\n", ARGS("bind", "-d", img, "--config", conf, "--key-url", kid2));
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.err, "allowed_keys"));
+	cli_done(&r);
+	assert_image_unchanged(img, &before);
+	image_state_done(&before);
+
+	/* a listed key: that version */
+	snprintf(extra, sizeof(extra), "retries = 0\nallowed_keys = %s\n", kid2);
+	release_conf(&svc, "pin-ok", kid, extra, conf_ok, sizeof(conf_ok));
+	assert_int_equal(cvm_key_source_release_new(ctx, conf_ok, &src), 0);
+	cvm_set_log(ctx, capture_warnings, NULL);
+	warnbuf[0] = 0;
+	assert_int_equal(cvm_luks_unlock(ctx, img_h, &up, src, &token, &fail), 0);
+	assert_string_equal(warnbuf, "");
+	cvm_key_source_free(src);
+	/* ...not another version of it, nor a key whose name only starts the same */
+	memset(&bc, 0, sizeof(bc));
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, svc.attest_url, any2), -EPERM);
+	snprintf(extra, sizeof(extra), "%s/0123456789abcdef0123456789abcdef", any2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), -EPERM);
+
+	/* "any version of this key": the URL without a version */
+	snprintf(extra, sizeof(extra), "retries = 0\nallowed_keys = %s/\n", any2);
+	release_conf(&svc, "pin-ok", kid, extra, conf_ok, sizeof(conf_ok));
+	assert_int_equal(cvm_key_source_release_new(ctx, conf_ok, &src), 0);
+	warnbuf[0] = 0;
+	assert_int_equal(cvm_luks_unlock(ctx, img_h, &up, src, &token, &fail), 0);
+	assert_string_equal(warnbuf, "");
+	cvm_key_source_free(src);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, any2), 0);
+	snprintf(extra, sizeof(extra), "%s/0123456789abcdef0123456789abcdef", any2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), 0);
+	snprintf(extra, sizeof(extra), "%sile/1", any2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), -EPERM);
+	snprintf(extra, sizeof(extra), "%s/1/release", any2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), -EPERM);
+	snprintf(extra, sizeof(extra), "%s/1?x=1", any2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), -EPERM);
+	snprintf(extra, sizeof(extra), "%s/%%2e%%2e", any2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), -EPERM);
+	snprintf(extra, sizeof(extra), "%s/keys/pin-host", vault2);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL, extra), -EPERM);
+
+	/* the explicit opt-in: any key of a vault host, accepted with a warning */
+	release_conf(&svc, "pin-ok", kid, "retries = 0\nallowed_keys = 127.0.0.1\n", conf_ok,
+		     sizeof(conf_ok));
+	assert_int_equal(cvm_key_source_release_new(ctx, conf_ok, &src), 0);
+	warnbuf[0] = 0;
+	assert_int_equal(cvm_luks_unlock(ctx, img_h, &up, src, &token, &fail), 0);
+	assert_non_null(strstr(warnbuf, "allowed_keys"));
+	assert_non_null(strstr(warnbuf, "any key"));
+	cvm_key_source_free(src);
+	cvm_set_log(ctx, capture_log, NULL);
+
+	/* Azure's domains are no longer built in: the wildcard is an explicit opt-in */
+	assert_int_equal(pin_check(ctx, conf, &bc, svc.attest_url,
+				   "https://myvault.vault.azure.net/keys/k/1"), -EPERM);
+	assert_int_equal(pin_check(ctx, conf, &bc, "https://sharedeus.eus.attest.azure.net", kid),
+			 -EPERM);
+	release_conf(&svc, "pin-ok", kid, "allowed_keys = *.vault.azure.net\n"
+		     "allowed_attest = *.attest.azure.net\n", conf_ok, sizeof(conf_ok));
+	cvm_set_log(ctx, capture_warnings, NULL);
+	warnbuf[0] = 0;
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, "https://sharedeus.eus.attest.azure.net",
+				   "https://myvault.vault.azure.net/keys/k/1"), 0);
+	assert_non_null(strstr(warnbuf, "*.vault.azure.net"));
+	assert_non_null(strstr(warnbuf, "*.attest.azure.net"));
+	cvm_set_log(ctx, capture_log, NULL);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, NULL,
+				   "https://vault.azure.net.evil.example/keys/k/1"), -EPERM);
+	/* an attestation instance listed by URL */
+	snprintf(extra, sizeof(extra), "allowed_attest = %s\n", attest2);
+	release_conf(&svc, "pin-ok", kid, extra, conf_ok, sizeof(conf_ok));
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, attest2, kid), 0);
+	assert_int_equal(pin_check(ctx, conf_ok, &bc, "https://localhost:1", kid), -EPERM);
+
+	azsvc_stop(&svc);
+	cvm_luks_binding_done(&b);
+	cvm_luks_binding_done(&bh);
+	cvm_luks_binding_done(&bc);
+	unlink(conf);
+	unlink(conf_h);
+	unlink(conf_ok);
+	unlink(img);
+	unlink(img_h);
 	cvm_ctx_free(ctx);
 }
 
@@ -2015,6 +2276,7 @@ int main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_release_source),
 		cmocka_unit_test(test_release_cache_and_hosts),
+		cmocka_unit_test(test_release_keys_pinned),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -117,34 +117,80 @@ static void test_config_errors(void **state)
 	}
 }
 
-/* Hosts a LUKS token may send the machine to (allowed_hosts and the built-in Azure domains). */
-static void test_config_allowed_hosts(void **state)
+/*
+ * What a LUKS token may name: the keys and attestation instances this file
+ * lists (key_url, attest_url, allowed_keys, allowed_attest); host patterns
+ * only as an explicit opt-in; no built-in Azure domains.
+ */
+static void test_config_allowed_urls(void **state)
 {
 	static const struct {
-		const char *url;
+		const char *key, *url;
 		int want;
 	} cases[] = {
-		{ "https://myvault.vault.azure.net/keys/k/1", 0 },
-		{ "https://MyHsm.managedhsm.azure.net/keys/k", 0 },
-		{ "https://shared.eus.attest.azure.net", 0 },
-		{ "https://v.vault.usgovcloudapi.net/keys/k", 0 },
-		{ "https://vault.azure.net/keys/k", -EPERM },		/* the domain itself */
-		{ "https://vault.azure.net.evil.example/keys/k", -EPERM },
-		{ "https://evilvault.azure.net/keys/k", -EPERM },
-		{ "https://own.example.com:8443/attest", 0 },		/* attest_url's host */
-		{ "https://kv.corp.example/keys/k", 0 },		/* key_url's host */
-		{ "https://a.b.internal.example/keys/k", 0 },		/* *.internal.example */
-		{ "https://internal.example/keys/k", -EPERM },
-		{ "https://10.1.2.3/keys/k", 0 },
-		{ "https://10.1.2.30/keys/k", -EPERM },
-		{ "https://[fd00::1]:4443/keys/k", 0 },
-		{ "https://other.example/keys/k", -EPERM },
-		{ "not a url", -EPERM },
+		/* nothing built in: Azure's domains are as foreign as any */
+		{ "key_url", "https://myvault.vault.azure.net/keys/k/1", -EPERM },
+		{ "key_url", "https://MyHsm.managedhsm.azure.net/keys/k", -EPERM },
+		{ "attest_url", "https://shared.weu.attest.azure.net", -EPERM },
+		/* key_url without a version: any version of that key, of that vault */
+		{ "key_url", "https://kv.corp.example/keys/disk", 0 },
+		{ "key_url", "https://KV.corp.example/keys/DISK/0123abcd/", 0 },
+		{ "key_url", "https://kv.corp.example:443/keys/disk/0123abcd", 0 },
+		{ "key_url", "https://kv.corp.example/keys/disk2/0123abcd", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/dis", -EPERM },
+		{ "key_url", "https://kv.corp.example:8443/keys/disk", -EPERM },
+		{ "key_url", "http://kv.corp.example/keys/disk", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/other/1", -EPERM },
+		/* allowed_keys: one version / any version */
+		{ "key_url", "https://v.vault.azure.net/keys/boot/aaaa", 0 },
+		{ "key_url", "https://v.vault.azure.net/keys/boot/bbbb", -EPERM },
+		{ "key_url", "https://v.vault.azure.net/keys/boot", -EPERM },
+		{ "key_url", "https://v.vault.azure.net/keys/data/cccc", 0 },
+		/* only the exact form: nothing to smuggle past the comparison */
+		{ "key_url", "https://kv.corp.example/keys/disk/1/release", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/disk/../other", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/disk/%2e%2e", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/disk?x=1", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/disk#1", -EPERM },
+		{ "key_url", "https://evil@kv.corp.example/keys/disk", -EPERM },
+		{ "key_url", "https://kv.corp.example/secrets/disk", -EPERM },
+		{ "key_url", "https://kv.corp.example/keys/", -EPERM },
+		{ "key_url", "not a url", -EPERM },
+		/* the opt-in host patterns: any key of those vaults (warned) */
+		{ "key_url", "https://a.b.internal.example/keys/x/1", 0 },
+		{ "key_url", "https://internal.example/keys/x/1", -EPERM },
+		{ "key_url", "https://10.1.2.3/keys/x", 0 },
+		{ "key_url", "https://10.1.2.30/keys/x", -EPERM },
+		{ "key_url", "https://[fd00::1]:4443/keys/x", 0 },	/* allowed_hosts */
+		/* attestation: attest_url, allowed_attest URLs, plain hosts and patterns */
+		{ "attest_url", "https://own.example.com:8443", -EPERM },
+		{ "attest_url", "https://OWN.example.com/", 0 },
+		{ "attest_url", "https://second.example.com:4443", 0 },
+		{ "attest_url", "https://second.example.com", -EPERM },
+		{ "attest_url", "https://x.eus.attest.azure.net", 0 },
+		{ "attest_url", "https://eus.attest.azure.net", -EPERM },
+		{ "attest_url", "https://[fd00::1]", 0 },		/* allowed_hosts */
+		{ "attest_url", "https://other.example", -EPERM },
+		{ "attest_url", "http://own.example.com", -EPERM },
+		{ "platform", "https://own.example.com", -EINVAL },
 	};
 	static const char text[] =
 		"attest_url = https://own.example.com\n"
 		"key_url = https://kv.corp.example/keys/disk\n"
-		"allowed_hosts = *.internal.example,10.1.2.3 fd00::1\n";
+		"allowed_keys = https://v.vault.azure.net/keys/boot/aaaa, "
+		"https://v.vault.azure.net/keys/data *.internal.example,10.1.2.3 "
+		"https://last.example/keys/x\n"
+		"allowed_attest = https://second.example.com:4443 *.eus.attest.azure.net\n"
+		"allowed_hosts = fd00::1\n";
+	static const char *const bad[][2] = {
+		{ "allowed_keys", "https://v.vault.azure.net/keys" },
+		{ "allowed_keys", "https://v.vault.azure.net/keys/a/b/c" },
+		{ "allowed_keys", "http://v.vault.azure.net/keys/a" },
+		{ "allowed_keys", "v.vault.azure.net/keys/a" },
+		{ "allowed_keys", "a*.vault.azure.net" },
+		{ "allowed_attest", "http://x.attest.azure.net" },
+		{ "allowed_attest", "x.attest.azure.net/" },
+	};
 	struct cvm_ctx *ctx;
 	struct cvm_config *c;
 	char msg[1024] = "";
@@ -157,19 +203,41 @@ static void test_config_allowed_hosts(void **state)
 	path = write_tmp("hosts.conf", text, strlen(text));
 	assert_int_equal(cvm_config_load_file(ctx, c, path), 0);
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		int r = cvm_config_url_allowed(ctx, c, "key_url", cases[i].url);
+		int r = cvm_config_url_allowed(ctx, c, cases[i].key, cases[i].url);
 
 		if (r != cases[i].want)
-			fail_msg("%s: %d, want %d", cases[i].url, r, cases[i].want);
+			fail_msg("%s %s: %d, want %d", cases[i].key, cases[i].url, r, cases[i].want);
 	}
+	/* the refusal names the key and the line to add, and the file */
 	msg[0] = 0;
-	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url", "https://other.example/keys/k"),
-			 -EPERM);
-	assert_non_null(strstr(msg, "other.example is not allowed"));
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url",
+						"https://kv.corp.example/keys/other/0a1b"), -EPERM);
+	assert_non_null(strstr(msg, "https://kv.corp.example/keys/other/0a1b is not allowed"));
+	assert_non_null(strstr(msg, "allowed_keys = https://kv.corp.example/keys/other/0a1b"));
 	assert_non_null(strstr(msg, "hosts.conf"));
-	/* "*" allows any host */
-	assert_int_equal(cvm_config_set(ctx, c, "allowed_hosts", "*"), 0);
-	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url", "https://other.example/k"), 0);
+	msg[0] = 0;
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "attest_url", "https://other.example/x"),
+			 -EPERM);
+	assert_non_null(strstr(msg, "allowed_attest = https://other.example"));
+	/* a pattern is warned about where it is what admits the token */
+	msg[0] = 0;
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url",
+						"https://a.internal.example/keys/x/1"), 0);
+	assert_non_null(strstr(msg, "*.internal.example"));
+	assert_non_null(strstr(msg, "any key"));
+	msg[0] = 0;
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url",
+						"https://v.vault.azure.net/keys/data/1"), 0);
+	assert_string_equal(msg, "");
+	/* "*" allows any key, still warned */
+	assert_int_equal(cvm_config_set(ctx, c, "allowed_keys", "*"), 0);
+	assert_int_equal(cvm_config_url_allowed(ctx, c, "key_url", "https://other.example/keys/k"),
+			 0);
+	assert_non_null(strstr(msg, "\"*\""));
+	/* malformed entries are refused when the file is read */
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		if (cvm_config_set(ctx, c, bad[i][0], bad[i][1]) != -EINVAL)
+			fail_msg("%s = %s accepted", bad[i][0], bad[i][1]);
 	cvm_config_free(c);
 	cvm_ctx_free(ctx);
 }
@@ -590,7 +658,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_errors),
-		cmocka_unit_test(test_config_allowed_hosts),
+		cmocka_unit_test(test_config_allowed_urls),
 		cmocka_unit_test(test_log_escapes_controls),
 		cmocka_unit_test(test_release_signer_cert),
 		cmocka_unit_test(test_encodings),

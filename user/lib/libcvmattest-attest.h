@@ -71,10 +71,16 @@ const char *const *cvm_config_keys(void);
 /* One-line description of a key, or NULL. */
 const char *cvm_config_help(const char *key);
 /*
- * May a URL that came from elsewhere (a LUKS token) be used under this
- * configuration?  0 if its host is Azure's attestation, Key Vault or Managed
- * HSM domain, in allowed_hosts, or the host of attest_url or key_url of @c;
- * else -EPERM with a message naming @key and what to add.
+ * May a URL that came from elsewhere (a LUKS token, which whoever writes
+ * the disk chooses) be used under this configuration?  @key is "key_url" or
+ * "attest_url".  A key_url is allowed if it is the key of key_url or of an
+ * allowed_keys URL (same vault origin and name; the same version unless the
+ * listed URL has none), in the exact form https://VAULT/keys/NAME[/VERSION];
+ * an attest_url if its origin is attest_url's or an allowed_attest URL's,
+ * or its host a plain allowed_attest host.  Host patterns (allowed_keys,
+ * allowed_attest, allowed_hosts) are an opt-in: they allow too, with a
+ * warning logged.  Nothing is built in.  0, or -EPERM with a message naming
+ * the URL and the line to add; -EINVAL for another @key.
  */
 int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *key,
 			   const char *url);

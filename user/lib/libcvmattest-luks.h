@@ -114,7 +114,8 @@ CVM_DEFINE_FREEP(struct cvm_key_source *, cvm_key_source_free)
  * and cvm_release() of libcvmattest-attest.h), configured by @config_path
  * (NULL: CVM_DEFAULT_CONFIG, which may be missing) with the token's
  * "release" values on top.  The token's attest_url and key_url must pass
- * cvm_config_url_allowed() against that file.  The source remembers what it
+ * cvm_config_url_allowed() against that file: be listed there (bind and
+ * unlock refuse others).  The source remembers what it
  * obtained: one attestation per attestation service and one release per key,
  * however many volumes are unlocked with it (unlock --all); the cached keys
  * are wiped when the source is freed.

@@ -86,6 +86,8 @@ e2e_service_start() {
 # ${0##*/}: the local service as the guest sees it
 attest_url = $(e2e_ready "r['guest']['attest_url']")
 key_url = $key
+# test-e2e's wrong-key case: a key this VM may name (listed) that does not open the token
+allowed_keys = $key_other
 imds_url = $(e2e_ready "r['guest']['imds_url']")
 kv_resource = $(e2e_ready "r['kv_resource']")
 ca_bundle = $ca

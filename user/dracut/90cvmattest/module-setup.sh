@@ -73,6 +73,9 @@ install() {
 	cvm_entries >"$initdir/etc/cvmattest/crypttab"
 	if [[ -r $conf ]]; then
 		inst_simple "$conf" /etc/cvmattest/cvmattest.conf
+		# it pins the keys a token may name: without one, no token is accepted
+		[[ -n $(. "$(cvm_lib)" && cvm_conf_get "$conf" key_url; cvm_conf_get "$conf" allowed_keys; cvm_conf_get "$conf" allowed_hosts) ]] ||
+			dwarn "cvmattest: $conf lists no key (key_url, allowed_keys): no volume will unlock"
 		ca=$(. "$(cvm_lib)" && cvm_conf_get "$conf" ca_bundle)
 		if [[ -n $ca && -r $ca ]]; then
 			inst_simple "$ca"
@@ -80,7 +83,7 @@ install() {
 			dwarn "cvmattest: ca_bundle $ca (from $conf) is missing"
 		fi
 	else
-		dwarn "cvmattest: no $conf: the volumes' tokens alone must say enough"
+		dwarn "cvmattest: no $conf: it lists the keys and attestation instances a token may name (key_url, allowed_keys, attest_url, allowed_attest); without it no volume will unlock"
 	fi
 	inst_multiple -o /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt \
 		/usr/lib/ssl/openssl.cnf /etc/ssl/openssl.cnf /etc/nsswitch.conf /etc/host.conf

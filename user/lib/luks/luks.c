@@ -1000,8 +1000,9 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 		/* anyone with the disk can rewrite the token: where it sends us is checked */
 		r = src->check_binding(ctx, &t.binding, src->userdata);
 		if (r < 0) {
-			log_error(ctx, "%s: token %d is refused: it names a service this machine does "
-				  "not trust (edited token?)", d->path, token);
+			log_error(ctx, "%s: token %d is refused: it names a key or service this "
+				  "machine's configuration does not list (edited token or swapped "
+				  "volume?)", d->path, token);
 			*fail = r == -EPERM ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL;
 			goto out;
 		}

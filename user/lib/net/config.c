@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
 #include "net/net.h"
 
 
@@ -28,6 +30,8 @@ enum opt_type {
 	OPT_ATTEST_TYPE,
 	OPT_EVIDENCE,
 	OPT_ENC,
+	OPT_KEY_LIST,		/* allowed_keys: key URLs and host patterns */
+	OPT_ATTEST_LIST,	/* allowed_attest: instance URLs and host patterns */
 };
 
 struct opt {
@@ -38,6 +42,8 @@ struct opt {
 	long min, max;
 	const char *help;
 };
+
+static int check_allow_list(const char *v, bool keys, const char **why);
 
 #define O(f) offsetof(struct cvm_config, f)
 
@@ -85,10 +91,17 @@ static const struct opt opts[] = {
 	  "largest retry delay" },
 	{ "retry_after_max", OPT_DURATION, O(retry_after_max_ms), "60s", 0, 3600000,
 	  "largest Retry-After (429/503) honoured; a longer one fails the call" },
+	{ "allowed_keys", OPT_KEY_LIST, O(allowed_keys), NULL, 0, 0,
+	  "keys a LUKS token may name besides key_url: https://VAULT/keys/NAME/VERSION (that "
+	  "version), https://VAULT/keys/NAME (any version of it); a host pattern (VAULT, "
+	  "*.DOMAIN, *) admits any key of those vaults and is warned about at use" },
+	{ "allowed_attest", OPT_ATTEST_LIST, O(allowed_attest), NULL, 0, 0,
+	  "attestation instances a LUKS token may name besides attest_url: https://HOST; a "
+	  "pattern (*.DOMAIN, *) admits any instance it matches and is warned about at use" },
 	{ "allowed_hosts", OPT_STRING, O(allowed_hosts), NULL, 0, 0,
-	  "hosts a LUKS token may name for attestation and key release, besides those of "
-	  "attest_url and key_url here and Azure's (*.attest.azure.net, *.vault.azure.net, "
-	  "*.managedhsm.azure.net, ...): comma-separated, *.DOMAIN for its subdomains, * for any" },
+	  "DISCOURAGED: hosts of which a LUKS token may name any key and attestation instance "
+	  "(comma-separated, *.DOMAIN, *); warned about at use; prefer allowed_keys and "
+	  "allowed_attest" },
 	{ "proxy", OPT_STRING, O(proxy), NULL, 0, 0,
 	  "HTTP(S) proxy for the attestation service and Key Vault (never for IMDS); the "
 	  "environment's http_proxy/https_proxy are ignored" },
@@ -313,6 +326,12 @@ static int apply(const struct opt *o, struct cvm_config *c, const char *v, const
 		}
 		*(enum evidence_source *)field = (enum evidence_source)r;
 		return 0;
+	case OPT_KEY_LIST:
+	case OPT_ATTEST_LIST:
+		r = check_allow_list(v, o->type == OPT_KEY_LIST, why);
+		if (r < 0)
+			return r;
+		return set_string(field, v);
 	case OPT_ENC:
 		if (!enc_oaep_hash(v)) {
 			*why = "CKM_RSA_AES_KEY_WRAP, RSA_AES_KEY_WRAP_256 or RSA_AES_KEY_WRAP_384 expected";
@@ -371,6 +390,8 @@ void cvm_config_free(struct cvm_config *c)
 		case OPT_URL:
 		case OPT_URL_HTTP:
 		case OPT_ENC:
+		case OPT_KEY_LIST:
+		case OPT_ATTEST_LIST:
 			free(*(char **)((char *)c + opts[i].offset));
 			break;
 		default:
@@ -495,6 +516,8 @@ const char *cvm_config_get(const struct cvm_config *c, const char *key, char *bu
 	case OPT_URL:
 	case OPT_URL_HTTP:
 	case OPT_ENC:
+	case OPT_KEY_LIST:
+	case OPT_ATTEST_LIST:
 		return *(char *const *)field;
 	case OPT_ATTEST_TYPE:
 		return attest_type_names[*(const enum cvm_attest_type *)field];
@@ -535,19 +558,14 @@ void config_hint(const struct cvm_config *c, const char *key, char *buf, size_t 
 }
 
 /*
- * Hosts that a LUKS token, which anyone with the disk can rewrite, may send
- * this machine to.  The key host receives a managed-identity access token,
- * so an unchecked key_url would hand it to whoever edited the token.
- * Azure's service domains (attestation: reference 4.1; Key Vault and Managed
- * HSM in the public, China and US Government clouds: the same list as skr.c's
- * audiences) are always allowed.
+ * What a LUKS token, which anyone with the disk can rewrite, may name.  The
+ * key host receives a managed-identity access token, and a host that gets
+ * any key released to this VM (its own vault, with a token from the IMDS it
+ * serves) could bind a volume of its own to that key: so the key itself (its
+ * vault, name and version) and the attestation instance must be ones this
+ * configuration lists.  Nothing is built in: Azure-wide patterns are an
+ * explicit opt-in, warned about whenever they are what admits a token.
  */
-static const char *const azure_hosts[] = {
-	"*.attest.azure.net", "*.attest.azure.us",
-	"*.vault.azure.net", "*.managedhsm.azure.net",
-	"*.vault.azure.cn", "*.managedhsm.azure.cn",
-	"*.vault.usgovcloudapi.net", "*.managedhsm.usgovcloudapi.net",
-};
 
 /* "*.example.com" matches a.example.com and a.b.example.com, not example.com. */
 static bool host_matches(const char *host, const char *pat, size_t pl)
@@ -561,53 +579,302 @@ static bool host_matches(const char *host, const char *pat, size_t pl)
 	return hl == pl && strncasecmp(host, pat, pl) == 0;
 }
 
-static bool host_in_list(const char *host, const char *list)
+/* The next item of a comma- or space-separated list, or NULL. */
+static const char *next_item(const char **p, size_t *n)
 {
-	const char *p = list;
+	const char *item;
 
-	while (p && *p) {
-		size_t n;
+	*p += strspn(*p, ", \t");
+	if (!**p)
+		return NULL;
+	item = *p;
+	*n = strcspn(item, ", \t");
+	*p += *n;
+	return item;
+}
 
-		p += strspn(p, ", \t");
-		n = strcspn(p, ", \t");
-		if (n && host_matches(host, p, n))
+/* An item with a scheme (an https:// URL); else a host pattern. */
+static bool is_url(const char *item, size_t n)
+{
+	return memmem(item, n, "://", 3) != NULL;
+}
+
+/* The first pattern of @list that @host matches, as "%.*s" arguments; false if none. */
+static bool host_in_list(const char *host, const char *list, const char **pat, size_t *pl)
+{
+	const char *p = list, *item;
+	size_t n;
+
+	while (p && (item = next_item(&p, &n)))
+		if (!is_url(item, n) && host_matches(host, item, n)) {
+			*pat = item;
+			*pl = n;
 			return true;
+		}
+	return false;
+}
+
+/* A host pattern: "*", "*.DOMAIN" or a host (IPv6 literals included), nothing else. */
+static bool host_pattern_ok(const char *item, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 1 && item[0] == '*')
+		return true;
+	if (n > 2 && item[0] == '*' && item[1] == '.')
+		i = 2;
+	for (; i < n; i++)
+		if (!isalnum((unsigned char)item[i]) && !strchr(".-:", item[i]))
+			return false;
+	return n > 0;
+}
+
+/*
+ * A key as Key Vault and Managed HSM name it: https://VAULT/keys/NAME or
+ * .../NAME/VERSION, one trailing "/" tolerated, and nothing else: no query,
+ * fragment, user, escapes, dot or further segments, so that what is compared
+ * is exactly what skr.c requests ({key_url}/release).
+ */
+struct key_id {
+	char *origin;			/* https://host[:port], host in lower case */
+	char *host;
+	char name[128];			/* 1-127 letters, digits, dashes */
+	char version[65];		/* letters and digits; "" for none */
+};
+
+static void key_id_done(struct key_id *k)
+{
+	free(k->origin);
+	free(k->host);
+}
+
+static size_t run_of(const char *s, bool dash)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)s[n]) || (dash && s[n] == '-'))
+		n++;
+	return n;
+}
+
+static int key_id_parse(const char *url, struct key_id *k)
+{
+	CURLU *u = NULL;
+	char *path = NULL;
+	const char *p;
+	size_t n;
+	int r = -EINVAL;
+
+	memset(k, 0, sizeof(*k));
+	if (!url || strpbrk(url, "?#@%\\ \t\r\n"))
+		return -EINVAL;
+	r = url_origin(url, false, &k->origin);
+	if (r < 0)
+		goto out;
+	r = url_host(url, &k->host);
+	if (r < 0)
+		goto out;
+	r = -ENOMEM;
+	u = curl_url();
+	if (!u)
+		goto out;
+	r = -EINVAL;
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_PATH_AS_IS) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto out;
+	if (strncmp(path, "/keys/", 6) != 0)
+		goto out;
+	p = path + 6;
+	n = run_of(p, true);
+	if (n == 0 || n >= sizeof(k->name))
+		goto out;
+	memcpy(k->name, p, n);
+	p += n;
+	if (*p == '/' && p[1]) {
+		p++;
+		n = run_of(p, false);
+		if (n == 0 || n >= sizeof(k->version))
+			goto out;
+		memcpy(k->version, p, n);
 		p += n;
 	}
-	return false;
+	if (*p == '/')
+		p++;
+	if (*p)
+		goto out;
+	r = 0;
+out:
+	curl_free(path);
+	curl_url_cleanup(u);
+	if (r < 0) {
+		key_id_done(k);
+		memset(k, 0, sizeof(*k));
+	}
+	return r;
+}
+
+/* Is @t the key @entry (a key URL) names: its vault, its name, its version if it has one? */
+static bool key_id_matches(const struct key_id *t, const char *entry)
+{
+	struct key_id e;
+	bool ok;
+
+	if (key_id_parse(entry, &e) < 0)
+		return false;
+	ok = strcmp(t->origin, e.origin) == 0 && strcasecmp(t->name, e.name) == 0 &&
+	     (!e.version[0] || strcasecmp(t->version, e.version) == 0);
+	key_id_done(&e);
+	return ok;
+}
+
+static int check_allow_list(const char *v, bool keys, const char **why)
+{
+	const char *p = v, *item;
+	size_t n;
+
+	while ((item = next_item(&p, &n))) {
+		_cleanup_free_ char *s = strndup(item, n), *origin = NULL;
+		struct key_id k;
+		int r;
+
+		if (!s)
+			return -ENOMEM;
+		if (!is_url(item, n)) {
+			if (host_pattern_ok(item, n))
+				continue;
+			*why = "host patterns are HOST, *.DOMAIN or *";
+			return -EINVAL;
+		}
+		if (keys) {
+			r = key_id_parse(s, &k);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0) {
+				*why = "https://VAULT/keys/NAME[/VERSION] or a host pattern expected";
+				return -EINVAL;
+			}
+			key_id_done(&k);
+		} else if (url_origin(s, false, &origin) < 0) {
+			*why = "https://HOST or a host pattern expected";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int key_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *url)
+{
+	const char *where = c->source ? c->source : CVM_DEFAULT_CONFIG;
+	const char *p = c->allowed_keys, *item, *pat, *setting = NULL;
+	struct key_id t;
+	size_t n, pl;
+	int r;
+
+	r = key_id_parse(url, &t);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		log_error(ctx, "key_url %s is not allowed: not a key (https://VAULT/keys/NAME"
+			  "[/VERSION] and nothing else)", url);
+		return -EPERM;
+	}
+	/* The keys listed: key_url, allowed_keys' URLs. */
+	if (c->key_url && key_id_matches(&t, c->key_url))
+		goto ok;
+	while (p && (item = next_item(&p, &n))) {
+		_cleanup_free_ char *e = is_url(item, n) ? strndup(item, n) : NULL;
+
+		if (e && key_id_matches(&t, e))
+			goto ok;
+	}
+	/* The opt-in: any key of a vault a pattern matches. */
+	if (c->allowed_keys && host_in_list(t.host, c->allowed_keys, &pat, &pl))
+		setting = "allowed_keys";
+	else if (c->allowed_hosts && host_in_list(t.host, c->allowed_hosts, &pat, &pl))
+		setting = "allowed_hosts";
+	if (setting) {
+		log_warning(ctx, "key_url %s is allowed only by \"%.*s\" in %s of %s, which admits "
+			    "any key of the vaults it matches: whoever writes the disk chooses the "
+			    "key; pin it with allowed_keys = %s/keys/%s", url, (int)pl, pat, setting,
+			    where, t.origin, t.name);
+		goto ok;
+	}
+	if (t.version[0])
+		log_error(ctx, "key_url %s is not allowed: the key is neither key_url nor in "
+			  "allowed_keys of %s; if it is yours, add allowed_keys = %s/keys/%s/%s "
+			  "(this version) or %s/keys/%s (any version of it)", url, where, t.origin,
+			  t.name, t.version, t.origin, t.name);
+	else
+		log_error(ctx, "key_url %s is not allowed: the key is neither key_url nor in "
+			  "allowed_keys of %s; if it is yours, add allowed_keys = %s/keys/%s", url,
+			  where, t.origin, t.name);
+	key_id_done(&t);
+	return -EPERM;
+ok:
+	key_id_done(&t);
+	return 0;
+}
+
+static int attest_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *url)
+{
+	const char *where = c->source ? c->source : CVM_DEFAULT_CONFIG;
+	const char *p = c->allowed_attest, *item, *pat;
+	_cleanup_free_ char *origin = NULL, *host = NULL, *own = NULL;
+	size_t n, pl;
+	int r;
+
+	r = url_origin(url, false, &origin);
+	if (r == 0)
+		r = url_host(url, &host);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		log_error(ctx, "attest_url %s is not allowed: not an https:// URL with a host", url);
+		return -EPERM;
+	}
+	/* The instances listed: attest_url, allowed_attest's URLs and plain hosts. */
+	if (c->attest_url && url_origin(c->attest_url, false, &own) == 0 && strcmp(own, origin) == 0)
+		return 0;
+	while (p && (item = next_item(&p, &n))) {
+		_cleanup_free_ char *e = NULL, *eo = NULL;
+
+		if (!is_url(item, n))
+			continue;
+		e = strndup(item, n);
+		if (!e)
+			return -ENOMEM;
+		if (url_origin(e, false, &eo) == 0 && strcmp(eo, origin) == 0)
+			return 0;
+	}
+	if (c->allowed_attest && host_in_list(host, c->allowed_attest, &pat, &pl)) {
+		if (memchr(pat, '*', pl))
+			log_warning(ctx, "attest_url %s is allowed only by \"%.*s\" in allowed_attest of "
+				    "%s, which admits any attestation instance it matches, whatever "
+				    "its policy; pin it with allowed_attest = %s", url, (int)pl, pat,
+				    where, origin);
+		return 0;
+	}
+	if (c->allowed_hosts && host_in_list(host, c->allowed_hosts, &pat, &pl)) {
+		log_warning(ctx, "attest_url %s is allowed only by \"%.*s\" in allowed_hosts of %s; "
+			    "pin it with allowed_attest = %s", url, (int)pl, pat, where, origin);
+		return 0;
+	}
+	log_error(ctx, "attest_url %s is not allowed: the attestation instance %s is neither "
+		  "attest_url nor in allowed_attest of %s; if it is yours, add allowed_attest = %s",
+		  url, origin, where, origin);
+	return -EPERM;
 }
 
 int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *key,
 			   const char *url)
 {
-	_cleanup_free_ char *host = NULL;
-	int r;
-
 	if (!c || !key || !url)
 		return -EINVAL;
-	r = url_host(url, &host);
-	if (r < 0) {
-		log_error(ctx, "%s %s: not a URL with a host", key, url);
-		return r == -ENOMEM ? r : -EPERM;
-	}
-	for (size_t i = 0; i < ELEMENTSOF(azure_hosts); i++)
-		if (host_matches(host, azure_hosts[i], strlen(azure_hosts[i])))
-			return 0;
-	if (c->allowed_hosts && host_in_list(host, c->allowed_hosts))
-		return 0;
-	{
-		const char *own[] = { c->attest_url, c->key_url };
-
-		for (size_t i = 0; i < ELEMENTSOF(own); i++) {
-			_cleanup_free_ char *oh = NULL;
-
-			if (own[i] && url_host(own[i], &oh) == 0 && strcmp(oh, host) == 0)
-				return 0;
-		}
-	}
-	log_error(ctx, "%s %s: the host %s is not allowed; if it is yours, add it to allowed_hosts "
-		  "in %s", key, url, host, c->source ? c->source : CVM_DEFAULT_CONFIG);
-	return -EPERM;
+	if (strcmp(key, "key_url") == 0)
+		return key_allowed(ctx, c, url);
+	if (strcmp(key, "attest_url") == 0)
+		return attest_allowed(ctx, c, url);
+	return -EINVAL;
 }
 
 /* The RSA-OAEP hash of each Key Vault "enc" value (reference 4.5). */

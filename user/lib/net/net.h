@@ -48,7 +48,9 @@ struct cvm_config {
 	long backoff_ms;
 	long backoff_max_ms;
 	long retry_after_max_ms;
-	char *allowed_hosts;		/* extra hosts a LUKS token may name */
+	char *allowed_keys;		/* keys a LUKS token may name, besides key_url */
+	char *allowed_attest;		/* instances a LUKS token may name, besides attest_url */
+	char *allowed_hosts;		/* discouraged: any key and instance of these hosts */
 	char *ca_bundle;
 	char *proxy;			/* the only proxy used; NULL: none */
 	char *cache_dir;		/* "" disables */
