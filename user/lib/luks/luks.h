@@ -83,6 +83,19 @@ int luks_token_unwrap(struct cvm_ctx *ctx, const struct luks_token *t, const cha
 bool luks_string_ok(const char *s);
 
 
+/* ---- active mappings (luks_active.c) ---------------------------------------------------- */
+
+/*
+ * Is the device-mapper device @name this volume unlocked: dm-crypt over
+ * @device, at @cd's (its LUKS2 header's) data offset, with its cipher?
+ * 0 if so, -ENOENT if there is no mapping @name, -EEXIST (with a message
+ * saying what differs) if @name is something else.
+ */
+struct crypt_device;
+int luks_active_is(struct cvm_ctx *ctx, struct crypt_device *cd, const char *device,
+		   const char *name);
+
+
 /* ---- fault injection for the unit tests ---------------------------------------------- */
 
 enum luks_step {
