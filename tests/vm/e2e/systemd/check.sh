@@ -5,7 +5,7 @@
 #   cvmattest_test.expect=unlocked: the bound volume is open as /dev/mapper/luks-UUID,
 #     /srv (fstab, x-systemd.requires=) has the file; stop closes it, exit 5 is
 #     success; the volume without a token fails at once (exit 3, no restart); a
-#     decoy mapping named luks-UUID (a zero target, dm-crypt of the other disk,
+#     decoy mapping named luks-UUID (the other disk linear, dm-crypt of it,
 #     cipher_null over this disk) makes the unit fail with exit 7, nothing mounted
 #   cvmattest_test.expect=locked (service down): the unit fails after its bounded
 #     restarts, the reason is in the journal, nothing is mapped or mounted
@@ -100,7 +100,7 @@ $(journal $U | tail -n 4)"
 		! grep -q " /srv " /proc/mounts; check $? "$1: ... and /srv is not mounted on it"
 		dmsetup remove luks-$UUID 2>/dev/null
 	}
-	decoy "a zero target named luks-UUID" "0 $sz zero"
+	decoy "the other disk, linear, named luks-UUID" "0 $sz2 linear $mm2 0"
 	decoy "dm-crypt of the other disk named luks-UUID" "0 $((sz2 - off)) crypt aes-xts-plain64 $zk$zk 0 $mm2 $off"
 	decoy "cipher_null over this disk named luks-UUID" "0 $((sz - off)) crypt cipher_null-ecb - 0 $mm $off"
 	systemctl reset-failed $U 2>/dev/null
