@@ -33,11 +33,22 @@ check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2" "$3"; fi; }
 prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
 state() { echo "$(prop "$1" ActiveState)/$(prop "$1" SubState) result=$(prop "$1" Result) status=$(prop "$1" ExecMainStatus) restarts=$(prop "$1" NRestarts)"; }
 # settle UNIT N: wait (bounded: N half-seconds) until UNIT is neither activating nor
-# restarting (auto-restart is "activating")
+# restarting (auto-restart is "activating"), with no job queued for it, for three polls
+# in a row: when the restart timer fires, the unit is "inactive" for a moment before
+# its restart job starts it again
 settle() {
-	i=0
+	i=0 calm=0
 	while [ $i -lt "$2" ]; do
-		case $(prop "$1" ActiveState) in activating | deactivating | reloading) ;; *) return 0 ;; esac
+		case $(prop "$1" ActiveState) in
+		activating | deactivating | reloading) calm=0 ;;
+		*)
+			if [ -n "$(systemctl list-jobs --no-legend --plain "$1" 2>/dev/null)" ]; then
+				calm=0
+			else
+				calm=$((calm + 1))
+				[ $calm -ge 3 ] && return 0
+			fi ;;
+		esac
 		sleep 0.5
 		i=$((i + 1))
 	done
