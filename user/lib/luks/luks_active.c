@@ -49,11 +49,12 @@ static int dm_table_get(const char *name, struct dm_table *t, char **type, char 
 	t->io.data_start = sizeof(t->io);
 	t->io.flags = DM_STATUS_TABLE_FLAG;
 	memcpy(t->io.name, name, strlen(name));
+	/* no device-mapper (no node, or no dm_mod behind it): no mapping either */
 	fd = open(DM_CONTROL, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno == ENOENT || errno == ENODEV || errno == ENXIO ? -ENOENT : -errno;
 	if (ioctl(fd, DM_TABLE_STATUS, &t->io) < 0)
-		r = errno == ENXIO ? -ENOENT : -errno;
+		r = errno == ENXIO || errno == ENODEV ? -ENOENT : -errno;
 	close(fd);
 	if (r < 0)
 		return r;
