@@ -830,6 +830,102 @@ static void test_cli_release(void **state)
 	}
 }
 
+/*
+ * cli_sanitize_env(): the CLI runs as root from an initramfs or a unit whose
+ * environment an attacker may have shaped (kernel command line, a drop-in).
+ * OpenSSL's configuration (which loads provider modules: code), its CA
+ * variables and the proxy variables must not reach it.  The real binary,
+ * against the loopback service: with an "attacker" proxy listening on a
+ * local port, an OpenSSL configuration that loads a module that does not
+ * exist (so that honouring it fails the run), and the CA variables pointing
+ * at a CA that is not the service's, the release still works and the proxy
+ * sees no connection; the same proxy set in the configuration does see one.
+ */
+static int listen_local(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static bool proxy_was_used(int fd)
+{
+	int c = accept(fd, NULL, NULL);
+
+	if (c < 0)
+		return false;
+	close(c);
+	return true;
+}
+
+static void test_cli_env_ignored(void **state)
+{
+	static const char *const vars[] = {
+		"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY",
+		"OPENSSL_CONF", "OPENSSL_MODULES", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+		"no_proxy", "NO_PROXY",
+	};
+	static const char evil_conf[] =
+		"openssl_conf = openssl_init\n"
+		"config_diagnostics = 1\n"
+		"[openssl_init]\nproviders = provider_sect\n"
+		"[provider_sect]\nevil = evil_sect\n"
+		"[evil_sect]\nmodule = /nonexistent/evil-provider.so\nactivate = 1\n";
+	char proxy[64], set_proxy[80], *err = NULL;
+	const char *conf, *ca = td_path("snp/amd-ask-ark-milan.pem");
+	uint8_t key[256];
+	size_t len = sizeof(key);
+	int fd, port, rc;
+
+	(void)state;
+	if (!getenv("CVMATTEST_BIN"))
+		skip();
+	fd = listen_local(&port);
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", port);
+	conf = write_tmp("evil-openssl.cnf", evil_conf, strlen(evil_conf));
+	/* a CA that is not the service's: trusting it instead would fail the TLS handshake */
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = strstr(vars[i], "proxy") || strstr(vars[i], "PROXY") ? proxy :
+				strcmp(vars[i], "OPENSSL_CONF") == 0 ? conf :
+				strcmp(vars[i], "OPENSSL_MODULES") == 0 ? "/nonexistent" : ca;
+
+		if (strstr(vars[i], "no_proxy") || strstr(vars[i], "NO_PROXY"))
+			v = "";		/* nothing is exempt from the proxy */
+		setenv(vars[i], v, 1);
+	}
+
+	rc = run_release_cli(ARGS("--key-fd", "3"), key, &len, &err);
+	if (rc != 0)
+		print_message("%s\n", err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(len, mat_oct_len);
+	assert_memory_equal(key, mat_oct, len);
+	assert_false(proxy_was_used(fd));
+	free(err);
+
+	/* control: the proxy of the configuration is used, and the listener sees it */
+	snprintf(set_proxy, sizeof(set_proxy), "proxy=%s", proxy);
+	len = sizeof(key);
+	assert_int_not_equal(run_release_cli(ARGS("--key-fd", "3", "--set", set_proxy, "--set",
+						  "retries=0", "--set", "request_timeout=2s",
+						  "--set", "total_timeout=4s"),
+					     key, &len, &err), 0);
+	assert_int_equal(len, 0);
+	assert_true(proxy_was_used(fd));
+	free(err);
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+	close(fd);
+}
+
 /* ---- the Azure vTPM guest flow, against the stand-in paravisor on TCP -------------------------- */
 
 static pid_t pv_pid;
@@ -996,6 +1092,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unreachable_and_tls, test_setup),
 		cmocka_unit_test_setup(test_token_tampering, test_setup),
 		cmocka_unit_test_setup(test_cli_release, test_setup),
+		cmocka_unit_test_setup(test_cli_env_ignored, test_setup),
 		cmocka_unit_test_setup(test_azure_guest_snp, test_setup),
 		cmocka_unit_test_setup(test_azure_guest_tdx, test_setup),
 	};

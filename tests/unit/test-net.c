@@ -329,6 +329,35 @@ static void test_release_signer_cert(void **state)
 	X509_free(codesign);
 }
 
+/*
+ * exp/nbf out of range: a huge real (1e300) or integer would overflow the
+ * conversion to time_t and exp + skew (UBSan in fuzz/fuzz_jws.c, crash-3613...).
+ */
+static void test_jwt_time_range(void **state)
+{
+	static const char *const bad[] = {
+		"{\"exp\":1e300}", "{\"exp\":9223372036854775807}", "{\"exp\":-1}",
+		"{\"exp\":-1e300}", "{\"exp\":1767229200,\"nbf\":1e300}",
+		"{\"exp\":1767229200,\"nbf\":9223372036854775807}", "{\"exp\":\"1767229200\"}",
+	};
+	struct cvm_ctx *ctx = quiet_ctx();
+	json_t *p;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		p = json_loads(bad[i], 0, NULL);
+		assert_non_null(p);
+		assert_int_equal(jwt_check_time(ctx, "token", p, 3600, 1767225600), -EBADMSG);
+		json_decref(p);
+	}
+	p = json_loads("{\"exp\":1767229200.5,\"nbf\":1767222000}", 0, NULL);
+	assert_int_equal(jwt_check_time(ctx, "token", p, 60, 1767225600), 0);
+	assert_int_equal(jwt_check_time(ctx, "token", p, 60, 1767239200), -EKEYEXPIRED);
+	assert_int_equal(jwt_check_time(ctx, "token", p, 60, 1767212000), -EKEYEXPIRED);
+	json_decref(p);
+	cvm_ctx_free(ctx);
+}
+
 static void test_encodings(void **state)
 {
 	static const uint8_t data[] = { 0xfb, 0xff, 0x01, 0x02, 0x03 };
@@ -661,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_config_allowed_urls),
 		cmocka_unit_test(test_log_escapes_controls),
 		cmocka_unit_test(test_release_signer_cert),
+		cmocka_unit_test(test_jwt_time_range),
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_rfc5649_vectors),
 		cmocka_unit_test(test_unwrap_key_hsm),

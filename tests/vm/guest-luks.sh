@@ -124,7 +124,10 @@ hdr /dev/loop0 $W/hdr.bound
 new_volume /dev/loop2 $W/c.img 20 >/dev/null 2>&1 || t_fail "a second volume"
 cryptsetup open /dev/loop2 taken --key-file $W/pass || t_fail "open it as taken"
 cvm unlock -d /dev/loop0 -n taken
-expect_rc 5 "a name already in use: exit 5"
+# another volume under that name is not "already unlocked" (5): exit 7
+expect_rc 7 "a name taken by another volume: exit 7"
+grep -q "is not this volume" $W/out && t_ok "... and says it is not this volume" ||
+	t_fail "... and says it is not this volume" "$(cat $W/out)"
 cryptsetup close taken
 
 cvm unlock -d /dev/loop2 -n c

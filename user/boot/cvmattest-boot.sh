@@ -121,16 +121,17 @@ cvm_reason() {
 	2) printf '%s\n' "attestation or key release failed" ;;
 	3) printf '%s\n' "no cvmattest token on the device" ;;
 	4) printf '%s\n' "the token does not open (wrong key, tampered or moved token, host not allowed)" ;;
-	5) printf '%s\n' "already unlocked, name taken or device busy" ;;
+	5) printf '%s\n' "already unlocked" ;;
+	7) printf '%s\n' "the name is taken by another mapping, or the device is in use" ;;
 	*) printf '%s\n' "exit status $1" ;;
 	esac
 }
 
 # cvm_permanent STATUS: not worth retrying, the header or the token will not
-# change (3, 4), or the name or the device is taken (5)
+# change (3, 4), the volume is open already (5), or the name is another mapping (7)
 cvm_permanent() {
 	case $1 in
-	3 | 4 | 5) return 0 ;;
+	3 | 4 | 5 | 7) return 0 ;;
 	esac
 	return 1
 }

@@ -43,9 +43,11 @@ int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret);
 /*
  * Drop the environment variables that would let whoever sets them (in an
  * initramfs, the kernel command line does) choose OpenSSL's configuration,
- * providers or CA store, libcurl's proxy or CA bundle. Before anything else.
+ * providers or CA store, libcurl's proxy or CA bundle. Before anything else;
+ * if one was set, the CLI is executed again (/proc/self/exe, @argv) so that no
+ * library initialised before main() saw it either.
  */
-void cli_sanitize_env(void);
+void cli_sanitize_env(char **argv);
 
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 {
 	struct cli_common common = { 0 };
 
-	cli_sanitize_env();
+	cli_sanitize_env(argv);
 	if (argc < 2) {
 		help();
 		return EXIT_USAGE;

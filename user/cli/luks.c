@@ -23,8 +23,9 @@ enum {
 	EXIT_LUKS_KEY = 2,		/* attestation or key release failed */
 	EXIT_LUKS_NO_BINDING = 3,	/* no cvmattest token (unlock --all: no bound volume) */
 	EXIT_LUKS_UNWRAP = 4,		/* wrong key; token tampered with, moved or malformed */
-	EXIT_LUKS_BUSY = 5,		/* already unlocked, name taken, device in use */
+	EXIT_LUKS_BUSY = 5,		/* already unlocked: the mapping checked to be this volume */
 	EXIT_LUKS_AUTH = 6,		/* bind: the passphrase given opens no keyslot */
+	EXIT_LUKS_CONFLICT = 7,		/* the name is another mapping, or the device is in use */
 };
 
 #define PASSPHRASE_FILE_MAX (8u << 20)	/* cryptsetup's default key file limit */
@@ -46,6 +47,8 @@ static int exit_code(enum cvm_luks_fail f)
 		return EXIT_LUKS_BUSY;
 	case CVM_LUKS_FAIL_AUTH:
 		return EXIT_LUKS_AUTH;
+	case CVM_LUKS_FAIL_CONFLICT:
+		return EXIT_LUKS_CONFLICT;
 	case CVM_LUKS_FAIL_LOCAL:
 	default:
 		return EXIT_LUKS_USAGE;
@@ -151,8 +154,9 @@ static void unlock_help(void)
 	       "or activation error; 2 attestation or key release failed; 3 not bound\n"
 	       "(--all: no bound volume found); 4 the token does not open: wrong key, or the\n"
 	       "token was tampered with, copied from another volume or names a host not\n"
-	       "allowed; 5 already unlocked, name taken or device busy. --all: the status\n"
-	       "of the first failure.\n",
+	       "allowed; 5 already unlocked (the mapping is this volume, with its header's\n"
+	       "cipher and offset); 7 the name is taken by another mapping, or the device is\n"
+	       "in use. --all: the status of the first failure.\n",
 	       common_help);
 }
 

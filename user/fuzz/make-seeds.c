@@ -3,7 +3,9 @@
  * Seed corpora for the fuzzers, from the real evidence in shared/testdata:
  * whole files, the hardware reports inside the HCL reports, a certificate
  * table built around real certificates, the SGX extension of real PCK
- * certificates, some policies.  usage: make-seeds TESTDATA OUTDIR
+ * certificates, some policies; and, for the parsers of what the services,
+ * IMDS and the disk header hand us, answers built as they come, signed or
+ * sealed with the keys of fuzz-keys.h.  usage: make-seeds TESTDATA OUTDIR
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,13 +13,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "verify/verify.h"
+#include "fuzz-keys.h"
+#include "luks/luks.h"
+
+#define SEED_UUID "2b4a1c4e-7f5a-4c6e-9d3b-0c1d2e3f4a5b"
 
 static const char *td, *out;
 
-static void die(const char *what)
+static _Noreturn void die(const char *what)
 {
 	fprintf(stderr, "make-seeds: %s\n", what);
 	exit(1);
@@ -55,6 +62,247 @@ static void put_file(const char *target, const char *rel)
 
 	put(target, name ? name + 1 : rel, b, len);
 	free(b);
+}
+
+static void put_str(const char *target, const char *name, const char *s)
+{
+	put(target, name, s, strlen(s));
+}
+
+static char *b64u_str(const char *s)
+{
+	return b64url_encode((const uint8_t *)s, strlen(s));
+}
+
+/* A token of the LUKS2 header, sealed under fuzz_aes_key for SEED_UUID. */
+static void seeds_luks(void)
+{
+	struct cvm_secret *k, *p;
+	struct luks_token t = { .version = 1, .keyslot = 1 };
+	struct cvm_ctx *ctx;
+	char *json;
+
+	if (cvm_ctx_new(&ctx) < 0 || cvm_secret_copy(fuzz_aes_key, 32, &k) < 0 ||
+	    cvm_secret_new(LUKS_PASSPHRASE_LEN, &p) < 0)
+		die("luks");
+	memset(p->data, 0x5a, p->len);
+	if (cvm_luks_binding_set(&t.binding, "attest_url", "https://a.attest.azure.net") < 0 ||
+	    cvm_luks_binding_set(&t.binding, "key_url", "https://k.vault.azure.net/keys/x/1") < 0 ||
+	    cvm_luks_binding_set(&t.binding, "attest_type", "snp") < 0 ||
+	    cvm_luks_binding_set(&t.binding, "enc", "RSA_AES_KEY_WRAP_256") < 0 ||
+	    !(t.binding.platform = strdup("sev-snp")) ||
+	    !(t.key_id = strdup("https://k.vault.azure.net/keys/x/1")) ||
+	    luks_token_wrap(ctx, &t, SEED_UUID, k, p) < 0 || luks_token_format(&t, &json) < 0)
+		die("luks token");
+	put_str("luks_token", "token.json", json);
+	free(json);
+	luks_token_done(&t);
+	cvm_secret_free(k);
+	cvm_secret_free(p);
+	cvm_ctx_free(ctx);
+}
+
+static EVP_PKEY *fuzz_rsa(void)
+{
+	BIO *b = BIO_new_mem_buf(fuzz_rsa_pem, -1);
+	EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	if (!k)
+		die("rsa key");
+	return k;
+}
+
+/* An RS256 MAA-like token and its JWKS (n/e, and x5c of a self-signed certificate). */
+static void seeds_jws(EVP_PKEY *key)
+{
+	static const char hdr[] = "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}";
+	static const char pl[] = "{\"iss\":\"https://a.attest.azure.net\",\"exp\":1767229200,"
+				 "\"nbf\":1767222000,\"x-ms-runtime\":{\"keys\":[]}}";
+	char *h = b64u_str(hdr), *p = b64u_str(pl), *si, *sig64, *jwks_s, *seed;
+	uint8_t sig[512];
+	size_t sig_len = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	json_t *jwk = jwk_from_pkey(key, "k1", NULL), *jwks;
+	X509 *x = X509_new();
+	unsigned char *der = NULL;
+	int der_len;
+
+	if (asprintf(&si, "%s.%s", h, p) < 0 || !md || !jwk ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(md, sig, &sig_len, (const uint8_t *)si, strlen(si)) != 1)
+		die("jws sign");
+	sig64 = b64url_encode(sig, sig_len);
+	jwks = json_pack("{s:[o]}", "keys", jwk);
+	jwks_s = json_dumps(jwks, JSON_COMPACT);
+	if (asprintf(&seed, "%s.%s\n%s", si, sig64, jwks_s) < 0)
+		die("jws");
+	put_str("jws", "token-jwks.txt", seed);
+	free(seed);
+	free(jwks_s);
+	/* the same key as MAA publishes it: x5c[0] */
+	if (!x || X509_set_version(x, 2) != 1 || ASN1_INTEGER_set(X509_get_serialNumber(x), 1) != 1 ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) ||
+	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				       (const unsigned char *)"fuzz", -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(x)) != 1 ||
+	    X509_set_pubkey(x, key) != 1 || X509_sign(x, key, EVP_sha256()) == 0 ||
+	    (der_len = i2d_X509(x, &der)) < 0)
+		die("x509");
+	{
+		char *c64 = b64_encode(der, (size_t)der_len);
+
+		if (asprintf(&seed, "%s.%s\n{\"keys\":[{\"kid\":\"k1\",\"kty\":\"RSA\",\"x5c\":[\"%s\"]}]}",
+			     si, sig64, c64) < 0)
+			die("jws x5c");
+		put_str("jws", "token-x5c.txt", seed);
+		free(seed);
+		free(c64);
+	}
+	OPENSSL_free(der);
+	X509_free(x);
+	json_decref(jwks);
+	EVP_MD_CTX_free(md);
+	free(sig64);
+	free(si);
+	free(h);
+	free(p);
+}
+
+/* key_hsm as Key Vault makes it (tests/unit/test-net.c), wrapped to the fuzz key. */
+static void seeds_key_hsm(EVP_PKEY *key)
+{
+	uint8_t aes[32], ct[4096], material[32];
+	size_t rsa_len = sizeof(ct);
+	int n1, n2;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(key, NULL);
+	EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+	EVP_CIPHER *ciph = EVP_CIPHER_fetch(NULL, "AES-256-WRAP-PAD", NULL);
+	char *b64, *text, *seed;
+	json_t *j;
+
+	memset(aes, 0x11, sizeof(aes));
+	memset(material, 0x22, sizeof(material));
+	if (!pc || !cc || !ciph || EVP_PKEY_encrypt_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md_name(pc, "SHA256", NULL) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pc, "SHA256", NULL) != 1 ||
+	    EVP_PKEY_encrypt(pc, ct, &rsa_len, aes, sizeof(aes)) != 1 ||
+	    EVP_EncryptInit_ex2(cc, ciph, aes, NULL, NULL) != 1 ||
+	    EVP_EncryptUpdate(cc, ct + rsa_len, &n1, material, (int)sizeof(material)) != 1 ||
+	    EVP_EncryptFinal_ex(cc, ct + rsa_len + n1, &n2) != 1)
+		die("key_hsm");
+	b64 = b64url_encode(ct, rsa_len + (size_t)n1 + (size_t)n2);
+	j = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s}", "schema_version", "1.0", "header", "kid",
+		      "TransferKey", "alg", "dir", "enc", "RSA_AES_KEY_WRAP_256", "ciphertext", b64);
+	text = json_dumps(j, JSON_COMPACT);
+	seed = b64u_str(text);
+	put_str("key_hsm", "key_hsm.txt", seed);
+	/* the RFC 5649 part alone, under fuzz_aes_key, for the direct unwrap */
+	if (EVP_EncryptInit_ex2(cc, ciph, fuzz_aes_key, NULL, NULL) != 1 ||
+	    EVP_EncryptUpdate(cc, ct, &n1, material, 20) != 1 ||
+	    EVP_EncryptFinal_ex(cc, ct + n1, &n2) != 1)
+		die("kwp");
+	put("key_hsm", "kwp.bin", ct, (size_t)(n1 + n2));
+	free(seed);
+	free(text);
+	free(b64);
+	json_decref(j);
+	EVP_CIPHER_free(ciph);
+	EVP_CIPHER_CTX_free(cc);
+	EVP_PKEY_CTX_free(pc);
+}
+
+/* A SealedAttestationResponse whose Jwt is sealed under fuzz_aes_key. */
+static void seeds_azure_sealed(void)
+{
+	static const char jwt[] = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln";
+	uint8_t iv[12], ct[sizeof(jwt)], tag[16];
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	char *s_iv, *s_ct, *s_tag, *text, *seed;
+	int n, m;
+
+	memset(iv, 0x33, sizeof(iv));
+	if (!c || EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, fuzz_aes_key, iv) != 1 ||
+	    EVP_EncryptUpdate(c, NULL, &n, (const unsigned char *)"Transport Key", 13) != 1 ||
+	    EVP_EncryptUpdate(c, ct, &n, (const unsigned char *)jwt, (int)strlen(jwt)) != 1 ||
+	    EVP_EncryptFinal_ex(c, ct + n, &m) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
+		die("gcm");
+	s_iv = b64_encode(iv, sizeof(iv));
+	s_ct = b64_encode(ct, (size_t)(n + m));
+	s_tag = b64_encode(tag, sizeof(tag));
+	if (asprintf(&text, "{\"EncryptedInnerKey\":\"AAECAw==\",\"EncryptionParams\":{\"Iv\":\"%s\"},"
+		     "\"AuthenticationData\":\"%s\",\"Jwt\":\"%s\"}", s_iv, s_tag, s_ct) < 0)
+		die("sealed");
+	seed = b64u_str(text);
+	put_str("azure_sealed", "sealed.txt", seed);
+	free(seed);
+	free(text);
+	free(s_iv);
+	free(s_ct);
+	free(s_tag);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* IMDS answers: a managed-identity token, THIM's certificates, a TDX quote, an error. */
+static void seeds_imds(void)
+{
+	size_t len;
+	uint8_t *pem = slurp("snp/amd-ask-ark-milan.pem", &len), *q;
+	json_t *o;
+	char *s, *b64;
+
+	put_str("imds", "token.json", "{\"access_token\":\"eyJ0eXAiOiJKV1QifQ.e30.c2ln\","
+		"\"expires_in\":\"86399\",\"resource\":\"https://vault.azure.net\",\"token_type\":\"Bearer\"}");
+	put_str("imds", "error.json", "{\"error\":\"invalid_request\",\"error_description\":"
+		"\"Identity not found\"}");
+	pem = realloc(pem, len + 1);
+	pem[len] = 0;
+	o = json_pack("{s:s, s:s, s:s}", "vcekCert", (char *)pem, "certificateChain", (char *)pem,
+		      "tcbm", "DB18000000000004");
+	s = json_dumps(o, JSON_COMPACT);
+	put_str("imds", "thim.json", s);
+	free(s);
+	json_decref(o);
+	free(pem);
+	q = slurp("tdx/gtg-v4-quote-spr-e4.bin", &len);
+	b64 = b64url_encode(q, len);
+	o = json_pack("{s:s}", "quote", b64);
+	s = json_dumps(o, JSON_COMPACT);
+	put_str("imds", "tdquote.json", s);
+	free(s);
+	json_decref(o);
+	free(b64);
+	free(q);
+}
+
+static void seeds_files(void)
+{
+	put_str("config", "cvmattest.conf",
+		"# cvmattest.conf\n"
+		"attest_url = https://shared.eus.attest.azure.net\n"
+		"key_url = https://k.vault.azure.net/keys/disk/1\n"
+		"attest_type=snp\n"
+		"enc = RSA_AES_KEY_WRAP_384\n"
+		"connect_timeout = 2s\nrequest_timeout = 1500ms\nretries = 5\n"
+		"max_response = 8M\nclock_skew = 120\n"
+		"allowed_hosts = example.org, .example.net\n"
+		"evidence = command\nevidence_command = /usr/bin/true\n"
+		"cache_dir = /var/cache/cvmattest\n  \n");
+	put_str("crypttab", "crypttab",
+		"# <name> <device> <key> <options>\n"
+		"data UUID=2b4a1c4e-7f5a-4c6e-9d3b-0c1d2e3f4a5b none luks,cvmattest,noauto\n"
+		"swap /dev/null /dev/urandom swap,cipher=aes-xts-plain64\n"
+		"\tother\t/dev/vdc\tnone\tluks\n");
+}
+
+/* Host-fed input of the kernel module: the HCL reports in vTPM NV. */
+static void seeds_kmod(void)
+{
+	put_file("kmod_vtpm", "azure/kinvolk-hcl-report-snp.bin");
+	put_file("kmod_vtpm", "azure/kinvolk-hcl-report-tdx.bin");
 }
 
 int main(int argc, char **argv)
@@ -187,6 +435,7 @@ int main(int argc, char **argv)
 			off += parts[k]->der_len;
 		}
 		put("snp_cert_table", "table.bin", t, total);
+		put("kmod_snp_certs", "table.bin", t, total);
 		/* report || table, as the extended report is often stored */
 		b = slurp("snp/gsg-milan-v2-report.bin", &len);
 		b = realloc(b, len + total);
@@ -200,5 +449,18 @@ int main(int argc, char **argv)
 		put("policy_json", name, policies[i], strlen(policies[i]));
 	}
 	cert_list_clear(&certs);
+
+	{
+		EVP_PKEY *key = fuzz_rsa();
+
+		seeds_jws(key);
+		seeds_key_hsm(key);
+		EVP_PKEY_free(key);
+	}
+	seeds_luks();
+	seeds_azure_sealed();
+	seeds_imds();
+	seeds_files();
+	seeds_kmod();
 	return 0;
 }

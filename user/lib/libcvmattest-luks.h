@@ -141,8 +141,9 @@ enum cvm_luks_fail {
 	CVM_LUKS_FAIL_KEY,		/* the key source failed (attestation, release) */
 	CVM_LUKS_FAIL_NO_BINDING,	/* no cvmattest token (or not the one asked for) */
 	CVM_LUKS_FAIL_UNWRAP,		/* wrong key, token tampered with, moved or malformed */
-	CVM_LUKS_FAIL_BUSY,		/* volume already active, device in use */
+	CVM_LUKS_FAIL_BUSY,		/* already unlocked: the mapping is this volume (checked) */
 	CVM_LUKS_FAIL_AUTH,		/* bind: the passphrase given opens no keyslot */
+	CVM_LUKS_FAIL_CONFLICT,		/* the name is another mapping, the device is in use */
 };
 
 struct cvm_luks_bind_params {

@@ -72,6 +72,15 @@ int tpm_rsaes_decrypt(struct cvm_ctx *ctx, struct tpm_session *t, const uint8_t 
 void tpm_ephemeral_modulus(const struct tpm_session *t, const uint8_t **n, size_t *len);
 
 /* azure_guest.c: POST /attest/AzureGuest, the answer unsealed by the vTPM */
+/* The sealed answer's parts (azure_sealed_parse), its Jwt opened by azure_sealed_open. */
+struct azure_sealed {
+	uint8_t *wrapped, *iv, *tag, *ct;
+	size_t wrapped_len, iv_len, tag_len, ct_len;
+};
+void azure_sealed_done(struct azure_sealed *s);
+int azure_sealed_parse(struct cvm_ctx *ctx, const char *sealed, struct azure_sealed *s);
+int azure_sealed_open(struct cvm_ctx *ctx, const struct cvm_secret *aes,
+		      const struct azure_sealed *s, char **jwt);
 int azure_guest_attest(struct cvm_ctx *ctx, const struct cvm_config *cfg, const char *nonce,
 		       struct cvm_attestation *a);
 /* RSA-OAEP decrypt by the vTPM's ephemeral key (PolicyPCR session). */

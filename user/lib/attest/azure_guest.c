@@ -107,19 +107,25 @@ static int isolation_info(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* The SealedAttestationResponse: unseal through the vTPM, open the JWT. */
-static int unseal(struct cvm_ctx *ctx, struct tpm_session *t, const char *sealed, char **jwt)
+void azure_sealed_done(struct azure_sealed *s)
 {
-	_cleanup_free_ uint8_t *raw = NULL, *wrapped = NULL, *iv = NULL, *tag = NULL, *ct = NULL;
-	_cleanup_(cvm_secret_freep) struct cvm_secret *aes = NULL;
+	free(s->wrapped);
+	free(s->iv);
+	free(s->tag);
+	free(s->ct);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The SealedAttestationResponse's fields, decoded and their sizes checked. */
+int azure_sealed_parse(struct cvm_ctx *ctx, const char *sealed, struct azure_sealed *s)
+{
+	_cleanup_free_ uint8_t *raw = NULL;
 	_cleanup_json_ json_t *obj = NULL;
-	size_t raw_len, wl, ivl, tl, cl;
 	const char *s_key, *s_iv, *s_tag, *s_jwt;
-	EVP_CIPHER_CTX *c = NULL;
-	char *out = NULL;
-	int n1 = 0, n2 = 0, r;
+	size_t raw_len;
 	char why[128];
 
+	memset(s, 0, sizeof(*s));
 	if (b64url_decode(sealed, strlen(sealed), &raw, &raw_len) < 0 ||
 	    !(obj = json_parse_object(raw, raw_len, why, sizeof(why)))) {
 		log_error(ctx, "The AzureGuest answer is not base64url of the sealed response JSON");
@@ -130,34 +136,43 @@ static int unseal(struct cvm_ctx *ctx, struct tpm_session *t, const char *sealed
 	s_tag = json_string_value(json_object_get(obj, "AuthenticationData"));
 	s_jwt = json_string_value(json_object_get(obj, "Jwt"));
 	if (!s_key || !s_iv || !s_tag || !s_jwt ||
-	    b64_decode(s_key, strlen(s_key), false, &wrapped, &wl) < 0 ||
-	    b64_decode(s_iv, strlen(s_iv), false, &iv, &ivl) < 0 ||
-	    b64_decode(s_tag, strlen(s_tag), false, &tag, &tl) < 0 ||
-	    b64_decode(s_jwt, strlen(s_jwt), false, &ct, &cl) < 0 || tl != 16 || ivl == 0 ||
-	    cl > (1 << 20)) {
+	    b64_decode(s_key, strlen(s_key), false, &s->wrapped, &s->wrapped_len) < 0 ||
+	    b64_decode(s_iv, strlen(s_iv), false, &s->iv, &s->iv_len) < 0 ||
+	    b64_decode(s_tag, strlen(s_tag), false, &s->tag, &s->tag_len) < 0 ||
+	    b64_decode(s_jwt, strlen(s_jwt), false, &s->ct, &s->ct_len) < 0 || s->tag_len != 16 ||
+	    s->iv_len == 0 || s->ct_len > (1 << 20)) {
 		log_error(ctx, "The sealed AzureGuest answer lacks or mangles EncryptedInnerKey, "
 			  "EncryptionParams.Iv, AuthenticationData or Jwt");
+		azure_sealed_done(s);
 		return -EBADMSG;
 	}
-	r = tpm_rsaes_decrypt(ctx, t, wrapped, wl, &aes);
-	if (r < 0)
-		return r;
+	return 0;
+}
+
+/* Jwt decrypted under the unsealed transport key @aes (AES-256-GCM). */
+int azure_sealed_open(struct cvm_ctx *ctx, const struct cvm_secret *aes,
+		      const struct azure_sealed *s, char **jwt)
+{
+	EVP_CIPHER_CTX *c = NULL;
+	char *out = NULL;
+	int n1 = 0, n2 = 0, r;
+
 	if (aes->len != 32) {
 		log_error(ctx, "The unsealed transport key has %zu bytes, not 32", aes->len);
 		return -EBADMSG;
 	}
-	out = malloc(cl + 16 + 1);
+	out = malloc(s->ct_len + 16 + 1);
 	c = EVP_CIPHER_CTX_new();
 	if (!out || !c) {
 		r = -ENOMEM;
 		goto done;
 	}
 	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)ivl, NULL) != 1 ||
-	    EVP_DecryptInit_ex(c, NULL, NULL, aes->data, iv) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)s->iv_len, NULL) != 1 ||
+	    EVP_DecryptInit_ex(c, NULL, NULL, aes->data, s->iv) != 1 ||
 	    EVP_DecryptUpdate(c, NULL, &n1, (const unsigned char *)"Transport Key", 13) != 1 ||
-	    EVP_DecryptUpdate(c, (unsigned char *)out, &n1, ct, (int)cl) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
+	    EVP_DecryptUpdate(c, (unsigned char *)out, &n1, s->ct, (int)s->ct_len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, s->tag) != 1 ||
 	    EVP_DecryptFinal_ex(c, (unsigned char *)out + n1, &n2) != 1) {
 		log_openssl(ctx, "AES-GCM");
 		log_error(ctx, "The sealed attestation token does not decrypt (AES-GCM tag mismatch)");
@@ -170,6 +185,23 @@ static int unseal(struct cvm_ctx *ctx, struct tpm_session *t, const char *sealed
 done:
 	EVP_CIPHER_CTX_free(c);
 	free(out);
+	return r;
+}
+
+/* The SealedAttestationResponse: unseal through the vTPM, open the JWT. */
+static int unseal(struct cvm_ctx *ctx, struct tpm_session *t, const char *sealed, char **jwt)
+{
+	_cleanup_(cvm_secret_freep) struct cvm_secret *aes = NULL;
+	struct azure_sealed s;
+	int r;
+
+	r = azure_sealed_parse(ctx, sealed, &s);
+	if (r < 0)
+		return r;
+	r = tpm_rsaes_decrypt(ctx, t, s.wrapped, s.wrapped_len, &aes);
+	if (r == 0)
+		r = azure_sealed_open(ctx, aes, &s, jwt);
+	azure_sealed_done(&s);
 	return r;
 }
 

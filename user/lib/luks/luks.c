@@ -1061,7 +1061,8 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 			log_error(ctx, "%s: keyslot %d does not open with token %d's passphrase: the "
 				  "keyslot was replaced; bind again", d->path, t.keyslot, token);
 		} else if (r == -EEXIST || r == -EBUSY) {
-			*fail = CVM_LUKS_FAIL_BUSY;
+			/* taken meanwhile: not known to be this volume */
+			*fail = CVM_LUKS_FAIL_CONFLICT;
 			log_error(ctx, "%s: cannot activate as %s: %s", d->path, p->name,
 				  r == -EEXIST ? "a device of that name exists" : "the device is in use");
 		} else {
@@ -1075,6 +1076,39 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 out:
 	luks_token_done(&t);
 	return r;
+}
+
+/*
+ * Before unlocking as @name: -EALREADY if the volume is open already (as
+ * @name or under another name) and that mapping really is it; another
+ * -errno, with a message, if @name or the mapping that claims the volume's
+ * UUID is something else; 0 if neither exists.
+ */
+static int check_already_unlocked(struct cvm_ctx *ctx, struct luks_dev *d, const char *name)
+{
+	_cleanup_free_ char *active = NULL;
+	int r;
+
+	r = luks_active_is(ctx, d->cd, d->path, name);
+	if (r == 0) {
+		log_error(ctx, "%s is already unlocked as %s", d->path, name);
+		return -EALREADY;
+	}
+	if (r != -ENOENT) {
+		log_error(ctx, "%s: /dev/mapper/%s exists and is not this volume: refusing to treat "
+			  "it as unlocked", d->path, name);
+		return r;
+	}
+	if (cvm_luks_active_name(NULL, d->uuid, &active) < 0)
+		return 0;
+	r = luks_active_is(ctx, d->cd, d->path, active);
+	if (r == 0) {
+		log_error(ctx, "%s is already unlocked as %s", d->path, active);
+		return -EALREADY;
+	}
+	log_error(ctx, "%s: /dev/mapper/%s claims this volume's UUID but is not this volume",
+		  d->path, active);
+	return r == -ENOENT ? -EEXIST : r;
 }
 
 int cvm_luks_unlock(struct cvm_ctx *ctx, const char *device, const struct cvm_luks_unlock_params *p,
@@ -1091,12 +1125,9 @@ int cvm_luks_unlock(struct cvm_ctx *ctx, const char *device, const struct cvm_lu
 	if (r < 0)
 		return r;
 	if (p->name) {
-		_cleanup_free_ char *active = NULL;
-
-		if (cvm_luks_active_name(NULL, d.uuid, &active) == 0) {
-			log_error(ctx, "%s is already unlocked as %s", device, active);
-			set_fail(fail, CVM_LUKS_FAIL_BUSY);
-			r = -EBUSY;
+		r = check_already_unlocked(ctx, &d, p->name);
+		if (r < 0) {
+			set_fail(fail, r == -EALREADY ? CVM_LUKS_FAIL_BUSY : CVM_LUKS_FAIL_CONFLICT);
 			goto out;
 		}
 	}
@@ -1120,9 +1151,10 @@ int cvm_luks_unlock(struct cvm_ctx *ctx, const char *device, const struct cvm_lu
 		}
 		last = r;
 		/* An unwrap failure (tampering?) says more than an unreachable service. */
-		if (worst == CVM_LUKS_FAIL_NONE || f == CVM_LUKS_FAIL_UNWRAP || f == CVM_LUKS_FAIL_BUSY)
+		if (worst == CVM_LUKS_FAIL_NONE || f == CVM_LUKS_FAIL_UNWRAP ||
+		    f == CVM_LUKS_FAIL_CONFLICT)
 			worst = f;
-		if (f == CVM_LUKS_FAIL_BUSY || f == CVM_LUKS_FAIL_LOCAL)
+		if (f == CVM_LUKS_FAIL_CONFLICT || f == CVM_LUKS_FAIL_LOCAL)
 			break;	/* the next token would fail the same way */
 	}
 	if (tried == 0) {

@@ -109,6 +109,19 @@ int luks_header_refuse_null_cipher(struct cvm_ctx *ctx, const char *device, cons
 int luks_header_diff(struct cvm_ctx *ctx, const char *device, int level, const char *now_word,
 		     const json_t *bound, const json_t *now);
 
+/* ---- active mappings (luks_active.c) ---------------------------------------------------- */
+
+/*
+ * Is the device-mapper device @name this volume unlocked: dm-crypt over
+ * @device, at @cd's (its LUKS2 header's) data offset, with its cipher?
+ * 0 if so, -ENOENT if there is no mapping @name, -EEXIST (with a message
+ * saying what differs) if @name is something else.
+ */
+struct crypt_device;
+int luks_active_is(struct cvm_ctx *ctx, struct crypt_device *cd, const char *device,
+		   const char *name);
+
+
 /* ---- fault injection for the unit tests ---------------------------------------------- */
 
 enum luks_step {

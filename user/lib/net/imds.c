@@ -29,7 +29,6 @@ int imds_identity_token(struct cvm_ctx *ctx, const struct cvm_config *cfg, const
 			char **ret)
 {
 	_cleanup_free_ char *url = NULL, *res = NULL, *idv = NULL;
-	_cleanup_json_ json_t *obj = NULL;
 	struct http_resp resp = { 0 };
 	struct http_req req = {
 		.method = "GET",
@@ -37,8 +36,7 @@ int imds_identity_token(struct cvm_ctx *ctx, const struct cvm_config *cfg, const
 		.config_key = "imds_url",
 		.metadata = true,
 	};
-	const char *idk = NULL, *idval = NULL, *tok;
-	char why[256];
+	const char *idk = NULL, *idval = NULL;
 	int r, n = 0;
 
 	if (cfg->identity_client_id && *cfg->identity_client_id) {
@@ -85,9 +83,19 @@ int imds_identity_token(struct cvm_ctx *ctx, const struct cvm_config *cfg, const
 		http_resp_done(&resp);
 		return status >= 500 || status == 429 ? -EAGAIN : -EPERM;
 	}
-	obj = json_parse_object(resp.body, resp.len, why, sizeof(why));
+	r = imds_token_parse(ctx, resp.body, resp.len, ret);
 	OPENSSL_cleanse(resp.body, resp.len);
 	http_resp_done(&resp);
+	return r;
+}
+
+int imds_token_parse(struct cvm_ctx *ctx, const uint8_t *body, size_t len, char **ret)
+{
+	_cleanup_json_ json_t *obj = NULL;
+	const char *tok;
+	char why[256];
+
+	obj = json_parse_object(body, len, why, sizeof(why));
 	tok = obj ? json_string_value(json_object_get(obj, "access_token")) : NULL;
 	if (!tok || !*tok) {
 		log_error(ctx, "The IMDS token response has no access_token");
@@ -110,7 +118,6 @@ int imds_thim_certs(struct cvm_ctx *ctx, const struct cvm_config *cfg, char **pe
 		.config_key = "imds_url",
 		.metadata = true,
 	};
-	const char *vcek, *chain;
 	int r;
 
 	if (asprintf(&url, "%s/metadata/THIM/amd/certification", cfg->imds_url) < 0)
@@ -122,6 +129,13 @@ int imds_thim_certs(struct cvm_ctx *ctx, const struct cvm_config *cfg, char **pe
 	r = http_json_object(ctx, cfg, &req, &resp, &obj);
 	if (r < 0)
 		return r;
+	return imds_thim_parse(ctx, obj, pem, len);
+}
+
+int imds_thim_parse(struct cvm_ctx *ctx, const json_t *obj, char **pem, size_t *len)
+{
+	const char *vcek, *chain;
+
 	vcek = json_string_value(json_object_get(obj, "vcekCert"));
 	chain = json_string_value(json_object_get(obj, "certificateChain"));
 	if (!vcek || !chain) {
@@ -148,7 +162,6 @@ int imds_tdquote(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_
 		.metadata = true,
 		.content_type = "application/json",
 	};
-	const char *q;
 	int r;
 
 	b64 = b64url_encode(tdreport, len);
@@ -164,6 +177,13 @@ int imds_tdquote(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_
 	r = http_json_object(ctx, cfg, &req, &resp, &obj);
 	if (r < 0)
 		return r;
+	return imds_tdquote_parse(ctx, obj, quote, quote_len);
+}
+
+int imds_tdquote_parse(struct cvm_ctx *ctx, const json_t *obj, uint8_t **quote, size_t *quote_len)
+{
+	const char *q;
+
 	q = json_string_value(json_object_get(obj, "quote"));
 	if (!q || b64url_decode(q, strlen(q), quote, quote_len) < 0) {
 		log_error(ctx, "The IMDS quote response has no base64url \"quote\"");

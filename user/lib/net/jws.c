@@ -181,14 +181,31 @@ static void fmt_time(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
+/*
+ * A NumericDate (RFC 7519 2) from 1970 to 9999: the token is the service's
+ * (or a forger's) text, and a value outside that range would overflow the
+ * conversion to time_t or the skew arithmetic below (undefined behaviour;
+ * found by fuzz/fuzz_jws.c).
+ */
+#define JWT_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+
 static bool get_time(const json_t *v, time_t *t)
 {
 	if (json_is_integer(v)) {
-		*t = (time_t)json_integer_value(v);
+		json_int_t i = json_integer_value(v);
+
+		if (i < 0 || i > JWT_TIME_MAX)
+			return false;
+		*t = (time_t)i;
 		return true;
 	}
 	if (json_is_real(v)) {
-		*t = (time_t)json_real_value(v);
+		double d = json_real_value(v);
+
+		/* also false for NaN */
+		if (!(d >= 0 && d <= (double)JWT_TIME_MAX))
+			return false;
+		*t = (time_t)d;
 		return true;
 	}
 	return false;
@@ -203,7 +220,8 @@ int jwt_check_time(struct cvm_ctx *ctx, const char *what, const json_t *payload,
 
 	v = json_object_get(payload, "exp");
 	if (!get_time(v, &exp))
-		return log_error_errno(ctx, -EBADMSG, "The %s has no expiry (exp)", what);
+		return log_error_errno(ctx, -EBADMSG, "The %s has no expiry (exp, a date from 1970 "
+				       "to 9999)", what);
 	if (now > exp + skew_s) {
 		fmt_time(exp, a, sizeof(a));
 		fmt_time(now, b, sizeof(b));

@@ -152,6 +152,8 @@ int jws_verify_sig(struct cvm_ctx *ctx, const char *what, const struct jws *j, c
 json_t *jwk_from_pkey(EVP_PKEY *pkey, const char *kid, const char *key_op);
 /* An RSA public key from a JWK's n/e. */
 int pkey_from_jwk(const json_t *jwk, EVP_PKEY **ret);
+/* The RS256 key for @kid in a JWKS (the service's /certs answer); -ENOENT if none. */
+int jwks_find(struct cvm_ctx *ctx, json_t *jwks, const char *kid, EVP_PKEY **ret);
 /* Check time claims: exp required, nbf optional. */
 int jwt_check_time(struct cvm_ctx *ctx, const char *what, const json_t *payload, long skew_s,
 		   time_t now);
@@ -180,5 +182,9 @@ int imds_identity_token(struct cvm_ctx *ctx, const struct cvm_config *cfg, const
 int imds_thim_certs(struct cvm_ctx *ctx, const struct cvm_config *cfg, char **pem, size_t *len);
 int imds_tdquote(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *tdreport,
 		 size_t len, uint8_t **quote, size_t *quote_len);
+/* The answers' parsers, apart from the HTTP exchange (the fuzzers feed them). */
+int imds_token_parse(struct cvm_ctx *ctx, const uint8_t *body, size_t len, char **ret);
+int imds_thim_parse(struct cvm_ctx *ctx, const json_t *obj, char **pem, size_t *len);
+int imds_tdquote_parse(struct cvm_ctx *ctx, const json_t *obj, uint8_t **quote, size_t *quote_len);
 
 #endif /* CVM_NET_H */

@@ -124,7 +124,7 @@ static int jwks_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const c
 }
 
 /* The key for @kid in @jwks: x5c[0]'s public key (as MAA publishes it), else n/e. */
-static int jwks_find(struct cvm_ctx *ctx, json_t *jwks, const char *kid, EVP_PKEY **ret)
+int jwks_find(struct cvm_ctx *ctx, json_t *jwks, const char *kid, EVP_PKEY **ret)
 {
 	size_t i;
 	json_t *k;

@@ -4,7 +4,9 @@
 # did, prints TAP lines and tests/vm/run's result line on ttyS1, and powers off.
 #   cvmattest_test.expect=unlocked: the bound volume is open as /dev/mapper/luks-UUID,
 #     /srv (fstab, x-systemd.requires=) has the file; stop closes it, exit 5 is
-#     success; the volume without a token fails at once (exit 3, no restart)
+#     success; the volume without a token fails at once (exit 3, no restart); a
+#     decoy mapping named luks-UUID (the other disk linear, dm-crypt of it,
+#     cipher_null over this disk) makes the unit fail with exit 7, nothing mounted
 #   cvmattest_test.expect=locked (service down): the unit fails after its bounded
 #     restarts, the reason is in the journal, nothing is mapped or mounted
 # /etc/cvmattest-test/env: UUID (bound), UUID2 (no token), SUM (sha256 of the file).
@@ -31,11 +33,22 @@ check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2" "$3"; fi; }
 prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
 state() { echo "$(prop "$1" ActiveState)/$(prop "$1" SubState) result=$(prop "$1" Result) status=$(prop "$1" ExecMainStatus) restarts=$(prop "$1" NRestarts)"; }
 # settle UNIT N: wait (bounded: N half-seconds) until UNIT is neither activating nor
-# restarting (auto-restart is "activating")
+# restarting (auto-restart is "activating"), with no job queued for it, for three polls
+# in a row: when the restart timer fires, the unit is "inactive" for a moment before
+# its restart job starts it again
 settle() {
-	i=0
+	i=0 calm=0
 	while [ $i -lt "$2" ]; do
-		case $(prop "$1" ActiveState) in activating | deactivating | reloading) ;; *) return 0 ;; esac
+		case $(prop "$1" ActiveState) in
+		activating | deactivating | reloading) calm=0 ;;
+		*)
+			if [ -n "$(systemctl list-jobs --no-legend --plain "$1" 2>/dev/null)" ]; then
+				calm=0
+			else
+				calm=$((calm + 1))
+				[ $calm -ge 3 ] && return 0
+			fi ;;
+		esac
 		sleep 0.5
 		i=$((i + 1))
 	done
@@ -75,6 +88,34 @@ $(journal srv.mount)"
 	[ "$(prop $U ActiveState)/$(prop $U ExecMainStatus)" = active/5 ]; check $? "... active, status 5" "$(state $U)"
 	systemctl stop $U && [ ! -e $M ]; check $? "stop closes it again"
 	systemctl start $U && [ -b $M ]; check $? "start unlocks it again (a new attestation)" "$(state $U)
+$(journal $U | tail -n 5)"
+	# A mapping named luks-UUID that is not the volume must make the unit fail (exit 7),
+	# not pass for "already unlocked" (exit 5) and get /srv mounted on it.
+	systemctl stop $U
+	dev=$(readlink -f /dev/disk/by-uuid/$UUID) dev2=$(readlink -f /dev/disk/by-uuid/$UUID2)
+	mm=$(cat /sys/class/block/${dev##*/}/dev) mm2=$(cat /sys/class/block/${dev2##*/}/dev)
+	sz=$(cat /sys/class/block/${dev##*/}/size) sz2=$(cat /sys/class/block/${dev2##*/}/size)
+	off=$(cryptsetup luksDump $dev | sed -n 's/^[[:space:]]*offset: \([0-9]*\) \[bytes\]/\1/p' | sed -n 1p)
+	off=$((${off:-16777216} / 512))
+	zk=0000000000000000000000000000000000000000000000000000000000000000
+	decoy() { # name table: start $U over a decoy mapping luks-UUID, expect exit 7
+		dmsetup create luks-$UUID --table "$2" >/tmp/dm.out 2>&1 || { notok "$1: dmsetup create" "$(cat /tmp/dm.out)"; return; }
+		systemctl reset-failed $U 2>/dev/null
+		systemctl start $U
+		settle $U 120
+		[ "$(prop $U ActiveState)/$(prop $U ExecMainStatus)" = failed/7 ]
+		check $? "$1: $U fails with exit 7, not 5" "$(state $U)
+$(journal $U | tail -n 4)"
+		journal $U | grep -q "is not this volume\|not this volume"
+		check $? "$1: ... and the journal says it is not this volume" "$(journal $U | tail -n 6)"
+		! grep -q " /srv " /proc/mounts; check $? "$1: ... and /srv is not mounted on it"
+		dmsetup remove luks-$UUID 2>/dev/null
+	}
+	decoy "the other disk, linear, named luks-UUID" "0 $sz2 linear $mm2 0"
+	decoy "dm-crypt of the other disk named luks-UUID" "0 $((sz2 - off)) crypt aes-xts-plain64 $zk$zk 0 $mm2 $off"
+	decoy "cipher_null over this disk named luks-UUID" "0 $((sz - off)) crypt cipher_null-ecb - 0 $mm $off"
+	systemctl reset-failed $U 2>/dev/null
+	systemctl start $U && [ -b $M ]; check $? "with the decoys gone, start unlocks it" "$(state $U)
 $(journal $U | tail -n 5)"
 else
 	settle $U 400; check $? "$U is settled (bounded restarts)" "$(state $U)"
