@@ -5,22 +5,30 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
 export KVER
 
-.PHONY: all help deps module user sim check demo bench bench-unlock fuzz clean dkms-install dkms-uninstall
+.PHONY: all help deps deps-test module user sim check demo bench bench-unlock fuzz clean install \
+	dkms-install dkms-uninstall
 
 all: module user sim
 
 help:
-	@echo "make deps          install missing Debian packages (root)"
+	@echo "make deps          install the missing Debian packages the build needs (root)"
+	@echo "make deps-test     and those the tests, the demo and the benchmarks need"
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
 	@echo "make bench-unlock  only bench/unlock: cvmattest vs clevis+tang unlock time, initramfs size"
 	@echo "make fuzz          long libFuzzer runs of every parser (FUZZ_SECONDS=600 each)"
+	@echo "make install       the CLI, man pages, completion, configuration, boot integration and the"
+	@echo "                   module sources in /usr/src (DESTDIR=, PREFIX=/usr/local); no DKMS run"
 	@echo "make dkms-install  install the module sources under /usr/src and build them with DKMS"
+	@echo "Packages: dpkg-buildpackage -us -uc -b (debian/; README.md, 'Install')"
 
 deps:
-	@scripts/install-deps
+	@scripts/install-deps --build
+
+deps-test:
+	@scripts/install-deps --build --test
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps' or set KVER/KDIR" >&2; exit 1; }
@@ -32,22 +40,33 @@ user:
 sim:
 	$(MAKE) -C tests/sim O=$(O)/sim
 
-check: deps
+check: deps-test
 	@tests/run-suites
 
-demo: deps
+demo: deps-test
 	@tests/demo
 
-bench: deps
+bench: deps-test
 	$(MAKE) -C user bench
 	$(MAKE) bench-unlock
 
 # BENCH_ARGS, e.g. "-n 20 --compress gzip"; see bench/README
-bench-unlock: deps module user sim
+bench-unlock: deps-test module user sim
 	bench/unlock $(BENCH_ARGS)
 
-fuzz: deps
+fuzz: deps-test
 	$(MAKE) -C user fuzz
+
+# The module's DKMS tree: what the cvmattest-dkms package ships.
+DKMS_SRC = $(DESTDIR)/usr/src/cvmattest-$(VERSION)
+install:
+	$(MAKE) -C user install
+	install -D -m 644 Kbuild $(DKMS_SRC)/Kbuild
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi/linux $(DKMS_SRC)/include/cvmattest
+	install -m 644 kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
+	install -m 644 include/uapi/linux/*.h $(DKMS_SRC)/include/uapi/linux/
+	install -m 644 include/cvmattest/*.h $(DKMS_SRC)/include/cvmattest/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
 dkms-install:
 	scripts/dkms-install $(VERSION)

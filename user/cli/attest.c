@@ -28,7 +28,7 @@ static void attest_help(void)
 	       "\n"
 	       "Exit status: 0 attested; 1 usage or configuration; 2 evidence refused or token\n"
 	       "invalid; 5 network or service unavailable; 6 local error (device, TPM).\n"
-	       "See Documentation/admin-guide/cvmattest-attest.rst.\n",
+	       "See cvmattest-attest(1) and cvmattest.conf(5).\n",
 	       CVM_DEVICE_PATH);
 }
 

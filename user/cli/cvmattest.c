@@ -34,7 +34,7 @@ static void help(void)
 		printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
 	printf("\n"
 	       "Run 'cvmattest COMMAND --help' for a command's options.\n"
-	       "See Documentation/admin-guide/cvmattest-verify.rst.\n");
+	       "See cvmattest(1) and cvmattest-COMMAND(1), e.g. cvmattest-verify(1).\n");
 }
 
 int main(int argc, char **argv)

@@ -69,7 +69,7 @@ static void luks_help(void)
 	       "  list -d DEV      show the cvmattest tokens of DEV\n"
 	       "\n"
 	       "Run 'cvmattest luks COMMAND --help' for its options.\n"
-	       "See Documentation/admin-guide/cvmattest-luks.rst.\n");
+	       "See cvmattest-luks(1).\n");
 }
 
 static const char common_help[] =

@@ -45,7 +45,7 @@ static void monitor_help(void)
 	       "Exit status: 0 when interrupted, after the --once event, or when --timeout\n"
 	       "ran out; 1 on errors (the module is not loaded, listening was refused, the\n"
 	       "module was unloaded meanwhile); 2 if --once got no event within --timeout.\n"
-	       "See Documentation/admin-guide/cvmattest-status.rst.\n");
+	       "See cvmattest-monitor(1).\n");
 }
 
 struct monitor_state {

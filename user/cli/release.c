@@ -44,7 +44,7 @@ static void release_help(void)
 	       "Exit status: 0 released; 1 usage or configuration; 2 evidence refused or a\n"
 	       "token/signature invalid; 3 release refused by the key's release policy;\n"
 	       "4 identity not authorized; 5 network or service unavailable; 6 local error.\n"
-	       "See Documentation/admin-guide/cvmattest-attest.rst.\n");
+	       "See cvmattest-release(1) and cvmattest.conf(5).\n");
 }
 
 enum {

@@ -30,7 +30,8 @@ static void report_help(void)
 	       "  -v, --verbose               more messages\n"
 	       "  -h, --help                  this text\n"
 	       "\n"
-	       "Exit status: 0 on success, 1 on any error.\n");
+	       "Exit status: 0 on success, 1 on any error.\n"
+	       "See cvmattest-report(1).\n");
 }
 
 enum {

@@ -48,7 +48,7 @@ static void status_help(void)
 	       "Exit status: 0 attestation can work here; 1 error; 2 attestation cannot\n"
 	       "work here (the output says why and what to do); 3 it can, but needs\n"
 	       "attention (the last attempt failed, the token expired, ...).\n"
-	       "See Documentation/admin-guide/cvmattest-status.rst.\n");
+	       "See cvmattest-status(1).\n");
 }
 
 enum {
