@@ -430,7 +430,7 @@ static int set_at(struct cvm_ctx *ctx, struct cvm_config *c, const char *key, co
 	else
 		where[0] = 0;
 	if (!o) {
-		log_error(ctx, "%sunknown setting \"%s\" (see cvmattest-attest(8) for the settings)",
+		log_error(ctx, "%sunknown setting \"%s\" (see cvmattest.conf(5) for the settings)",
 			  where, key);
 		return -EINVAL;
 	}
