@@ -24,22 +24,16 @@ void cvmattest_platform_remove(struct cvmattest_provider *prov)
 	__builtin_trap();
 }
 
-int cvmattest_bounce_map(struct cvmattest_bounce *b, size_t len)
+u64 cvmattest_stage_addr(size_t off)
 {
-	(void)b, (void)len;
+	(void)off;
 	__builtin_trap();
 }
 
-void cvmattest_bounce_unmap(struct cvmattest_bounce *b)
+long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd, void *image, size_t len,
+			      size_t arg_off)
 {
-	(void)b;
-	__builtin_trap();
-}
-
-long cvmattest_platform_ioctl(struct file *filp, unsigned int cmd, struct cvmattest_bounce *b,
-			      size_t off)
-{
-	(void)filp, (void)cmd, (void)b, (void)off;
+	(void)filp, (void)cmd, (void)image, (void)len, (void)arg_off;
 	__builtin_trap();
 }
 

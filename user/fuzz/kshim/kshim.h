@@ -146,6 +146,16 @@ static inline void kfree(const void *p)
 	free((void *)p);
 }
 
+static inline void *kvzalloc(size_t n, gfp_t f)
+{
+	return kzalloc(n, f);
+}
+
+static inline void kvfree(const void *p)
+{
+	free((void *)p);
+}
+
 static inline unsigned long copy_to_user(void *to, const void *from, unsigned long n)
 {
 	(void)to, (void)from, (void)n;
