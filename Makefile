@@ -5,8 +5,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
 export KVER
 
-.PHONY: all help deps deps-test module user sim check demo bench bench-unlock fuzz clean install \
-	dkms-install dkms-uninstall
+.PHONY: all help deps deps-test module user sim check check-kernels demo bench bench-unlock fuzz \
+	clean install dkms-install dkms-uninstall
 
 all: module user sim
 
@@ -15,6 +15,7 @@ help:
 	@echo "make deps-test     and those the tests, the demo and the benchmarks need"
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
+	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
 	@echo "make bench-unlock  only bench/unlock: cvmattest vs clevis+tang unlock time, initramfs size"
@@ -42,6 +43,11 @@ sim:
 
 check: deps-test
 	@tests/run-suites
+
+# Not part of `make check`: the first run makes a chroot per release
+# (scripts/kernel-chroot, 6-10 minutes each, cached in /var/cache/cvmattest).
+check-kernels:
+	@tests/kmod/build-kernels
 
 demo: deps-test
 	@tests/demo

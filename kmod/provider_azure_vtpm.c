@@ -213,6 +213,22 @@ static int vtpm_nv_read(struct tpm_chip *chip, u32 index, u8 *out, u16 len)
 	return 0;
 }
 
+/*
+ * One hex digit's value, or -1.  Not hex_to_bin(): it moved from
+ * linux/kernel.h to linux/hex.h (7.2 has only the latter, 6.12 only the
+ * former), and the first version without it in kernel.h is not known here;
+ * __has_include() would do, but sparse 0.6.5~rc1 cannot parse it.
+ */
+static int vtpm_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* Find "user-data": "<128 hex>" in the runtime claims; true if it is @data. */
 static bool vtpm_claims_user_data_is(const char *claims, size_t len,
 				     const u8 *data)
@@ -234,7 +250,7 @@ static bool vtpm_claims_user_data_is(const char *claims, size_t len,
 	if (end - p < 2 * HCL_USER_DATA_LEN + 2 || *p++ != '"')
 		return false;
 	for (i = 0; i < HCL_USER_DATA_LEN; i++, p += 2) {
-		int hi = hex_to_bin(p[0]), lo = hex_to_bin(p[1]);
+		int hi = vtpm_hex_digit(p[0]), lo = vtpm_hex_digit(p[1]);
 
 		if (hi < 0 || lo < 0 || (hi << 4 | lo) != data[i])
 			return false;
