@@ -24,6 +24,17 @@ static inline void fuzz_silent_log(int level, const char *msg, void *userdata)
 		fprintf(stderr, "<%d> %s\n", level, msg);
 }
 
+/* A context that logs only with FUZZ_VERBOSE, for LLVMFuzzerInitialize(). */
+static inline struct cvm_ctx *fuzz_ctx(void)
+{
+	struct cvm_ctx *ctx;
+
+	if (cvm_ctx_new(&ctx) < 0)
+		__builtin_trap();
+	cvm_set_log(ctx, fuzz_silent_log, NULL);
+	return ctx;
+}
+
 /* @data as a C string (text parsers take NUL-terminated input); caller frees. */
 static inline char *fuzz_strndup(const uint8_t *data, size_t size)
 {

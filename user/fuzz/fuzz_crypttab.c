@@ -9,9 +9,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	if (cvm_ctx_new(&ctx) < 0)
-		__builtin_trap();
-	cvm_set_log(ctx, fuzz_silent_log, NULL);
+	ctx = fuzz_ctx();
 	return 0;
 }
 

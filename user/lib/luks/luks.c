@@ -511,6 +511,30 @@ out:
 	return r;
 }
 
+/*
+ * Write token @token (@json, which the test hook may change) over @d, note the
+ * write in @snap (so that a rollback restores the header), and check it reads
+ * back as bind_verify() wants.  The caller rolls back on failure.
+ */
+static int token_store_verified(struct cvm_ctx *ctx, struct luks_dev *d, struct snapshot *snap,
+				int token, int slot, const struct cvm_secret *k,
+				const struct cvm_secret *pass, char **json)
+{
+	int r;
+
+	r = hook(LUKS_STEP_BIND_TOKEN, json);
+	if (r < 0)
+		return r;
+	r = crypt_token_json_set(d->cd, token, *json);
+	if (r < 0)
+		return log_error_errno(ctx, r, "%s: cannot store token %d: %m", d->path, token);
+	snapshot_note_write(d, snap);
+	r = hook(LUKS_STEP_BIND_VERIFY, NULL);
+	if (r < 0)
+		return r;
+	return bind_verify(ctx, d->path, token, slot, k, pass);
+}
+
 static int binding_copy(const struct cvm_luks_binding *from, struct cvm_luks_binding *to)
 {
 	const char *const *keys = cvm_luks_release_keys();
@@ -676,20 +700,7 @@ int cvm_luks_bind(struct cvm_ctx *ctx, const char *device, const struct cvm_luks
 	if (r < 0)
 		goto rollback;
 
-	r = hook(LUKS_STEP_BIND_TOKEN, &json);
-	if (r < 0)
-		goto rollback;
-	r = crypt_token_json_set(d.cd, token, json);
-	if (r < 0) {
-		log_error(ctx, "%s: cannot store token %d: %s", device, token, strerror(-r));
-		goto rollback;
-	}
-	snapshot_note_write(&d, &snap);
-
-	r = hook(LUKS_STEP_BIND_VERIFY, NULL);
-	if (r < 0)
-		goto rollback;
-	r = bind_verify(ctx, device, token, slot, k, pass);
+	r = token_store_verified(ctx, &d, &snap, token, slot, k, pass, &json);
 	if (r < 0)
 		goto rollback;
 	r = hook(LUKS_STEP_BIND_DONE, NULL);
@@ -884,19 +895,7 @@ int cvm_luks_refresh(struct cvm_ctx *ctx, const char *device, const struct cvm_l
 		log_error(ctx, "%s: cannot save the header before changing it: %s", device, strerror(-r));
 		goto out;
 	}
-	r = hook(LUKS_STEP_BIND_TOKEN, &json);
-	if (r < 0)
-		goto rollback;
-	r = crypt_token_json_set(d.cd, token, json);
-	if (r < 0) {
-		log_error(ctx, "%s: cannot store token %d: %s", device, token, strerror(-r));
-		goto rollback;
-	}
-	snapshot_note_write(&d, &snap);
-	r = hook(LUKS_STEP_BIND_VERIFY, NULL);
-	if (r < 0)
-		goto rollback;
-	r = bind_verify(ctx, device, token, t.keyslot, k, pass);
+	r = token_store_verified(ctx, &d, &snap, token, t.keyslot, k, pass, &json);
 	if (r < 0)
 		goto rollback;
 	log_info(ctx, "%s: token %d refreshed: it binds the header as it is now", device, token);
