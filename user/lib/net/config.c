@@ -208,10 +208,11 @@ static int parse_duration(const char *v, long unit_ms, long *ret)
 		mul = 3600000;
 	else
 		return -EINVAL;
-	d *= mul;
-	if (d > (double)LONG_MAX)
+	d = d * mul + 0.5;
+	/* (double)LONG_MAX is 2^63, itself out of range; NaN and inf fail too (found by fuzz_config) */
+	if (!(d < (double)LONG_MAX))
 		return -ERANGE;
-	*ret = (long)(d + 0.5);
+	*ret = (long)d;
 	return 0;
 }
 
