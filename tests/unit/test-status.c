@@ -495,14 +495,16 @@ static void test_module_absent(void **state)
 	json_t *o;
 
 	(void)state;
-	/* installed (DKMS, compressed), not loaded */
+	/* an SNP guest (its driver is there), the module installed (DKMS, compressed), not loaded */
+	put(root, "dev/sev-guest", "");
 	read_state(root, true, &st);
 	assert_false(st.module_loaded);
 	assert_int_equal(st.module_installed, 1);
 	assert_int_equal(st.present, 0);
 	assert_int_equal(st.device_error, -ENOENT);
 	assert_int_equal(st.verdict, CVM_VERDICT_CANNOT);
-	assert_int_equal(st.n_findings, 1);
+	assert_int_equal(st.n_findings, 2);
+	assert_finding(&st, "module-less", CVM_FINDING_INFO, "no configfs-tsm", NULL);
 	assert_finding(&st, "module-not-loaded", CVM_FINDING_BLOCKER, "6.1.0-test-amd64",
 		       "modprobe cvmattest");
 	o = state_json(&st);
@@ -535,7 +537,10 @@ static void test_module_absent(void **state)
 	read_state(root, false, &st);
 	assert_int_equal(st.module_installed, 0);
 	assert_finding(&st, "module-not-installed", CVM_FINDING_BLOCKER, "not installed",
-		       "make dkms-install");
+		       "sudo apt install cvmattest-dkms (builds cvmattest.ko for this kernel with DKMS");
+	assert_finding(&st, "module-not-installed", CVM_FINDING_BLOCKER, NULL,
+		       "linux-headers-6.1.0-test-amd64), then sudo modprobe cvmattest");
+	assert_finding(&st, "module-not-installed", CVM_FINDING_BLOCKER, NULL, "make dkms-install");
 	assert_non_null(strstr(finding(&st, "module-not-installed")->fix, "signed"));
 
 	/* a name that only looks alike */
@@ -926,6 +931,16 @@ static void test_genl_reply(void **state)
 	from_nl.module_unsigned = from_sysfs.module_unsigned;
 	from_nl.sev_guest_node = from_sysfs.sev_guest_node;
 	from_nl.tpm_node = from_sysfs.tpm_node;
+	/* the host facts come from the files either way */
+	from_nl.cpu_sev_snp = from_sysfs.cpu_sev_snp;
+	from_nl.cpu_tdx_guest = from_sysfs.cpu_tdx_guest;
+	memcpy(from_nl.host_platform, from_sysfs.host_platform, sizeof(from_nl.host_platform));
+	memcpy(from_nl.sys_vendor, from_sysfs.sys_vendor, sizeof(from_nl.sys_vendor));
+	memcpy(from_nl.host_lockdown, from_sysfs.host_lockdown, sizeof(from_nl.host_lockdown));
+	from_nl.azure = from_sysfs.azure;
+	from_nl.tdx_guest_node = from_sysfs.tdx_guest_node;
+	from_nl.tsm_report = from_sysfs.tsm_report;
+	from_nl.tdx_measurements = from_sysfs.tdx_measurements;
 	memcpy(from_nl.provider_param, from_sysfs.provider_param, sizeof(from_nl.provider_param));
 	cvm_state_diagnose(&from_nl);
 	assert_int_equal(cvm_state_to_json(&from_sysfs, &a), 0);
@@ -961,6 +976,193 @@ static void test_genl_reply(void **state)
 	assert_int_equal(cvm_state_parse_genl(&from_nl, nlmsg_hdr(msg)), -EBADMSG);
 	nlmsg_free(msg);
 	assert_int_equal(cvm_state_parse_genl(&from_nl, NULL), -EBADMSG);
+}
+
+/* ---- the host judged without the module ------------------------------------------ */
+
+static const char cpuinfo_plain[] =
+	"processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+	"flags\t\t: fpu vme de pse tsc msr pae hypervisor sev_snp_x lahf_lm\n\n"
+	"processor\t: 1\nflags\t\t: fpu vme sev_snp\n";
+
+static json_t *host_of(json_t *o)
+{
+	json_t *h = json_object_get(o, "host");
+
+	assert_true(json_is_object(h));
+	return h;
+}
+
+static bool iface(json_t *o, const char *name)
+{
+	json_t *v = json_object_get(json_object_get(host_of(o), "interfaces"), name);
+
+	assert_true(json_is_boolean(v));
+	return json_is_true(v);
+}
+
+static json_t *cpu_flag(json_t *o, const char *name)
+{
+	return json_object_get(json_object_get(host_of(o), "cpu_flags"), name);
+}
+
+static void assert_host_platform(json_t *o, const char *platform)
+{
+	assert_string_equal(json_string_value(json_object_get(host_of(o), "platform")), platform);
+}
+
+/* A plain VM: no flag, no driver, no TPM: not a CVM, and no module advice. */
+static void test_host_plain_vm(void **state)
+{
+	const char *root = new_root("host-plain");
+	char *out;
+	json_t *o;
+
+	(void)state;
+	/* only the first CPU's flags count; "sev_snp_x" is not "sev_snp" */
+	put(root, "proc/cpuinfo", cpuinfo_plain);
+	put(root, "sys/class/dmi/id/sys_vendor", "QEMU\n");
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 2);
+	assert_non_null(strstr(out, "Host:               not a confidential VM\n"));
+	assert_non_null(strstr(out, "/dev/sev-guest no, /dev/tdx_guest no, configfs-tsm no,"));
+	assert_non_null(strstr(out, "TDX measurements no, TPM no"));
+	assert_non_null(strstr(out, "cvmattest NOT loaded"));
+	assert_non_null(strstr(out, "this machine is not a confidential VM"));
+	assert_null(strstr(out, "modprobe"));
+	assert_null(strstr(out, "cvmattest-dkms"));
+	assert_true(strstr(out, "Host:") < strstr(out, "Module:"));
+	free(out);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_host_platform(o, "none");
+	assert_true(json_is_false(json_object_get(host_of(o), "confidential_vm")));
+	assert_true(json_is_false(cpu_flag(o, "sev_snp")));
+	assert_true(json_is_false(cpu_flag(o, "tdx_guest")));
+	assert_string_equal(json_string_value(json_object_get(host_of(o), "sys_vendor")), "QEMU");
+	for (const char *const *i = (const char *const[]){ "sev_guest", "tdx_guest", "configfs_tsm",
+			"tdx_measurements", "tpm", "cvmattest", NULL }; *i; i++)
+		assert_false(iface(o, *i));
+	assert_int_equal(json_array_size(json_object_get(o, "findings")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(o, "findings"), 0),
+							      "id")), "not-a-cvm");
+	json_decref(o);
+
+	/* no /proc/cpuinfo: the flags are unknown, not false */
+	unput(root, "proc/cpuinfo");
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_true(json_is_null(cpu_flag(o, "sev_snp")));
+	assert_true(json_is_null(cpu_flag(o, "tdx_guest")));
+	json_decref(o);
+}
+
+/* SEV-SNP with /dev/sev-guest only (6.1: no configfs-tsm): the module is needed. */
+static void test_host_snp_sev_guest(void **state)
+{
+	const char *root = new_root("host-snp");
+	char *out;
+	json_t *o, *fs;
+
+	(void)state;
+	put(root, "proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu sme sev sev_es sev_snp\n");
+	put(root, "dev/sev-guest", "");
+	put(root, "lib/modules/6.1.0-test-amd64/modules.dep", "kernel/fs/ext4/ext4.ko:\n");
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 2);
+	assert_non_null(strstr(out, "Host:               AMD SEV-SNP guest (CPU flag sev_snp)"));
+	assert_non_null(strstr(out, "/dev/sev-guest yes, /dev/tdx_guest no, configfs-tsm no,"));
+	assert_non_null(strstr(out, "cvmattest NOT loaded (kernel 6.1.0-test-amd64; installed: no)"));
+	assert_non_null(strstr(out, "Attestation cannot work here:"));
+	assert_non_null(strstr(out, "sudo apt install cvmattest-dkms (builds cvmattest.ko for"));
+	assert_non_null(strstr(out, "without the module"));
+	free(out);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_host_platform(o, "sev-snp");
+	assert_true(json_is_true(json_object_get(host_of(o), "confidential_vm")));
+	assert_true(json_is_true(cpu_flag(o, "sev_snp")));
+	assert_true(json_is_false(cpu_flag(o, "tdx_guest")));
+	assert_true(iface(o, "sev_guest"));
+	assert_false(iface(o, "configfs_tsm"));
+	assert_false(iface(o, "cvmattest"));
+	fs = json_object_get(o, "findings");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 0), "id")),
+			    "module-not-installed");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 0), "severity")),
+			    "blocker");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 1), "id")),
+			    "module-less");
+	json_decref(o);
+}
+
+/* TDX on 6.16: configfs-tsm and tsm-mr: module-less attestation works, the module is advised. */
+static void test_host_tdx_tsm(void **state)
+{
+	const char *root = new_root("host-tdx");
+	struct cvm_state st;
+	char *out, p[4096];
+	json_t *o;
+
+	(void)state;
+	put(root, "proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu tdx_guest x2apic\n");
+	put(root, "dev/tdx_guest", "");
+	snprintf(p, sizeof(p), "%s/sys/kernel/config/tsm/report", root);
+	mkdir_p(p);
+	put(root, "sys/devices/virtual/misc/tdx_guest/measurements/rtmr0:sha384", "00\n");
+	read_state(root, false, &st);
+	assert_string_equal(st.host_platform, "tdx");
+	assert_true(st.tsm_report);
+	assert_true(st.tdx_measurements);
+	assert_int_equal(st.verdict, CVM_VERDICT_ATTENTION);
+	assert_finding(&st, "module-not-loaded", CVM_FINDING_WARNING, "installed for kernel",
+		       "sudo modprobe cvmattest");
+	assert_finding(&st, "module-less", CVM_FINDING_INFO, "through configfs-tsm", NULL);
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 3);
+	assert_non_null(strstr(out, "Host:               Intel TDX guest (CPU flag tdx_guest)"));
+	assert_non_null(strstr(out, "/dev/sev-guest no, /dev/tdx_guest yes, configfs-tsm yes,"));
+	assert_non_null(strstr(out, "TDX measurements yes, TPM no"));
+	assert_non_null(strstr(out, "Attestation can work here, but needs attention:"));
+	free(out);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 3);
+	assert_host_platform(o, "tdx");
+	assert_true(json_is_true(cpu_flag(o, "tdx_guest")));
+	assert_true(iface(o, "tdx_guest"));
+	assert_true(iface(o, "configfs_tsm"));
+	assert_true(iface(o, "tdx_measurements"));
+	assert_false(iface(o, "sev_guest"));
+	assert_string_equal(json_string_value(json_object_get(o, "verdict")), "attention");
+	assert_true(json_is_true(json_object_get(o, "can_attest")));
+	json_decref(o);
+}
+
+/* Azure behind the paravisor: no guest driver, a vTPM; the CVM question stays open. */
+static void test_host_azure_vtpm(void **state)
+{
+	const char *root = new_root("host-azure");
+	char *out;
+	json_t *o;
+
+	(void)state;
+	put(root, "proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu hypervisor\n");
+	put(root, "sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n");
+	put(root, "sys/class/dmi/id/chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77\n");
+	put(root, "dev/tpmrm0", "");
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 3);
+	assert_non_null(strstr(out, "Host:               Azure VM with a vTPM"));
+	assert_non_null(strstr(out, "TPM yes"));
+	assert_non_null(strstr(out, "cvmattest attest and release still work"));
+	free(out);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 3);
+	assert_host_platform(o, "azure-vtpm");
+	assert_true(json_is_null(json_object_get(host_of(o), "confidential_vm")));
+	assert_true(json_is_true(json_object_get(host_of(o), "azure")));
+	assert_string_equal(json_string_value(json_object_get(host_of(o), "sys_vendor")),
+			    "Microsoft Corporation");
+	assert_true(iface(o, "tpm"));
+	assert_false(iface(o, "sev_guest"));
+	json_decref(o);
+
+	/* the same VM without its TPM driver: nothing there gives evidence */
+	unput(root, "dev/tpmrm0");
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_host_platform(o, "none");
+	json_decref(o);
 }
 
 /* The command: exit codes and formats, on the fake machines. */
@@ -1018,8 +1220,9 @@ static void test_cli(void **state)
 	assert_int_equal(run_cli(NULL, ARGS("status", "--no-device", "--root", root, "--now", "1700001000")), 3);
 
 	root = new_root("cli-absent");
+	put(root, "dev/sev-guest", "");
 	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 2);
-	assert_non_null(strstr(out, "To fix: modprobe cvmattest"));
+	assert_non_null(strstr(out, "To fix: sudo modprobe cvmattest"));
 	free(out);
 
 	/* usage errors */
@@ -1044,6 +1247,10 @@ int main(void)
 		cmocka_unit_test(test_set_value),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_genl_reply),
+		cmocka_unit_test(test_host_plain_vm),
+		cmocka_unit_test(test_host_snp_sev_guest),
+		cmocka_unit_test(test_host_tdx_tsm),
+		cmocka_unit_test(test_host_azure_vtpm),
 		cmocka_unit_test(test_cli),
 	};
 

@@ -117,6 +117,13 @@ struct cvm_state {
 	bool tdx_guest_node;		/* /dev/tdx_guest */
 	bool tpm_node;			/* /dev/tpmrm0 or /dev/tpm0 */
 	bool azure;			/* DMI: an Azure VM */
+	int cpu_sev_snp;		/* /proc/cpuinfo flag sev_snp; -1 unknown */
+	int cpu_tdx_guest;		/* /proc/cpuinfo flag tdx_guest; -1 unknown */
+	char sys_vendor[65];		/* DMI sys_vendor, "" unknown */
+	bool tsm_report;		/* configfs-tsm /sys/kernel/config/tsm/report (6.7+) */
+	bool tdx_measurements;		/* tsm-mr: tdx_guest's measurements/ in sysfs (6.16+) */
+	char host_platform[CVM_STATE_WORD];	/* the host's own judgement: "sev-snp", "tdx",
+						   "azure-vtpm" (possibly), "none" */
 
 	/* the module's values */
 	uint64_t present;		/* bit (1 << enum cvm_state_field) */

@@ -132,6 +132,66 @@ static int module_in_modules_dep(const char *path)
 	return 0;
 }
 
+/*
+ * 1 if the "flags" line of /proc/cpuinfo has @flag (the kernel sets sev_snp
+ * and tdx_guest when it runs as such a guest), 0 if not, -errno if unreadable.
+ */
+static int cpuinfo_has_flag(const char *path, const char *flag)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, n = strlen(flag);
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		const char *p;
+
+		if (strncmp(line, "flags", 5) != 0 || !(p = strchr(line, ':')))
+			continue;
+		/* The first CPU tells: every CPU of a guest has the same flags. */
+		for (p++; *p;) {
+			size_t w;
+
+			p += strspn(p, " \t\n");
+			w = strcspn(p, " \t\n");
+			if (w == n && strncmp(p, flag, n) == 0)
+				return 1;
+			p += w;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * What the host is, before anything the module says: a guest whose kernel
+ * sees SEV-SNP or TDX (CPU flags) or offers their guest driver is one; a
+ * Hyper-V/Azure VM with a TPM and neither driver may be a CVM behind
+ * Azure's paravisor, which only the HCL report in vTPM NV 0x01400001 proves
+ * (the module's azure-vtpm provider, or `cvmattest report`, reads it).
+ */
+static void judge_host_platform(struct cvm_state *s)
+{
+	const char *p = "none";
+
+	if (s->cpu_sev_snp == 1 || s->sev_guest_node)
+		p = "sev-snp";
+	else if (s->cpu_tdx_guest == 1 || s->tdx_guest_node)
+		p = "tdx";
+	else if ((s->azure || strcmp(s->sys_vendor, "Microsoft Corporation") == 0) && s->tpm_node)
+		p = "azure-vtpm";
+	copy_str(s->host_platform, sizeof(s->host_platform), p);
+}
+
 /* Azure's chassis asset tag, the way cloud-init recognises Azure. */
 #define AZURE_CHASSIS_ASSET_TAG "7783-7084-3265-9085-8269-3286-77"
 
@@ -181,6 +241,24 @@ static void read_host_facts(struct cvm_ctx *ctx, const char *root, struct cvm_st
 	s->azure = state_read_small(host_path(path, sizeof(path), root,
 					      "/sys/class/dmi/id/chassis_asset_tag"), v, sizeof(v)) == 0 &&
 		   strcmp(v, AZURE_CHASSIS_ASSET_TAG) == 0;
+	if (state_read_small(host_path(path, sizeof(path), root, "/sys/class/dmi/id/sys_vendor"),
+			     v, sizeof(v)) == 0)
+		copy_str(s->sys_vendor, sizeof(s->sys_vendor), v);
+
+	host_path(path, sizeof(path), root, "/proc/cpuinfo");
+	s->cpu_sev_snp = cpuinfo_has_flag(path, "sev_snp");
+	s->cpu_tdx_guest = cpuinfo_has_flag(path, "tdx_guest");
+	if (s->cpu_sev_snp < 0) {
+		log_debug(ctx, "%s: %s", path, strerror(-s->cpu_sev_snp));
+		s->cpu_sev_snp = s->cpu_tdx_guest = -1;
+	}
+	s->tsm_report = is_dir(host_path(path, sizeof(path), root, "/sys/kernel/config/tsm/report"));
+	/* Documentation/ABI/testing/sysfs-driver-tdx-guest (tsm-mr, 6.16) */
+	s->tdx_measurements = is_dir(host_path(path, sizeof(path), root,
+					       "/sys/devices/virtual/misc/tdx_guest/measurements")) ||
+			      is_dir(host_path(path, sizeof(path), root,
+					       "/sys/class/misc/tdx_guest/measurements"));
+	judge_host_platform(s);
 }
 
 int cvm_state_read(struct cvm_ctx *ctx, const struct cvm_state_source *src, struct cvm_state *ret)
@@ -307,39 +385,78 @@ static bool str_is(const struct cvm_state *s, enum cvm_state_field fld, const ch
 	return cvm_state_has(s, fld) && strcmp(state_string(s, fld), v) == 0;
 }
 
+/* What is lost while the module is absent, and what still works (module-less mode). */
+static void note_module_less(struct cvm_state *s)
+{
+	const char *works;
+
+	if (strcmp(s->host_platform, "azure-vtpm") == 0)
+		works = "cvmattest attest and release still work through the vTPM (tpm2-tss, "
+			"/dev/tpmrm0)";
+	else if (s->tsm_report)
+		works = "cvmattest report, attest and release still work through configfs-tsm "
+			"(evidence = auto falls back to it)";
+	else
+		works = "nothing else gives evidence on this kernel (no configfs-tsm, which needs "
+			"6.7 or later), so attestation needs the module";
+	add(s, CVM_FINDING_INFO, "module-less",
+	    "without the module: no boot-integrity state in %s, no netlink events (cvmattest "
+	    "monitor), no attestation outcome recorded for monitoring agents; %s",
+	    CVM_SYSFS_DIR, works);
+}
+
+/* Not loaded: first whether this host is a CVM at all, then the module. */
 static void diagnose_not_loaded(struct cvm_state *s)
 {
 	const char *kernel = *s->kernel_release ? s->kernel_release : "the running kernel";
 	bool locked = *s->host_lockdown && strcmp(s->host_lockdown, "none") != 0;
+	bool module_less = s->tsm_report || strcmp(s->host_platform, "azure-vtpm") == 0;
+	enum cvm_severity sev = module_less ? CVM_FINDING_WARNING : CVM_FINDING_BLOCKER;
 	struct cvm_finding *f;
 
-	if (s->module_installed == 0) {
-		f = add(s, CVM_FINDING_BLOCKER, "module-not-installed",
-			"the cvmattest kernel module is not installed for kernel %s: nothing "
-			"provides %s or /dev/cvmattest", kernel, CVM_SYSFS_DIR);
-		fix(f, "install it with DKMS: run 'make dkms-install' in the cvmattest source tree "
-		       "(it builds for every installed kernel), then 'modprobe cvmattest'%s",
-		    locked ? "; the kernel is locked down, so the module must be signed with an "
-			     "enrolled key (see Documentation/admin-guide/cvmattest.rst)" : "");
+	if (strcmp(s->host_platform, "none") == 0) {
+		f = add(s, CVM_FINDING_BLOCKER, "not-a-cvm",
+			"this machine is not a confidential VM: the kernel shows neither the "
+			"sev_snp nor the tdx_guest CPU flag, there is no /dev/sev-guest, "
+			"/dev/tdx_guest or configfs-tsm, and it is no Azure VM with a vTPM; "
+			"the cvmattest module would not change that");
+		fix(f, "run it on an AMD SEV-SNP or Intel TDX confidential VM (on Azure: security "
+		       "type ConfidentialVM)");
 		return;
 	}
-	if (s->module_installed == 1)
-		f = add(s, CVM_FINDING_BLOCKER, "module-not-loaded",
-			"the cvmattest kernel module is installed for kernel %s but not loaded: "
-			"there is no %s", kernel, CVM_SYSFS_DIR);
-	else
-		f = add(s, CVM_FINDING_BLOCKER, "module-not-loaded",
-			"the cvmattest kernel module is not loaded: there is no %s", CVM_SYSFS_DIR);
-	fix(f, "%s%s%s%s",
-	    s->module_installed == 1 ? "modprobe cvmattest (and list it in /etc/modules-load.d/ "
-				       "to load it at boot)" :
-				       "modprobe cvmattest; if it is not installed for ",
-	    s->module_installed == 1 ? "" : kernel,
-	    s->module_installed == 1 ? "" : ": 'make dkms-install' in the cvmattest source tree",
-	    locked ? "; the kernel is locked down: if modprobe says \"Key was rejected by "
-		     "service\", the module is not signed with an enrolled key (mokutil --import "
-		     "the DKMS signing certificate, reboot; see "
-		     "Documentation/admin-guide/cvmattest.rst)" : "");
+
+	if (s->module_installed == 0) {
+		f = add(s, sev, "module-not-installed",
+			"the cvmattest kernel module is not installed for kernel %s: nothing "
+			"provides %s or /dev/cvmattest", kernel, CVM_SYSFS_DIR);
+		fix(f, "sudo apt install cvmattest-dkms (builds cvmattest.ko for this kernel with "
+		       "DKMS; needs linux-headers-%s), then sudo modprobe cvmattest; from a source "
+		       "tree: make dkms-install%s", *s->kernel_release ? s->kernel_release : "$(uname -r)",
+		    locked ? "; the kernel is locked down, so the module must be signed with an "
+			     "enrolled key (see Documentation/admin-guide/cvmattest.rst)" : "");
+	} else {
+		if (s->module_installed == 1)
+			f = add(s, sev, "module-not-loaded",
+				"the cvmattest kernel module is installed for kernel %s but not loaded: "
+				"there is no %s", kernel, CVM_SYSFS_DIR);
+		else
+			f = add(s, sev, "module-not-loaded",
+				"the cvmattest kernel module is not loaded: there is no %s",
+				CVM_SYSFS_DIR);
+		fix(f, "%s%s%s%s",
+		    s->module_installed == 1 ? "sudo modprobe cvmattest (and list it in "
+					       "/etc/modules-load.d/ to load it at boot)" :
+					       "sudo modprobe cvmattest; if it is not installed for ",
+		    s->module_installed == 1 ? "" : kernel,
+		    s->module_installed == 1 ? "" :
+		    ": sudo apt install cvmattest-dkms (builds cvmattest.ko for this kernel with "
+		    "DKMS), or make dkms-install in the cvmattest source tree",
+		    locked ? "; the kernel is locked down: if modprobe says \"Key was rejected by "
+			     "service\", the module is not signed with an enrolled key (mokutil --import "
+			     "the DKMS signing certificate, reboot; see "
+			     "Documentation/admin-guide/cvmattest.rst)" : "");
+	}
+	note_module_less(s);
 }
 
 static void diagnose_no_provider(struct cvm_state *s)

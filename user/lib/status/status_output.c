@@ -126,6 +126,38 @@ static json_t *device_json(const struct cvm_state *s)
 	return o;
 }
 
+/* What the host is and which kernel interfaces it offers, whether or not the module is there. */
+static json_t *host_json(const struct cvm_state *s)
+{
+	json_t *o = json_object(), *flags = json_object(), *ifs = json_object();
+	const char *p = s->host_platform;
+
+	if (!o || !flags || !ifs) {
+		json_decref(o);
+		json_decref(flags);
+		json_decref(ifs);
+		return NULL;
+	}
+	set(o, "platform", json_text(*p ? p : "none"));
+	/* behind the paravisor only the HCL report tells, which this does not read */
+	set(o, "confidential_vm", strcmp(p, "sev-snp") == 0 || strcmp(p, "tdx") == 0 ? json_true() :
+				  strcmp(p, "azure-vtpm") == 0 ? json_null() : json_false());
+	set(o, "azure", json_boolean(s->azure));
+	set(o, "sys_vendor", *s->sys_vendor ? json_text(s->sys_vendor) : json_null());
+	set(flags, "sev_snp", jtri(s->cpu_sev_snp));
+	set(flags, "tdx_guest", jtri(s->cpu_tdx_guest));
+	set(o, "cpu_flags", flags);
+	set(ifs, "sev_guest", json_boolean(s->sev_guest_node));
+	set(ifs, "tdx_guest", json_boolean(s->tdx_guest_node));
+	set(ifs, "configfs_tsm", json_boolean(s->tsm_report));
+	set(ifs, "tdx_measurements", json_boolean(s->tdx_measurements));
+	set(ifs, "tpm", json_boolean(s->tpm_node));
+	set(ifs, "cvmattest", json_boolean(s->module_loaded));
+	set(o, "interfaces", ifs);
+	set(o, "lockdown", *s->host_lockdown ? json_text(s->host_lockdown) : json_null());
+	return o;
+}
+
 int cvm_state_to_json(const struct cvm_state *s, char **ret)
 {
 	json_t *o, *findings;
@@ -140,6 +172,7 @@ int cvm_state_to_json(const struct cvm_state *s, char **ret)
 	set(o, "source", json_text(s->source));
 	set(o, "time", json_integer(s->now));
 	set(o, "kernel", *s->kernel_release ? json_text(s->kernel_release) : json_null());
+	set(o, "host", host_json(s));
 	set(o, "module_loaded", json_boolean(s->module_loaded));
 	set(o, "module_installed", jtri(s->module_installed));
 	set(o, "module_unsigned", jtri(s->module_unsigned));
@@ -348,6 +381,35 @@ static void text_values(FILE *f, const struct cvm_state *s)
 		line(f, "  reason", "%s", s->attestation_reason);
 }
 
+static const char *host_platform_text(const struct cvm_state *s)
+{
+	const char *p = s->host_platform;
+
+	if (strcmp(p, "sev-snp") == 0)
+		return "AMD SEV-SNP guest";
+	if (strcmp(p, "tdx") == 0)
+		return "Intel TDX guest";
+	if (strcmp(p, "azure-vtpm") == 0)
+		return "Azure VM with a vTPM (CVM if NV 0x01400001 has a report)";
+	return "not a confidential VM";
+}
+
+static void text_host(FILE *f, const struct cvm_state *s)
+{
+	const char *how = "";
+
+	if (s->cpu_sev_snp == 1)
+		how = " (CPU flag sev_snp)";
+	else if (s->cpu_tdx_guest == 1)
+		how = " (CPU flag tdx_guest)";
+	line(f, "Host:", "%s%s", host_platform_text(s), how);
+	line(f, "  interfaces", "/dev/sev-guest %s, /dev/tdx_guest %s, configfs-tsm %s,",
+	     s->sev_guest_node ? "yes" : "no", s->tdx_guest_node ? "yes" : "no",
+	     s->tsm_report ? "yes" : "no");
+	line(f, "", "TDX measurements %s, TPM %s", s->tdx_measurements ? "yes" : "no",
+	     s->tpm_node ? "yes" : "no");
+}
+
 static void text_findings(FILE *f, const struct cvm_state *s, enum cvm_severity sev,
 			  const char *title)
 {
@@ -385,6 +447,7 @@ int cvm_state_to_text(const struct cvm_state *s, char **ret)
 	if (!f)
 		return -ENOMEM;
 
+	text_host(f, s);
 	if (s->module_loaded)
 		line(f, "Module:", "cvmattest loaded%s%s%s", *s->kernel_release ? " (kernel " : "",
 		     s->kernel_release, *s->kernel_release ? ")" : "");
