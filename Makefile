@@ -32,7 +32,7 @@ deps-test:
 	@scripts/install-deps --build --test
 
 module:
-	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps' or set KVER/KDIR" >&2; exit 1; }
+	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): apt install linux-headers-$(if $(KVER),$(KVER),$$(uname -r)) (or set KVER/KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 user:
