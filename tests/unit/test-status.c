@@ -1129,6 +1129,12 @@ static void test_host_tdx_tsm(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "verdict")), "attention");
 	assert_true(json_is_true(json_object_get(o, "can_attest")));
 	json_decref(o);
+	assert_int_equal(run_cli(&out, ARGS("status", "--prometheus", "--root", root)), 3);
+	assert_prometheus_format(out);
+	assert_has_line(out, "cvmattest_host_info{platform=\"tdx\",sev_guest=\"0\",tdx_guest=\"1\","
+			     "configfs_tsm=\"1\",tdx_measurements=\"1\",tpm=\"0\"} 1");
+	assert_has_line(out, "cvmattest_up 0");
+	free(out);
 }
 
 /* Azure behind the paravisor: no guest driver, a vTPM; the CVM question stays open. */

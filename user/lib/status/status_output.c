@@ -660,6 +660,22 @@ static void prom_values(FILE *f, const struct cvm_state *s)
 	}
 }
 
+static void prom_host(FILE *f, const struct cvm_state *s)
+{
+	bool first = true;
+
+	metric_head(f, "host_info", "gauge",
+		    "What the host is and which kernel interfaces it offers, judged without the module.");
+	fputs("cvmattest_host_info", f);
+	label(f, &first, "platform", *s->host_platform ? s->host_platform : "none");
+	label(f, &first, "sev_guest", s->sev_guest_node ? "1" : "0");
+	label(f, &first, "tdx_guest", s->tdx_guest_node ? "1" : "0");
+	label(f, &first, "configfs_tsm", s->tsm_report ? "1" : "0");
+	label(f, &first, "tdx_measurements", s->tdx_measurements ? "1" : "0");
+	label(f, &first, "tpm", s->tpm_node ? "1" : "0");
+	fputs("} 1\n", f);
+}
+
 int cvm_state_to_prometheus(const struct cvm_state *s, char **ret)
 {
 	char *buf = NULL;
@@ -679,6 +695,7 @@ int cvm_state_to_prometheus(const struct cvm_state *s, char **ret)
 			    "1 if cvmattest.ko is installed for the running kernel.");
 		fprintf(f, "cvmattest_module_installed %d\n", s->module_installed);
 	}
+	prom_host(f, s);
 	if (s->module_loaded)
 		prom_values(f, s);
 	metric_head(f, "can_attest", "gauge",
