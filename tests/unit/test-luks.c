@@ -1538,6 +1538,28 @@ static void test_cli(void **state)
 								  "--key-file-fd", "0"));
 	assert_int_equal(r.rc, 4);
 	cli_done(&r);
+	/* a configuration that cannot be read is named with the reason, never blamed on the disk */
+	{
+		static const char *const bad[][2] = {
+			{ "/nonexistent/cvmattest.conf", "No such file or directory" },
+			{ "/tmp", "Is a directory" },
+		};
+
+		for (size_t i = 0; i < 2; i++) {
+			char want[256];
+
+			snprintf(want, sizeof(want), "cannot read %s: %s", bad[i][0], bad[i][1]);
+			r = CLI(NULL, NULL, "unlock", "-d", img, "--check", "--config", bad[i][0]);
+			assert_int_equal(r.rc, 1);
+			assert_non_null(strstr(r.err, want));
+			assert_null(strstr(r.err, "edited token"));
+			cli_done(&r);
+			r = CLI(NULL, NULL, "bind", "-d", img, "--config", bad[i][0]);
+			assert_int_equal(r.rc, 1);
+			assert_non_null(strstr(r.err, want));
+			cli_done(&r);
+		}
+	}
 	/* activation would need device-mapper; on a busy name it must say 5 -- see the VM test */
 	assert_image_unchanged(img, &before);
 	image_state_done(&before);

@@ -72,6 +72,8 @@ static void test_config_file(void **state)
 	assert_int_equal(cvm_config_set(ctx, c, "retries", "0"), 0);
 	assert_string_equal(cvm_config_get(c, "retries", vb, sizeof(vb)), "0");
 	assert_int_equal(cvm_config_load_file(ctx, c, "/nonexistent/cvmattest.conf"), -ENOENT);
+	/* a directory opens, but is not a configuration (it read as an empty one) */
+	assert_int_equal(cvm_config_load_file(ctx, c, "/tmp"), -EISDIR);
 	cvm_config_free(c);
 	cvm_ctx_free(ctx);
 }

@@ -834,8 +834,10 @@ int cvm_luks_refresh(struct cvm_ctx *ctx, const char *device, const struct cvm_l
 	if (src->check_binding) {
 		r = src->check_binding(ctx, &t.binding, src->userdata);
 		if (r < 0) {
-			log_error(ctx, "%s: token %d is refused: it names a service this machine does "
-				  "not trust (edited token?)", device, token);
+			/* anything but -EPERM is local (the configuration), said where it failed */
+			if (r == -EPERM)
+				log_error(ctx, "%s: token %d is refused: it names a service this "
+					  "machine does not trust (edited token?)", device, token);
 			set_fail(fail, r == -EPERM ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL);
 			goto out;
 		}
@@ -999,9 +1001,10 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 		/* anyone with the disk can rewrite the token: where it sends us is checked */
 		r = src->check_binding(ctx, &t.binding, src->userdata);
 		if (r < 0) {
-			log_error(ctx, "%s: token %d is refused: it names a key or service this "
-				  "machine's configuration does not list (edited token or swapped "
-				  "volume?)", d->path, token);
+			if (r == -EPERM)
+				log_error(ctx, "%s: token %d is refused: it names a key or service "
+					  "this machine's configuration does not list (edited token "
+					  "or swapped volume?)", d->path, token);
 			*fail = r == -EPERM ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL;
 			goto out;
 		}

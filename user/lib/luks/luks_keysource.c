@@ -116,8 +116,13 @@ static int load_config(struct cvm_ctx *ctx, const char *path, struct cvm_config 
 	if (r < 0)
 		return r;
 	r = cvm_config_load_file(ctx, cfg, path ? path : CVM_DEFAULT_CONFIG);
-	if (r < 0 && !(r == -ENOENT && !path))
+	if (r < 0 && !(r == -ENOENT && !path)) {
+		/* -EINVAL: the parser has named the line already */
+		if (r != -EINVAL)
+			log_error(ctx, "cannot read %s: %s", path ? path : CVM_DEFAULT_CONFIG,
+				  strerror(-r));
 		return r;
+	}
 	*ret = TAKE_PTR(cfg);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -468,6 +469,7 @@ int cvm_config_load_file(struct cvm_ctx *ctx, struct cvm_config *c, const char *
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
+	struct stat st;
 	ssize_t n;
 
 	if (!c || !path)
@@ -475,6 +477,11 @@ int cvm_config_load_file(struct cvm_ctx *ctx, struct cvm_config *c, const char *
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	/* fopen() takes a directory, whose read then fails like an empty file's end */
+	if (fstat(fileno(f), &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		char *s, *eq, *key, *value;
 		int r;
@@ -499,6 +506,8 @@ int cvm_config_load_file(struct cvm_ctx *ctx, struct cvm_config *c, const char *
 		if (r < 0)
 			return r;
 	}
+	if (ferror(f))
+		return -EIO;
 	free(c->source);
 	c->source = strdup(path);
 	return c->source ? 0 : -ENOMEM;
