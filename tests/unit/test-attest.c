@@ -817,6 +817,41 @@ static void test_cli_release(void **state)
 	assert_non_null(strstr(err, "never written to stdout by default"));
 	free(err);
 
+	/*
+	 * A destination that cannot take the key (fd 9 is not open): refused before any
+	 * evidence is made, so nothing is attested or released (an audited event) in vain.
+	 */
+	{
+		char wrap[700], mark[700], cmd[2048];
+		FILE *f;
+
+		snprintf(mark, sizeof(mark), "%s/keyfd-mark-%d", tmp_dir(), (int)getpid());
+		snprintf(wrap, sizeof(wrap), "%s/keyfd-wrap-%d", tmp_dir(), (int)getpid());
+		f = fopen(wrap, "w");
+		assert_non_null(f);
+		fprintf(f, "#!/bin/sh\ntouch %s\nexec %s \"$@\"\n", mark, svc.sim);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(chmod(wrap, 0755), 0);
+		snprintf(cmd, sizeof(cmd), "%s " SNP_EV, wrap);
+		unlink(mark);
+		len = sizeof(key);
+		assert_int_equal(run_release_cli(ARGS("--evidence-command", cmd, "--key-fd", "9"), key,
+						 &len, &err), 1);
+		assert_int_equal(len, 0);
+		assert_non_null(strstr(err, "--key-fd 9: file descriptor 9 is not open"));
+		assert_int_equal(access(mark, F_OK), -1);
+		free(err);
+		/* the same command with a good destination does run the evidence command */
+		len = sizeof(key);
+		assert_int_equal(run_release_cli(ARGS("--evidence-command", cmd, "--key-fd", "3"), key,
+						 &len, &err), 0);
+		assert_int_equal(access(mark, F_OK), 0);
+		assert_int_equal(len, mat_oct_len);
+		free(err);
+		unlink(mark);
+		unlink(wrap);
+	}
+
 	/* A debug guest: exit 3 and the failing claim named. */
 	{
 		const char *bin = getenv("CVMATTEST_BIN");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -180,6 +181,18 @@ static int release_parse(int argc, char **argv, struct cli_common *common,
 				   "key material (redirect it, or use --key-fd/--keyring)");
 	if (o->to_stdout && common->json)
 		return usage_error("--json cannot share stdout with --to-stdout");
+	/* Checked before anything is attested or released: a release is an audited event. */
+	if (o->key_fd >= 0) {
+		int fl = fcntl(o->key_fd, F_GETFL);
+
+		if (fl < 0)
+			return usage_error("--key-fd %d: file descriptor %d is not open (open it for "
+					   "writing, e.g. 'cvmattest release --key-fd 3 3>FILE')",
+					   o->key_fd, o->key_fd);
+		if ((fl & O_ACCMODE) == O_RDONLY)
+			return usage_error("--key-fd %d: file descriptor %d is open for reading only",
+					   o->key_fd, o->key_fd);
+	}
 	return 0;
 }
 
