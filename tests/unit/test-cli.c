@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+
 #include <cvmattest/evidence.h>
 
 #include "testutil.h"
@@ -274,6 +278,53 @@ static void test_usage(void **state)
 					   "-o", "x")), 1);
 }
 
+/* What a newcomer gets wrong is named with its cause and fix, not a bare errno text. */
+static void test_messages(void **state)
+{
+	const char *rep = td_path("snp/gsg-milan-v2-report.bin");
+	const char *vcek = td_path("snp/gsg-milan-vcek.der");
+	const char *empty = write_tmp("empty.pem", "", 0);
+	char dir[512], *out;
+	size_t len;
+	uint8_t *buf;
+	char *b64;
+
+	(void)state;
+	/* an empty certificate file */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", empty, rep)), 1);
+	assert_non_null(strstr(out, "is empty: expected PEM or DER certificates"));
+	assert_null(strstr(out, "Bad message"));
+	free(out);
+	/* a directory: its certificate files are loaded; one that is not a certificate is named */
+	snprintf(dir, sizeof(dir), "%s/%d-certdir", tmp_dir(), (int)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", dir, rep)), 1);
+	assert_non_null(strstr(out, "holds no certificate files"));
+	free(out);
+	buf = load(vcek, &len);
+	write_tmp("certdir/vcek.der", buf, len);
+	free(buf);
+	/* 3: verified, but this debug guest fails the default policy */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", dir, rep)), 3);
+	assert_null(strstr(out, "no VCEK certificate"));	/* the signature was checked */
+	free(out);
+	write_tmp("certdir/notes.pem", "hello\n", 6);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", dir, rep)), 1);
+	assert_non_null(strstr(out, "notes.pem holds no PEM or DER certificate"));
+	free(out);
+	/* base64 evidence, as IMDS and MAA hand it out */
+	buf = load(rep, &len);
+	b64 = malloc(len * 2 + 8);
+	assert_non_null(b64);
+	assert_true(EVP_EncodeBlock((unsigned char *)b64, buf, (int)len) > 0);
+	free(buf);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("rep.b64", b64, strlen(b64)))), 4);
+	assert_non_null(strstr(out, "looks like base64 text"));
+	assert_non_null(strstr(out, "base64 -d"));
+	free(out);
+	free(b64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_azure),
 		cmocka_unit_test(test_not_evidence),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_messages),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

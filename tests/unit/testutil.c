@@ -140,7 +140,19 @@ int run_cli(char **out, const char *const *args)
 	return run_prog(env_or_fail("CVMATTEST_BIN"), out, args);
 }
 
+static int run_prog_err(const char *bin, char **out, const char *const *args, bool with_err);
+
 int run_prog(const char *bin, char **out, const char *const *args)
+{
+	return run_prog_err(bin, out, args, false);
+}
+
+int run_cli_all(char **out, const char *const *args)
+{
+	return run_prog_err(env_or_fail("CVMATTEST_BIN"), out, args, true);
+}
+
+static int run_prog_err(const char *bin, char **out, const char *const *args, bool with_err)
 {
 	const char *argv[64];
 	int pipefd[2], status;
@@ -163,7 +175,9 @@ int run_prog(const char *bin, char **out, const char *const *args)
 		int devnull = open("/dev/null", O_WRONLY);
 
 		dup2(pipefd[1], STDOUT_FILENO);
-		if (!getenv("CVMATTEST_TEST_VERBOSE"))
+		if (with_err)
+			dup2(pipefd[1], STDERR_FILENO);
+		else if (!getenv("CVMATTEST_TEST_VERBOSE"))
 			dup2(devnull, STDERR_FILENO);
 		close(pipefd[0]);
 		close(pipefd[1]);

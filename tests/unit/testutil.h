@@ -36,6 +36,8 @@ bool result_has_error(const struct cvm_result *r, const char *needle);
 
 /* Run the CLI (CVMATTEST_BIN) with a NULL-terminated argv (without argv[0]). */
 int run_cli(char **out, const char *const *args);
+/* The same with stderr in *out too (for the messages a user reads). */
+int run_cli_all(char **out, const char *const *args);
 /* Any program, the same way. */
 int run_prog(const char *bin, char **out, const char *const *args);
 /* Same, parsing stdout as JSON (the test fails if it is not). */

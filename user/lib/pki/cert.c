@@ -298,42 +298,87 @@ static bool cert_file_name(const char *name)
 	return false;
 }
 
-int cert_list_add_path(struct cvm_cert_list *l, const char *path)
+/*
+ * Loads @path, a certificate file or a directory of .pem, .der, .crt and .cer files;
+ * with @ctx, a failure is said once, naming the file and what is wrong with it.
+ */
+static int add_path(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *path, int depth)
 {
 	struct stat st;
 	int r;
 
-	if (stat(path, &st) < 0)
-		return -errno;
+	if (stat(path, &st) < 0) {
+		r = -errno;
+		if (ctx)
+			log_error(ctx, "cannot read %s: %s", path, strerror(-r));
+		return r;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		struct dirent **names = NULL;
-		int n = scandir(path, &names, NULL, alphasort);
+		int n = scandir(path, &names, NULL, alphasort), found = 0;
 
-		if (n < 0)
-			return -errno;
+		if (n < 0) {
+			r = -errno;
+			if (ctx)
+				log_error(ctx, "cannot read %s: %s", path, strerror(-r));
+			return r;
+		}
 		r = 0;
 		for (int i = 0; i < n; i++) {
 			char p[4096];
 
-			if (r == 0 && names[i]->d_name[0] != '.' && cert_file_name(names[i]->d_name)) {
+			if (r == 0 && depth == 0 && names[i]->d_name[0] != '.' &&
+			    cert_file_name(names[i]->d_name)) {
+				found++;
 				if ((size_t)snprintf(p, sizeof(p), "%s/%s", path, names[i]->d_name) >= sizeof(p))
 					r = -ENAMETOOLONG;
 				else
-					r = cert_list_add_path(l, p);
+					r = add_path(ctx, l, p, depth + 1);
 			}
 			free(names[i]);
 		}
 		free(names);
+		if (r == 0 && !found) {
+			if (ctx)
+				log_error(ctx, "%s holds no certificate files (*.pem, *.der, *.crt, *.cer)",
+					  path);
+			return -ENOENT;
+		}
 		return r;
 	} else {
 		_cleanup_free_ uint8_t *buf = NULL;
 		size_t len;
 
 		r = read_file(path, CERT_FILE_MAX, &buf, &len);
-		if (r < 0)
+		if (r < 0) {
+			if (ctx)
+				log_error(ctx, "cannot read %s: %s", path, strerror(-r));
 			return r;
-		return cert_list_add_buffer(l, buf, len);
+		}
+		if (len == 0) {
+			if (ctx)
+				log_error(ctx, "%s is empty: expected PEM or DER certificates", path);
+			return -EBADMSG;
+		}
+		r = cert_list_add_buffer(l, buf, len);
+		if (r == -EBADMSG && ctx)
+			log_error(ctx, "%s holds no PEM or DER certificate%s", path,
+				  len > 2 && buf[0] == 'M' && buf[1] == 'I' ?
+				  " (base64 without the BEGIN/END lines? add them, or decode it)" : "");
+		else if (r < 0 && ctx)
+			log_error(ctx, "cannot load %s: %s", path, strerror(-r));
+		return r;
 	}
+}
+
+int cert_list_add_path(struct cvm_cert_list *l, const char *path)
+{
+	return add_path(NULL, l, path, 0);
+}
+
+int cert_list_load(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *path)
+{
+	return add_path(ctx, l, path, 0);
 }
 
 /* ---- checks ----------------------------------------------------------------------- */

@@ -85,9 +85,9 @@ int cvm_set_amd_roots(struct cvm_ctx *ctx, const char *path)
 
 	if (!ctx || !path)
 		return -EINVAL;
-	r = cert_list_add_path(&l, path);
+	r = cert_list_load(ctx, &l, path);
 	if (r < 0) {
-		log_error(ctx, "Failed to load AMD roots from %s: %s", path, strerror(-r));
+		log_error(ctx, "no AMD roots loaded from %s", path);
 		cert_list_clear(&l);
 		return r;
 	}
@@ -114,9 +114,9 @@ int cvm_set_intel_root(struct cvm_ctx *ctx, const char *path)
 
 	if (!ctx || !path)
 		return -EINVAL;
-	r = cert_list_add_path(&l, path);
+	r = cert_list_load(ctx, &l, path);
 	if (r < 0) {
-		log_error(ctx, "Failed to load the Intel root from %s: %s", path, strerror(-r));
+		log_error(ctx, "no Intel root loaded from %s", path);
 		cert_list_clear(&l);
 		return r;
 	}
@@ -146,14 +146,9 @@ int cvm_add_certs(struct cvm_ctx *ctx, const uint8_t *buf, size_t len)
 
 int cvm_add_certs_file(struct cvm_ctx *ctx, const char *path)
 {
-	int r;
-
 	if (!ctx || !path)
 		return -EINVAL;
-	r = cert_list_add_path(&ctx->certs, path);
-	if (r < 0)
-		log_error(ctx, "Failed to load certificates from %s: %s", path, strerror(-r));
-	return r;
+	return cert_list_load(ctx, &ctx->certs, path);
 }
 
 int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir)

@@ -35,6 +35,24 @@ void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v)
 		v->rtmr[i] = t->rtmr[i];
 }
 
+/* Base64 (or base64url) text: what IMDS and MAA hand out, given here undecoded. */
+static bool looks_like_base64(const uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = buf[i];
+
+		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+			continue;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '-' || c == '_' || c == '='))
+			return false;
+		n++;
+	}
+	return n >= 16;
+}
+
 int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
 	       const struct cvm_policy *policy, struct cvm_result **ret)
 {
@@ -85,9 +103,14 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 	}
 
 	if (format == CVM_FORMAT_UNKNOWN && cvm_evidence_detect(buf, len, &format) < 0) {
-		result_error(r, CVM_STATUS_MALFORMED,
-			     "not evidence in a known format (SNP report, TDX quote or TDREPORT, Azure HCL report; %zu bytes)",
-			     len);
+		if (looks_like_base64(buf, len))
+			result_error(r, CVM_STATUS_MALFORMED,
+				     "this looks like base64 text (%zu bytes), not evidence: decode it "
+				     "first (base64 -d FILE > FILE.bin) and verify that", len);
+		else
+			result_error(r, CVM_STATUS_MALFORMED,
+				     "not evidence in a known format (SNP report, TDX quote or TDREPORT, Azure HCL report; %zu bytes)",
+				     len);
 		goto done;
 	}
 	r->format = format;
