@@ -290,6 +290,19 @@ static void test_messages(void **state)
 	char *b64;
 
 	(void)state;
+	/* a bad option: the full command and where its options are listed */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--bogus", rep)), 1);
+	assert_non_null(strstr(out, "cvmattest verify: unrecognized option '--bogus'"));
+	assert_non_null(strstr(out, "Try 'cvmattest verify --help'."));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("luks", "bind", "--foo")), 1);
+	assert_non_null(strstr(out, "cvmattest luks bind: unrecognized option '--foo'"));
+	assert_non_null(strstr(out, "Try 'cvmattest luks bind --help'."));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("release", "-Z")), 1);
+	assert_non_null(strstr(out, "cvmattest release: invalid option -- 'Z'"));
+	assert_non_null(strstr(out, "Try 'cvmattest release --help'."));
+	free(out);
 	/* an empty certificate file */
 	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", empty, rep)), 1);
 	assert_non_null(strstr(out, "is empty: expected PEM or DER certificates"));

@@ -75,7 +75,7 @@ int cmd_attest(int argc, char **argv, struct cli_common *common)
 			token = true;
 			break;
 		default:
-			return EXIT_NET_USAGE;
+			return cli_bad_option(argv[0], EXIT_NET_USAGE);
 		}
 	}
 	if (optind != argc)

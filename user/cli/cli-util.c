@@ -69,6 +69,12 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_bad_option(const char *cmd, int rc)
+{
+	fprintf(stderr, "Try '%s --help'.\n", cmd);
+	return rc;
+}
+
 int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got)
 {
 	_cleanup_free_ uint8_t *buf = NULL;

@@ -51,6 +51,8 @@ void cli_sanitize_env(char **argv);
 
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);
+/* After getopt named a bad option under @cmd (the full command): the --help hint; returns @rc. */
+int cli_bad_option(const char *cmd, int rc);
 /* Hex into a fixed buffer: exactly @len bytes, or 1..@len (zero-padded) when !exact. */
 /* A file of at most @max bytes (REPORT_DATA). */
 int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got);

@@ -56,8 +56,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
+		if (strcmp(argv[1], verbs[i].name) == 0) {
+			/* getopt's messages name the full command: "cvmattest release: ..." */
+			static char full[64];
+
+			snprintf(full, sizeof(full), "cvmattest %s", verbs[i].name);
+			argv[1] = full;
 			return verbs[i].run(argc - 1, argv + 1, &common);
+		}
 	fprintf(stderr, "cvmattest: unknown command \"%s\"; see 'cvmattest --help'\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -355,7 +355,7 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 		const struct luks_option *o = luks_option_by_val(c);
 
 		if (!o)		/* '?': getopt said what */
-			return EXIT_LUKS_USAGE;
+			return cli_bad_option(argv[0], EXIT_LUKS_USAGE);
 		if (!(o->allowed_in & cmd_bit))
 			return usage_error("luks %s does not take --%s", cmd, o->name);
 		if (cli_common_opt(common, c))
@@ -762,6 +762,12 @@ int cmd_luks(int argc, char **argv, struct cli_common *common)
 	for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
+		{
+			static char full[64];
+
+			snprintf(full, sizeof(full), "cvmattest luks %s", cmds[i].name);
+			argv[1] = full;
+		}
 		r = parse_args(cmds[i].name, cmds[i].bit, argc - 1, argv + 1, common, &a,
 			       cmds[i].help);
 		if (r == 0 && cli_ctx_new(common, &ctx) < 0)

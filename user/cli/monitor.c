@@ -135,7 +135,7 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 			monitor_help();
 			return 0;
 		default:
-			return MONITOR_EXIT_ERROR;
+			return cli_bad_option(argv[0], MONITOR_EXIT_ERROR);
 		}
 	}
 	if (optind != argc)

@@ -167,7 +167,7 @@ static int release_parse(int argc, char **argv, struct cli_common *common,
 			o->nonce = optarg;
 			break;
 		default:
-			return EXIT_NET_USAGE;
+			return cli_bad_option(argv[0], EXIT_NET_USAGE);
 		}
 	}
 	if (optind != argc)

@@ -103,7 +103,7 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			report_help();
 			return 0;
 		default:
-			return EXIT_USAGE;
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		}
 	}
 	if (optind != argc)

@@ -125,7 +125,7 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 			status_help();
 			return 0;
 		default:
-			return STATUS_EXIT_ERROR;
+			return cli_bad_option(argv[0], STATUS_EXIT_ERROR);
 		}
 	}
 	if (optind != argc)

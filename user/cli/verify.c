@@ -242,7 +242,7 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 			verify_help();
 			return CLI_PARSE_DONE;
 		default:
-			return EXIT_USAGE;
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		}
 	}
 	if (optind != argc - 1)
