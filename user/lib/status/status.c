@@ -133,34 +133,37 @@ static int module_in_modules_dep(const char *path)
 }
 
 /*
- * 1 if the "flags" line of /proc/cpuinfo has @flag (the kernel sets sev_snp
- * and tdx_guest when it runs as such a guest), 0 if not, -errno if unreadable.
+ * The guest flags on the first "flags" line of /proc/cpuinfo (the kernel sets
+ * sev_snp and tdx_guest when it runs as such a guest; every CPU of a guest has
+ * the same flags): 0, or -errno if unreadable.
  */
-static int cpuinfo_has_flag(const char *path, const char *flag)
+static int cpuinfo_guest_flags(const char *path, int *sev_snp, int *tdx_guest)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, n = strlen(flag);
+	size_t cap = 0;
 
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	*sev_snp = *tdx_guest = 0;
 	while (getline(&line, &cap, f) > 0) {
 		const char *p;
 
 		if (strncmp(line, "flags", 5) != 0 || !(p = strchr(line, ':')))
 			continue;
-		/* The first CPU tells: every CPU of a guest has the same flags. */
 		for (p++; *p;) {
 			size_t w;
 
 			p += strspn(p, " \t\n");
 			w = strcspn(p, " \t\n");
-			if (w == n && strncmp(p, flag, n) == 0)
-				return 1;
+			if (w == 7 && strncmp(p, "sev_snp", w) == 0)
+				*sev_snp = 1;
+			else if (w == 9 && strncmp(p, "tdx_guest", w) == 0)
+				*tdx_guest = 1;
 			p += w;
 		}
-		return 0;
+		break;
 	}
 	return 0;
 }
@@ -246,10 +249,9 @@ static void read_host_facts(struct cvm_ctx *ctx, const char *root, struct cvm_st
 		copy_str(s->sys_vendor, sizeof(s->sys_vendor), v);
 
 	host_path(path, sizeof(path), root, "/proc/cpuinfo");
-	s->cpu_sev_snp = cpuinfo_has_flag(path, "sev_snp");
-	s->cpu_tdx_guest = cpuinfo_has_flag(path, "tdx_guest");
-	if (s->cpu_sev_snp < 0) {
-		log_debug(ctx, "%s: %s", path, strerror(-s->cpu_sev_snp));
+	r = cpuinfo_guest_flags(path, &s->cpu_sev_snp, &s->cpu_tdx_guest);
+	if (r < 0) {
+		log_debug(ctx, "%s: %s", path, strerror(-r));
 		s->cpu_sev_snp = s->cpu_tdx_guest = -1;
 	}
 	s->tsm_report = is_dir(host_path(path, sizeof(path), root, "/sys/kernel/config/tsm/report"));
@@ -385,6 +387,12 @@ static bool str_is(const struct cvm_state *s, enum cvm_state_field fld, const ch
 	return cvm_state_has(s, fld) && strcmp(state_string(s, fld), v) == 0;
 }
 
+/* Evidence without the module: the Azure vTPM, or configfs-tsm (6.7+). */
+static bool evidence_without_module(const struct cvm_state *s)
+{
+	return s->tsm_report || strcmp(s->host_platform, "azure-vtpm") == 0;
+}
+
 /* What is lost while the module is absent, and what still works (module-less mode). */
 static void note_module_less(struct cvm_state *s)
 {
@@ -410,8 +418,8 @@ static void diagnose_not_loaded(struct cvm_state *s)
 {
 	const char *kernel = *s->kernel_release ? s->kernel_release : "the running kernel";
 	bool locked = *s->host_lockdown && strcmp(s->host_lockdown, "none") != 0;
-	bool module_less = s->tsm_report || strcmp(s->host_platform, "azure-vtpm") == 0;
-	enum cvm_severity sev = module_less ? CVM_FINDING_WARNING : CVM_FINDING_BLOCKER;
+	enum cvm_severity sev = evidence_without_module(s) ? CVM_FINDING_WARNING :
+							      CVM_FINDING_BLOCKER;
 	struct cvm_finding *f;
 
 	if (strcmp(s->host_platform, "none") == 0) {
