@@ -18,7 +18,7 @@ static struct cvm_cert_list load_list(const char *rel)
 {
 	struct cvm_cert_list l = { 0 };
 
-	assert_int_equal(cert_list_add_path(&l, td_path(rel)), 0);
+	assert_int_equal(cert_list_load(NULL, &l, td_path(rel)), 0);
 	return l;
 }
 
@@ -72,7 +72,7 @@ static void test_builtin_roots_are_the_real_ones(void **state)
 		struct forge_amd *f = forge_amd(CVM_SNP_PRODUCT_MILAN);
 		struct cvm_cert_list l = { 0 };
 
-		assert_int_equal(cert_list_add_path(&l, f->roots_path), 0);
+		assert_int_equal(cert_list_load(NULL, &l, f->roots_path), 0);
 		assert_false(trust_is_pinned(find_cn(&l, "ARK-Milan")));
 		cert_list_clear(&l);
 	}
@@ -264,13 +264,13 @@ static void test_cert_loading(void **state)
 		free(c);
 	}
 	/* PEM bundle */
-	assert_int_equal(cert_list_add_path(&l, td_path("snp/amd-ask-ark-milan.pem")), 0);
+	assert_int_equal(cert_list_load(NULL, &l, td_path("snp/amd-ask-ark-milan.pem")), 0);
 	assert_int_equal(l.n, 3);
 	/* PEM without certificates */
-	assert_int_equal(cert_list_add_path(&l, td_path("azure/kinvolk-akpub.pem")), -ENOKEY);
+	assert_int_equal(cert_list_load(NULL, &l, td_path("azure/kinvolk-akpub.pem")), -ENOKEY);
 	/* a directory: every .pem and .der file in it */
 	cert_list_clear(&l);
-	assert_int_equal(cert_list_add_path(&l, td_path("snp")), 0);
+	assert_int_equal(cert_list_load(NULL, &l, td_path("snp")), 0);
 	assert_int_equal(l.n, 8);
 	cert_list_clear(&l);
 	free(b);

@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 			char p[4096];
 
 			snprintf(p, sizeof(p), "%s/%s", td, files[i]);
-			if (cert_list_add_path(&certs, p) < 0)
+			if (cert_list_load(NULL, &certs, p) < 0)
 				die(p);
 		}
 		put_file("snp_cert_table", "snp/amd-ask-ark-milan.pem");

@@ -302,7 +302,7 @@ static bool cert_file_name(const char *name)
  * Loads @path, a certificate file or a directory of .pem, .der, .crt and .cer files;
  * with @ctx, a failure is said once, naming the file and what is wrong with it.
  */
-static int add_path(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *path, int depth)
+int cert_list_load(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *path)
 {
 	struct stat st;
 	int r;
@@ -327,13 +327,12 @@ static int add_path(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *pa
 		for (int i = 0; i < n; i++) {
 			char p[4096];
 
-			if (r == 0 && depth == 0 && names[i]->d_name[0] != '.' &&
-			    cert_file_name(names[i]->d_name)) {
+			if (r == 0 && names[i]->d_name[0] != '.' && cert_file_name(names[i]->d_name)) {
 				found++;
 				if ((size_t)snprintf(p, sizeof(p), "%s/%s", path, names[i]->d_name) >= sizeof(p))
 					r = -ENAMETOOLONG;
 				else
-					r = add_path(ctx, l, p, depth + 1);
+					r = cert_list_load(ctx, l, p);
 			}
 			free(names[i]);
 		}
@@ -369,16 +368,6 @@ static int add_path(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *pa
 			log_error(ctx, "cannot load %s: %s", path, strerror(-r));
 		return r;
 	}
-}
-
-int cert_list_add_path(struct cvm_cert_list *l, const char *path)
-{
-	return add_path(NULL, l, path, 0);
-}
-
-int cert_list_load(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *path)
-{
-	return add_path(ctx, l, path, 0);
 }
 
 /* ---- checks ----------------------------------------------------------------------- */

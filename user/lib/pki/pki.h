@@ -35,8 +35,7 @@ void cert_list_clear(struct cvm_cert_list *l);
 int cert_list_push(struct cvm_cert_list *l, struct cvm_cert *c);
 /* PEM (one or more), DER (one or more, concatenated) or an SNP certificate table. */
 int cert_list_add_buffer(struct cvm_cert_list *l, const uint8_t *buf, size_t len);
-int cert_list_add_path(struct cvm_cert_list *l, const char *path);
-/* The same, saying what is wrong (which file, empty, not a certificate) through @ctx. */
+/* A file or a directory of them; with @ctx (may be NULL), says which file is wrong and how. */
 int cert_list_load(struct cvm_ctx *ctx, struct cvm_cert_list *l, const char *path);
 /* DER walking: the TBSCertificate bytes exactly as signed. */
 int der_cert_tbs(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tbs_len);

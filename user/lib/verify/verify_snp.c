@@ -301,7 +301,7 @@ static int load_from_cache(struct cvm_ctx *ctx, const struct cvm_snp_report *s,
 			return -ENAMETOOLONG;
 		if (access(path, R_OK) == 0) {
 			log_info(ctx, "Using cached VCEK %s", path);
-			return cert_list_add_path(into, path);
+			return cert_list_load(NULL, into, path);
 		}
 		log_debug(ctx, "No cached VCEK at %s", path);
 	}
