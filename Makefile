@@ -15,7 +15,7 @@ help:
 	@echo "make deps-test     and those the tests, the demo and the benchmarks need"
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
-	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...)"
+	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...), module VM tests on sid's kernel (VM_SUITE=...)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
 	@echo "make bench-unlock  only bench/unlock: cvmattest vs clevis+tang unlock time, initramfs size"
@@ -45,9 +45,11 @@ check: deps-test
 	@tests/run-suites
 
 # Not part of `make check`: the first run makes a chroot per release
-# (scripts/kernel-chroot, 6-10 minutes each, cached in /var/cache/cvmattest).
+# (scripts/kernel-chroot, cached in /var/cache/cvmattest), builds the module
+# against each (SUITES="trixie sid") and runs the module VM tests on
+# VM_SUITE's (sid's) newest kernel; see tests/kmod/README.md.
 check-kernels:
-	@tests/kmod/build-kernels
+	@tests/run-suites --kernels
 
 demo: deps-test
 	@tests/demo

@@ -722,6 +722,8 @@ char *simdev_state(struct simdev *d)
 		return NULL;
 	pthread_mutex_lock(&d->lock);
 	fprintf(f, "platform=%s\n", d->platform == SIMDEV_SNP ? "snp" : "tdx");
+	/* the kernel driver behaviour modelled, whatever kernel the guest runs */
+	fprintf(f, "abi=%s\n", d->platform == SIMDEV_SNP ? SIMDEV_ABI_SNP : SIMDEV_ABI_TDX);
 	if (d->platform == SIMDEV_SNP) {
 		fprintf(f, "product=%s\n", sim_product(d->snp.product)->name);
 		fprintf(f, "report_version=%u\n", d->snp.version);

@@ -25,6 +25,14 @@
 /* simdev_ioctl() result meaning "the data of a read is not here yet". */
 #define SIMDEV_RETRY	1
 
+/*
+ * The user-visible driver behaviour the device models (the state file's
+ * "abi=" line): it is the same whatever kernel the guest runs, since the
+ * device is served through CUSE, not by the guest kernel's own driver.
+ */
+#define SIMDEV_ABI_SNP	"sev-guest ioctl ABI of Debian 6.1.192-2 (6.4+ UAPI: exitinfo2 union; throttling retry; VMPCK wipe on error)"
+#define SIMDEV_ABI_TDX	"tdx-guest TDX_CMD_GET_REPORT0 of upstream 6.2-6.15 (-EBUSY of 6.16+ by injection)"
+
 /* Linux x86-64 TASK_SIZE_MAX with 4-level paging: access_ok() limit. */
 #define SIMDEV_TASK_SIZE_MAX	0x00007ffffffff000ULL
 

@@ -1331,6 +1331,7 @@ static void test_simdev_control_and_state(void **state)
 	s = simdev_state(d);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "vmpck_wiped=no\n"));
+	assert_non_null(strstr(s, "abi=" SIMDEV_ABI_SNP "\n"));
 	assert_non_null(strstr(s, "pending_fw_error=0x16\n"));
 	assert_non_null(strstr(s, "latency_ms=3\n"));
 	free(s);

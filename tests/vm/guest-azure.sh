@@ -21,6 +21,8 @@ stop_pv() { # ctl
 	while [ -e /dev/tpm0 ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 }
 
+t_diag "vTPM: the guest kernel's own tpm_vtpm_proxy and TPM chip API (not simulated), swtpm behind it; HCL report NV layout of the stand-in paravisor (tests/paravisor)"
+
 # ---- no TPM at all: the provider is absent, a forced one refuses to load --------------------
 if insmod $KO provider=azure-vtpm 2>/dev/null; then
 	t_fail "provider=azure-vtpm without a TPM refuses to load"

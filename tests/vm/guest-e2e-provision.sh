@@ -14,6 +14,7 @@ mkdir -p $W /mnt /run/cryptsetup
 	t_bail "cvmattest-simd did not start: $(cat /run/sim.log)"
 i=0
 while [ ! -e /dev/sev-guest ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+t_diag "simulated /dev/sev-guest: $(sed -n 's/^abi=//p' /run/sim/state)"
 t_run "load cvmattest.ko" insmod /lib/modules/extra/cvmattest.ko || t_bail "cvmattest.ko does not load"
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

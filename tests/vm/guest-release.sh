@@ -31,6 +31,8 @@ start_sim() { # control-dir device simd-args...
 	"$SIMD" --control "$_ctl" --log "$_ctl.log" "$@" ||
 		{ t_diag "$(cat "$_ctl.log")"; t_bail "cvmattest-simd $* did not start"; }
 	wait_for "$_dev" || t_bail "no $_dev"
+	wait_for "$_ctl/state" || t_bail "no $_ctl/state"
+	t_diag "simulated $_dev: $(sed -n 's/^abi=//p' "$_ctl/state")"
 }
 
 stop_sim() { # control-dir

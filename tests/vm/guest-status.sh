@@ -36,6 +36,7 @@ start_sim() { # control-dir device simd-args...
 		{ t_diag "$(cat "$_ctl.log")"; t_bail "cvmattest-simd $* did not start"; }
 	wait_for "$_dev" present || t_bail "no $_dev"
 	wait_for "$_ctl/state" present || t_bail "no $_ctl/state"
+	t_diag "simulated $_dev: $(sed -n 's/^abi=//p' "$_ctl/state")"
 }
 
 stop_sim() { # control-dir device

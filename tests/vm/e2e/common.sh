@@ -147,7 +147,7 @@ e2e_modroot() {
 	(cd "$mods" && rm -f modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep \
 		modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname)
 	mkdir -p "$mods/updates/dkms"
-	cp "$top/cvmattest.ko" "$mods/updates/dkms/cvmattest.ko"
+	cp "${CVM_KO:-$top/cvmattest.ko}" "$mods/updates/dkms/cvmattest.ko"
 	depmod -b "$w/modroot" "$kver"
 }
 
