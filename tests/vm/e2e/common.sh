@@ -126,8 +126,8 @@ e2e_provision() {
 	uuid=$(cryptsetup luksUUID "$w/data.img")
 	"$here/guest-image" -o "$w/provision-initrd.gz" --script "$here/guest-e2e-provision.sh" \
 		--module dm-crypt --module xts --module ecb --module algif_skcipher --module algif_hash \
-		--module algif_aead --module gcm --module ctr --module ghash-generic --module crypto_user \
-		--module ext4 --module crc32c_generic --module virtio_pci --module virtio_blk --module virtio_net \
+		--module algif_aead --module gcm --module ctr --module "ghash-generic|libgf128hash" --module crypto_user \
+		--module ext4 --module "crc32c_generic|crc32c-cryptoapi" --module virtio_pci --module virtio_blk --module virtio_net \
 		--bin "$(command -v cryptsetup)" --bin "$mke2fs" --file /etc/mke2fs.conf:/etc/mke2fs.conf \
 		--file "$w/pass:$E/pass" --file "$w/data.bin:$E/data.bin" \
 		--file "$w/cvmattest.conf:$E/cvmattest.conf" --file "$ca:$ca" >/dev/null
