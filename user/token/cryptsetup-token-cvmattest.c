@@ -81,8 +81,8 @@ static void to_crypt_log(int level, const char *msg, void *userdata)
 		l = CRYPT_LOG_DEBUG;
 		break;
 	}
-	/* crypt_log() adds no newline; the callers' callbacks print what they get */
-	crypt_logf(cd, l, "cvmattest: %s\n", msg);
+	/* crypt_logf() ends all but ordinary messages with a newline itself */
+	crypt_logf(cd, l, l == CRYPT_LOG_NORMAL ? "cvmattest: %s\n" : "cvmattest: %s", msg);
 }
 
 const char *cryptsetup_token_version(void)
@@ -124,19 +124,25 @@ int cryptsetup_token_open_pin(struct crypt_device *cd, int token, const char *pi
 	cvm_set_log_level(ctx, CVM_LOG_DEBUG);
 	if (pin && pin_size)
 		/* systemd-cryptsetup may offer a PIN it holds for another token */
-		crypt_logf(cd, CRYPT_LOG_DEBUG, "cvmattest: token %d takes no PIN; ignored\n", token);
+		crypt_logf(cd, CRYPT_LOG_DEBUG, "cvmattest: token %d takes no PIN; ignored", token);
 	r = cvm_key_source_release_new(ctx, NULL, &src);
 	if (r < 0) {
 		crypt_logf(cd, CRYPT_LOG_ERROR, "cvmattest: token %d: cannot set up key release "
-			   "from " CVM_DEFAULT_CONFIG ": %s\n", token, strerror(-r));
-		return r;
+			   "from " CVM_DEFAULT_CONFIG ": %s", token, strerror(-r));
+		return r == -ENOMEM ? r : -ENOENT;	/* as below */
 	}
 	r = cvm_luks_token_open(ctx, cd, token, src, &pass, &fail);
 	if (r < 0) {
-		crypt_logf(cd, CRYPT_LOG_ERROR, "cvmattest: token %d not opened: %s (%s)\n", token,
+		crypt_logf(cd, CRYPT_LOG_ERROR, "cvmattest: token %d not opened: %s (%s)", token,
 			   fail_name(fail), strerror(-r));
-		/* -ENOANO would make the caller ask for a PIN: there is none */
-		return r == -ENOANO ? -EKEYREJECTED : r;
+		/*
+		 * -ENOENT is libcryptsetup's "this token cannot be used": it goes on
+		 * to the volume's other tokens (and systemd-cryptsetup to its
+		 * passphrase prompt) instead of stopping at the first error; the
+		 * reason is in the messages above.  Any other errno would end the
+		 * search, and -ENOANO / -EAGAIN mean "PIN" / "hardware" to callers.
+		 */
+		return r == -ENOMEM ? r : -ENOENT;
 	}
 	buf = malloc(cvm_secret_len(pass));
 	if (!buf)
@@ -145,7 +151,7 @@ int cryptsetup_token_open_pin(struct crypt_device *cd, int token, const char *pi
 	*buffer = buf;
 	*buffer_len = cvm_secret_len(pass);
 	crypt_logf(cd, CRYPT_LOG_VERBOSE, "cvmattest: token %d: passphrase released and unwrapped, "
-		   "header as bound\n", token);
+		   "header as bound", token);
 	return 0;
 }
 
@@ -175,7 +181,7 @@ int cryptsetup_token_validate(struct crypt_device *cd, const char *json)
 
 	r = cvm_luks_token_validate(json, why, sizeof(why));
 	if (r < 0) {
-		crypt_logf(cd, CRYPT_LOG_ERROR, "cvmattest: malformed cvmattest token: %s\n",
+		crypt_logf(cd, CRYPT_LOG_ERROR, "cvmattest: malformed cvmattest token: %s",
 			   why[0] ? why : strerror(-r));
 		return -EINVAL;
 	}
