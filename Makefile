@@ -5,7 +5,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
 export KVER
 
-.PHONY: all help deps deps-test module user sim check check-kernels demo bench bench-unlock fuzz \
+.PHONY: all help deps deps-test module user sim check check-kernels check-debug demo bench bench-unlock fuzz \
 	clean install dkms-install dkms-uninstall
 
 all: module user sim
@@ -16,6 +16,7 @@ help:
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...), module VM tests on sid's kernel (VM_SUITE=...)"
+	@echo "make check-debug    module VM tests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN; built once from linux-source-6.1, cached)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
 	@echo "make bench-unlock  only bench/unlock: cvmattest vs clevis+tang unlock time, initramfs size"
@@ -50,6 +51,12 @@ check: deps-test
 # VM_SUITE's (sid's) newest kernel; see tests/kmod/README.md.
 check-kernels:
 	@tests/run-suites --kernels
+
+# Not part of `make check` yet: the module VM suites on a debug kernel (KASAN,
+# lockdep, kmemleak, UBSAN, KFENCE) built once from linux-source-6.1 and cached in
+# /var/cache/cvmattest/kernel-debug (tests/vm/build-debug-kernel).
+check-debug: deps-test
+	@tests/vm/check-debug
 
 demo: deps-test
 	@tests/demo
