@@ -1424,6 +1424,31 @@ static void cli_done(struct cli_run *r)
 
 #define CLI(key, in, ...) cli(key, 32, in, ARGS(__VA_ARGS__))	/* len unused for NULL */
 
+/*
+ * What bind prints after binding: the crypttab line of the boot hooks
+ * (option cvmattest, cvmattest-boot.rst) with the volume's own UUID, as
+ * libcryptsetup reads it from the header, and the initramfs rebuild.
+ */
+static void assert_crypttab_hint(const char *err, const char *uuid)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "\n  luks-%s UUID=%s none luks,cvmattest,nofail\n", uuid, uuid);
+	if (!strstr(err, want))
+		fail_msg("no crypttab line \"%s\" in:\n%s", want + 3, err);
+	assert_non_null(strstr(err, "/etc/crypttab"));
+	assert_non_null(strstr(err, "update-initramfs -u"));
+}
+
+/* `luks list` names the volume's UUID on its first line. */
+static void assert_list_uuid(const char *out, const char *img, const char *uuid)
+{
+	char want[4300];
+
+	snprintf(want, sizeof(want), "%s: LUKS2 UUID %s\n", img, uuid);
+	assert_true(strncmp(out, want, strlen(want)) == 0);
+}
+
 static void test_cli(void **state)
 {
 	const char *img = make_image("cli");
@@ -1489,6 +1514,8 @@ static void test_cli(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.err, "testing aid"));
 	assert_non_null(strstr(r.err, "(token 0, keyslot 1)"));
+	assert_crypttab_hint(r.err, uuid);
+	assert_null(strstr(r.err, "names no key version"));
 	json = token_json(img, 0);
 	assert_true(indep_unwrap(json, uuid, key_a, 32, p));
 	free(json);
@@ -1500,6 +1527,7 @@ static void test_cli(void **state)
 	/* list, text and JSON */
 	r = CLI(NULL, NULL, "list", "-d", img);
 	assert_int_equal(r.rc, 0);
+	assert_list_uuid(r.out, img, uuid);
 	assert_non_null(strstr(r.out, "token 0: keyslot 1, cvmattest token version 2"));
 	assert_non_null(strstr(r.out, "RSA_AES_KEY_WRAP_384"));
 	assert_non_null(strstr(r.out, "/subscriptions/x/id"));
@@ -1605,10 +1633,78 @@ static void test_cli(void **state)
 	cli_done(&r);
 	r = CLI(NULL, NULL, "list", "-d", img);
 	assert_int_equal(r.rc, 0);
+	assert_list_uuid(r.out, img, uuid);
 	assert_non_null(strstr(r.out, "no cvmattest token"));
 	cli_done(&r);
 	r = CLI(NULL, NULL, "list", "-d", "/nonexistent/device");
 	assert_int_equal(r.rc, 1);
+	cli_done(&r);
+	free(uuid);
+	unlink(img);
+}
+
+/*
+ * bind warns about a key_url without a version (the newest is released: a
+ * rotation changes the key), only then, and says how to pin it; -q keeps
+ * both the warning and the next steps quiet, and changes nothing else.
+ */
+static void test_cli_bind_hints(void **state)
+{
+	static const char *const unversioned[][2] = {	/* key_url, the key without "/" */
+		{ "https://vault.example.net/keys/disk", "https://vault.example.net/keys/disk" },
+		{ "https://vault.example.net/keys/disk/", "https://vault.example.net/keys/disk" },
+		{ "https://hsm.managedhsm.example.net/keys/data-disk",
+		  "https://hsm.managedhsm.example.net/keys/data-disk" },
+	};
+	const char *img = make_image("cli-hints");
+	char *uuid = image_uuid(img), want[512];
+	struct cli_run r;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(unversioned); i++) {
+		const char *url = unversioned[i][0];
+
+		r = CLI(key_a, PASS "\n", "bind", "-d", img, "--attest-url", ATTEST_URL, "--key-url",
+			url, "--key-file-fd", "3");
+		assert_int_equal(r.rc, 0);
+		snprintf(want, sizeof(want), "warning: key_url %s names no key version", url);
+		assert_non_null(strstr(r.err, want));
+		snprintf(want, sizeof(want), "--key-url %s/VERSION", unversioned[i][1]);
+		assert_non_null(strstr(r.err, want));
+		assert_non_null(strstr(r.err, "az keyvault key show --id"));
+		/* the warning comes before the passphrase is asked for and anything written */
+		assert_true(strstr(r.err, "names no key version") < strstr(r.err, "bound to"));
+		assert_crypttab_hint(r.err, uuid);
+		/* the test key source records no key_id: nothing to suggest */
+		assert_null(strstr(r.err, "Key Vault released"));
+		cli_done(&r);
+		r = CLI(NULL, NULL, "unbind", "-d", img);
+		assert_int_equal(r.rc, 0);
+		cli_done(&r);
+	}
+	/* a version, in any case of hex digits: no warning */
+	r = CLI(key_a, PASS "\n", "bind", "-d", img, "--attest-url", ATTEST_URL, "--key-url",
+		"https://vault.example.net/keys/disk/0123ABCDef", "--key-file-fd", "3");
+	assert_int_equal(r.rc, 0);
+	assert_null(strstr(r.err, "warning: key_url"));
+	assert_crypttab_hint(r.err, uuid);
+	cli_done(&r);
+	/* -q: neither warning nor next steps, the binding as without it */
+	r = CLI(key_a, PASS "\n", "bind", "-d", img, "--attest-url", ATTEST_URL, "--key-url",
+		"https://vault.example.net/keys/disk", "--key-file-fd", "3", "-q");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.err, "");
+	cli_done(&r);
+	r = CLI(NULL, NULL, "list", "-d", img);
+	assert_int_equal(r.rc, 0);
+	assert_list_uuid(r.out, img, uuid);
+	assert_non_null(strstr(r.out, "token 1: keyslot 2"));
+	cli_done(&r);
+	/* refused binds print no next step */
+	r = CLI(key_a, "wrong passphrase\n", "bind", "-d", img, "--attest-url", ATTEST_URL,
+		"--key-url", KEY_URL, "--key-file-fd", "3");
+	assert_int_equal(r.rc, 6);
+	assert_null(strstr(r.err, "/etc/crypttab"));
 	cli_done(&r);
 	free(uuid);
 	unlink(img);
@@ -1730,6 +1826,32 @@ static void test_release_source(void **state)
 	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img, "--check", "--token", "2", "--config", conf));
 	assert_int_equal(r.rc, 0);
 	cli_done(&r);
+	/*
+	 * Without a version: warned, Key Vault releases the newest and the
+	 * token records which (key_id); bind names it as the version to pin.
+	 */
+	{
+		char nover[512], conf2[4200], want[1200];
+
+		snprintf(nover, sizeof(nover), "%s", kid);
+		assert_non_null(strrchr(nover, '/'));
+		*strrchr(nover, '/') = 0;
+		assert_int_equal(cvm_config_key_url_versioned(kid), 1);
+		assert_int_equal(cvm_config_key_url_versioned(nover), 0);
+		release_conf(&svc, "luks-nover", nover, "", conf2, sizeof(conf2));
+		r = cli(NULL, 0, PASS "\n", ARGS("bind", "-d", img, "--config", conf2));
+		assert_int_equal(r.rc, 0);
+		snprintf(want, sizeof(want), "key_url %s names no key version", nover);
+		assert_non_null(strstr(r.err, want));
+		snprintf(want, sizeof(want), "Key Vault released %s; to pin that version, "
+			 "'cvmattest luks unbind -d %s --token 3' and bind again with --key-url %s\n",
+			 kid, img, kid);
+		if (!strstr(r.err, want))
+			fail_msg("want \"%s\" in:\n%s", want, r.err);
+		assert_crypttab_hint(r.err, uuid);
+		cli_done(&r);
+		unlink(conf2);
+	}
 
 	azsvc_stop(&svc);
 	cvm_luks_binding_done(&b);
@@ -2168,6 +2290,7 @@ int main(void)
 		cmocka_unit_test(test_crypto_backends),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_bind_hints),
 		cmocka_unit_test(test_release_source),
 		cmocka_unit_test(test_release_cache_and_hosts),
 		cmocka_unit_test(test_release_keys_pinned),

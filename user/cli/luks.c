@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli-util.h"
+#include "libcvmattest-attest.h"
 #include "libcvmattest-luks.h"
 
 /* Exit codes of the luks commands (Documentation/admin-guide/cvmattest-luks.rst). */
@@ -95,6 +96,7 @@ static void bind_help(void)
 	       "cvmattest with that passphrase wrapped under the key. An existing passphrase\n"
 	       "authorizes it: from --unlock-key-file, else asked on the terminal, else read\n"
 	       "as one line from stdin. If anything fails the header is left as it was.\n"
+	       "Then it prints the /etc/crypttab line that unlocks DEV at boot.\n"
 	       "\n"
 	       "  -d, --device DEV           the LUKS2 volume\n"
 	       "      --unlock-key-file FILE an existing key file ('-': all of stdin)\n"
@@ -110,7 +112,9 @@ static void bind_help(void)
 	       "allowed_attest; bind refuses others, as unlock would):\n"
 	       "      --attest-url URL       attestation service (https://)\n"
 	       "      --attest-type T        auto, snp, tdx or azure-guest\n"
-	       "      --key-url URL          the key: https://VAULT/keys/NAME/VERSION\n"
+	       "      --key-url URL          the key: https://VAULT/keys/NAME/VERSION (without\n"
+	       "                             VERSION, warned: the newest is released, another\n"
+	       "                             key after a rotation)\n"
 	       "      --enc ALG              CKM_RSA_AES_KEY_WRAP, RSA_AES_KEY_WRAP_256/_384\n"
 	       "      --identity-client-id ID | --identity-object-id ID |\n"
 	       "      --identity-msi-res-id ID   a user-assigned managed identity\n"
@@ -183,8 +187,9 @@ static void list_help(void)
 {
 	printf("Usage: cvmattest luks list -d DEV [--json]\n"
 	       "\n"
-	       "Show DEV's cvmattest tokens: number, keyslot, version, where the key comes\n"
-	       "from. Nothing secret is shown (the token holds nothing secret in clear).\n"
+	       "Show DEV's LUKS2 UUID (for UUID= in /etc/crypttab) and its cvmattest tokens:\n"
+	       "number, keyslot, version, where the key comes from. Nothing secret is shown\n"
+	       "(the token holds nothing secret in clear).\n"
 	       "\n"
 	       "  -d, --device DEV   the LUKS2 volume\n"
 	       "      --json         one JSON object {device, uuid, tokens: [...]}\n"
@@ -562,6 +567,52 @@ static int do_refresh(struct cvm_ctx *ctx, struct luks_args *a)
 	return EXIT_LUKS_OK;
 }
 
+/*
+ * A key_url without a version is released as the key's newest version: after
+ * a rotation Key Vault releases another key and the token no longer opens.
+ */
+static void warn_unversioned(const struct luks_args *a)
+{
+	const char *url = a->binding.key_url;
+	int n;
+
+	if (a->common->quiet || cvm_config_key_url_versioned(url) != 0)
+		return;
+	n = (int)strlen(url) - (url[strlen(url) - 1] == '/');	/* one "/" is tolerated */
+	fprintf(stderr, "cvmattest: warning: key_url %s names no key version: Key Vault releases "
+		"the newest one, so once the key is rotated this volume no longer opens by its "
+		"token. Pin a version: --key-url %.*s/VERSION ('az keyvault key show --id %.*s "
+		"--query key.kid -o tsv' prints the current one)\n", url, n, url, n, url);
+}
+
+/* What to do after bind: the versioned key Key Vault released, crypttab, the initramfs. */
+static void bind_next_steps(struct cvm_ctx *ctx, const struct luks_args *a, int token)
+{
+	_cleanup_free_ char *uuid = NULL;
+	struct cvm_luks_token_info *v = NULL;
+	size_t n = 0;
+
+	if (cvm_config_key_url_versioned(a->binding.key_url) == 0 &&
+	    cvm_luks_list(ctx, a->device, &v, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (v[i].token == token && v[i].key_id &&
+			    cvm_config_key_url_versioned(v[i].key_id) == 1)
+				fprintf(stderr, "%s: Key Vault released %s; to pin that version, "
+					"'cvmattest luks unbind -d %s --token %d' and bind again "
+					"with --key-url %s\n", a->device, v[i].key_id, a->device,
+					token, v[i].key_id);
+		cvm_luks_token_info_free(v, n);
+	}
+	if (cvm_luks_device_uuid(ctx, a->device, &uuid) < 0)
+		return;
+	/* the convention of the initramfs-tools and dracut hooks (cvmattest-boot.rst) */
+	fprintf(stderr, "To unlock it at boot, add to /etc/crypttab (the first field is the name "
+		"under /dev/mapper):\n"
+		"  luks-%s UUID=%s none luks,cvmattest,nofail\n"
+		"then rebuild the initramfs: update-initramfs -u (with dracut: dracut -f)\n",
+		uuid, uuid);
+}
+
 static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 {
 	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
@@ -579,6 +630,7 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 		a->binding.platform = sysfs_platform();
 	if (cvm_luks_binding_validate(ctx, &a->binding) < 0)
 		return EXIT_LUKS_USAGE;
+	warn_unversioned(a);
 	r = read_passphrase(a->device, a->unlock_key_file, a->key_fd, &pass);
 	if (r)
 		return r;
@@ -591,9 +643,11 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail);
-	if (!a->common->quiet)
+	if (!a->common->quiet) {
 		fprintf(stderr, "%s: bound to %s (token %d, keyslot %d)\n", a->device,
 			a->binding.key_url, token, slot);
+		bind_next_steps(ctx, a, token);
+	}
 	return EXIT_LUKS_OK;
 }
 
@@ -693,6 +747,7 @@ static int do_unbind(struct cvm_ctx *ctx, struct luks_args *a)
 
 static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 {
+	_cleanup_free_ char *uuid = NULL;
 	struct cvm_luks_token_info *v = NULL;
 	size_t n = 0;
 
@@ -704,8 +759,11 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 		printf("%s\n", json);
 		return EXIT_LUKS_OK;
 	}
-	if (cvm_luks_list(ctx, a->device, &v, &n) < 0)
+	if (cvm_luks_device_uuid(ctx, a->device, &uuid) < 0 ||
+	    cvm_luks_list(ctx, a->device, &v, &n) < 0)
 		return EXIT_LUKS_USAGE;
+	/* the UUID=... of crypttab and of cvmattest-unlock@UUID.service */
+	printf("%s: LUKS2 UUID %s\n", a->device, uuid);
 	if (n == 0)
 		printf("%s: no cvmattest token\n", a->device);
 	for (size_t i = 0; i < n; i++) {

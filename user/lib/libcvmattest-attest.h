@@ -84,6 +84,13 @@ const char *cvm_config_help(const char *key);
  */
 int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, const char *key,
 			   const char *url);
+/*
+ * Does @url, a key as Key Vault and Managed HSM name it
+ * (https://VAULT/keys/NAME[/VERSION], the form cvm_config_url_allowed()
+ * accepts), name a version?  1 yes, 0 no (the newest version is released:
+ * after a rotation, another key), -EINVAL if it is not such a URL.
+ */
+int cvm_config_key_url_versioned(const char *url);
 
 /* ---- attestation ------------------------------------------------------------ */
 

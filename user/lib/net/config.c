@@ -725,6 +725,18 @@ out:
 	return r;
 }
 
+int cvm_config_key_url_versioned(const char *url)
+{
+	struct key_id k;
+	int r = key_id_parse(url, &k);
+
+	if (r < 0)
+		return r;
+	r = k.version[0] != 0;
+	key_id_done(&k);
+	return r;
+}
+
 /* Is @t the key @entry (a key URL) names: its vault, its name, its version if it has one? */
 static bool key_id_matches(const struct key_id *t, const char *entry)
 {
