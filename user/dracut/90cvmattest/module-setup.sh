@@ -64,6 +64,9 @@ installkernel() {
 install() {
 	local conf=${CVMATTEST_CONF:-/etc/cvmattest/cvmattest.conf} ca
 	inst_binary "$(cvm_bin)" /usr/bin/cvmattest
+	# tpm2-tss opens the vTPM (azure-guest: tcti = device:/dev/tpmrm0) through a
+	# library it dlopen()s, which inst_binary does not follow
+	inst_libdir_file "libtss2-tcti-device.so.*"
 	inst_simple "$(cvm_lib)" /usr/share/cvmattest/cvmattest-boot.sh
 	inst_multiple blkid ip sed awk readlink cat
 	# for the emergency shell: `cryptsetup open` with the recovery passphrase
