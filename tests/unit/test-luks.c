@@ -1462,14 +1462,14 @@ static void test_cli(void **state)
 	cli_done(&r);
 	/* the default key source: without the release library it cannot be made (2) */
 	r = CLI(NULL, NULL, "unlock", "-d", img, "--check");
-	assert_int_equal(r.rc, 3);	/* it can; but the volume is not bound yet */
+	assert_int_equal(r.rc, 8);	/* it can; but the volume is not bound yet */
 	cli_done(&r);
 
 	/* bind: passphrase from stdin (one line), key from fd 3 */
 	image_state(img, &before);
 	r = CLI(key_a, "wrong passphrase\n", "bind", "-d", img, "--attest-url", ATTEST_URL, "--key-url",
 		KEY_URL, "--key-file-fd", "3");
-	assert_int_equal(r.rc, 6);
+	assert_int_equal(r.rc, 10);
 	assert_non_null(strstr(r.err, "opens no keyslot"));
 	cli_done(&r);
 	r = CLI(key_a, PASS "\n", "bind", "-d", img, "--key-url", KEY_URL, "--key-file-fd", "3");
@@ -1526,17 +1526,17 @@ static void test_cli(void **state)
 	assert_not_in(r.err, strlen(r.err), p, 32, "P (CLI unlock)");
 	cli_done(&r);
 	r = CLI(key_b, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3");
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "does not open with the released key"));
 	cli_done(&r);
 	/* an empty key; a key given as stdin */
 	r = cli((const uint8_t *)"", 0, NULL, ARGS("unlock", "-d", img, "--check", "--key-file-fd", "3"));
-	assert_int_equal(r.rc, 2);
+	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.err, "empty"));
 	cli_done(&r);
 	r = cli(NULL, 0, "0123456789abcdef0123456789abcdef", ARGS("unlock", "-d", img, "--check",
 								  "--key-file-fd", "0"));
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	cli_done(&r);
 	/* a configuration that cannot be read is named with the reason, never blamed on the disk */
 	{
@@ -1597,10 +1597,10 @@ static void test_cli(void **state)
 	assert_int_equal(r.rc, 0);
 	cli_done(&r);
 	r = CLI(NULL, NULL, "unbind", "-d", img);
-	assert_int_equal(r.rc, 3);
+	assert_int_equal(r.rc, 8);
 	cli_done(&r);
 	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3");
-	assert_int_equal(r.rc, 3);
+	assert_int_equal(r.rc, 8);
 	assert_non_null(strstr(r.err, "not bound"));
 	cli_done(&r);
 	r = CLI(NULL, NULL, "list", "-d", img);
@@ -1842,9 +1842,9 @@ static void test_release_cache_and_hosts(void **state)
 	assert_int_equal(svc_requests(&svc, "/attest/"), attests);
 	assert_image_unchanged(img_a, &before);
 	cvm_key_source_free(src);
-	/* the CLI: exit 4 (not worth retrying) */
+	/* the CLI: exit 2 (not worth retrying) */
 	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_a, "--check", "--config", conf));
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "allowed_keys"));
 	cli_done(&r);
 	/* allowed_hosts (discouraged, warned) admits it: now it is tried (and cannot be reached: KEY) */
@@ -2016,7 +2016,7 @@ static void test_release_keys_pinned(void **state)
 	assert_image_unchanged(img_h, &before);
 	cvm_key_source_free(src);
 	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_h, "--check", "--config", conf));
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "allowed_keys"));
 	cli_done(&r);
 	assert_int_equal(svc_requests(&svc, " fault="), requests);

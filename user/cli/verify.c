@@ -364,9 +364,10 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 			fprintf(stderr, "cvmattest: %s\n", strerror(-r));
 			return EXIT_USAGE;
 		}
-		fputs(out, stdout);
 		if (common->json)
-			fputc('\n', stdout);
+			cli_json_print(out);
+		else
+			fputs(out, stdout);
 		if (fflush(stdout) != 0)
 			return EXIT_USAGE;
 	}
