@@ -26,8 +26,9 @@ static void attest_help(void)
 	       "\n"
 	       NET_OPTIONS_HELP
 	       "\n"
-	       "Exit status: 0 attested; 1 usage or configuration; 2 evidence refused or token\n"
-	       "invalid; 5 network or service unavailable; 6 local error (device, TPM).\n"
+	       "Exit status (cvmattest(1)): 0 attested; 1 usage, configuration or local\n"
+	       "error; 2 evidence refused or token invalid; 6 network or service\n"
+	       "unavailable; 7 no evidence on this host.\n"
 	       "See cvmattest-attest(1) and cvmattest.conf(5).\n",
 	       CVM_DEVICE_PATH);
 }

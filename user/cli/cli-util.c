@@ -160,6 +160,18 @@ int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret)
 	return 0;
 }
 
+void cli_error(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (r)
+		cli_set_errno(r);
+	fprintf(stderr, "cvmattest: %s\n", last_error);
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -185,8 +197,7 @@ int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got)
 
 	r = cvm_file_read(path, max, &buf, &n);
 	if (r < 0) {
-		fprintf(stderr, "cvmattest: %s: %s\n", path,
-			r == -EFBIG ? "longer than 64 bytes" : strerror(-r));
+		cli_error(r, "%s: %s", path, r == -EFBIG ? "longer than 64 bytes" : strerror(-r));
 		return r;
 	}
 	memset(out, 0, max);
@@ -201,8 +212,7 @@ int cli_read_evidence(const char *path, uint8_t **ret, size_t *ret_len)
 	int r = cvm_file_read(path, EVIDENCE_FILE_MAX, ret, ret_len);
 
 	if (r < 0)
-		fprintf(stderr, "cvmattest: cannot read %s: %s\n", path,
-			r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		cli_error(r, "cannot read %s: %s", path, r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 	return r;
 }
 

@@ -65,6 +65,8 @@ void cli_json_error(int code);
 /* The name of exit code @code ("no-binding"), NULL if it is none. */
 const char *cli_exit_name(int code);
 
+/* Print "cvmattest: ..." to stderr, remembered for --json with the errno of @r (<0, or 0). */
+void cli_error(int r, const char *fmt, ...) _printf_(2, 3);
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);
 /* After getopt named a bad option under @cmd (the full command): the --help hint; returns @rc. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libcryptsetup.h>
 
 #include "cli.h"
@@ -70,6 +72,8 @@ static const char common_help[] =
 	"      --crypto-backend B     auto (default: kernel crypto API, else OpenSSL),\n"
 	"                             kernel (required) or openssl\n"
 	"\n"
+	"      --json                 what was done as one JSON object on stdout (unlock\n"
+	"                             --all: one per volume); errors too (cvmattest(1))\n"
 	"  -q, --quiet                no messages but errors\n"
 	"  -v, --verbose              more messages (twice: debug, libcryptsetup's too)\n"
 	"  -h, --help                 this text\n";
@@ -107,9 +111,10 @@ static void bind_help(void)
 	       "                             /sys/kernel/cvmattest/platform)\n"
 	       "\n%s"
 	       "\n"
-	       "Exit status: 0 bound; 1 usage, I/O or header error; 2 attestation or key\n"
-	       "release failed; 3 --refresh: no cvmattest token; 4 --refresh: the token does\n"
-	       "not open; 6 the passphrase opens no keyslot.\n", common_help);
+	       "Exit status (cvmattest(1)): 0 bound; 1 usage, I/O or header error; 3 or 6\n"
+	       "the key release was refused or failed; 8 --refresh: no cvmattest token;\n"
+	       "2 --refresh: the token does not open; 10 the passphrase opens no keyslot.\n",
+	       common_help);
 }
 
 static void unlock_help(void)
@@ -139,19 +144,20 @@ static void unlock_help(void)
 	       "      --allow-discards       pass discards to the device\n"
 	       "\n%s"
 	       "\n"
-	       "Exit status: 0 unlocked (--all: every bound volume is unlocked); 1 usage, I/O\n"
-	       "or activation error; 2 attestation or key release failed; 3 not bound\n"
-	       "(--all: no bound volume found); 4 the token does not open: wrong key, or the\n"
-	       "token was tampered with, copied from another volume or names a host not\n"
-	       "allowed; 5 already unlocked (the mapping is this volume, with its header's\n"
-	       "cipher and offset); 7 the name is taken by another mapping, or the device is\n"
-	       "in use. --all: the status of the first failure.\n",
+	       "Exit status (cvmattest(1)): 0 unlocked (--all: every bound volume is\n"
+	       "unlocked); 1 usage, I/O or activation error; 2 the token does not open: wrong\n"
+	       "key, or the token was tampered with, copied from another volume or names a\n"
+	       "host not allowed; 3 the key's release policy refused this VM; 6 attestation or\n"
+	       "key release failed (service unreachable or failing); 8 not bound (--all: no\n"
+	       "bound volume found); 9 already unlocked (the mapping is this volume, with its\n"
+	       "header's cipher and offset); 11 the name is taken by another mapping, or the\n"
+	       "device is in use. --all: the status of the first failure.\n",
 	       common_help);
 }
 
 static void unbind_help(void)
 {
-	printf("Usage: cvmattest luks unbind -d DEV [--token N] [--force]\n"
+	printf("Usage: cvmattest luks unbind -d DEV [--token N] [--force] [--json]\n"
 	       "\n"
 	       "Remove DEV's cvmattest token and the keyslot it uses (unless another token\n"
 	       "uses it too). If anything fails the header is left as it was.\n"
@@ -160,12 +166,13 @@ static void unbind_help(void)
 	       "      --token N      which token, when there are several\n"
 	       "      --force        also when its keyslot is the last one: the volume then\n"
 	       "                     cannot be opened any more\n"
+	       "      --json         the result as JSON (errors too)\n"
 	       "  -q, --quiet        no messages but errors\n"
 	       "  -v, --verbose      more messages\n"
 	       "  -h, --help         this text\n"
 	       "\n"
-	       "Exit status: 0 removed; 1 usage, I/O or header error, or refused; 3 no\n"
-	       "cvmattest token (or not token N).\n");
+	       "Exit status (cvmattest(1)): 0 removed; 1 usage, I/O or header error, or\n"
+	       "refused; 8 no cvmattest token (or not token N).\n");
 }
 
 static void list_help(void)
@@ -250,7 +257,7 @@ static const struct luks_option {
 	{ "readonly", OPT_READONLY, no_argument, LUKS_UNLOCK },
 	{ "allow-discards", OPT_DISCARDS, no_argument, LUKS_UNLOCK },
 	{ "force", OPT_FORCE, no_argument, LUKS_UNBIND },
-	{ "json", CLI_OPT_JSON, no_argument, LUKS_LIST },
+	{ "json", CLI_OPT_JSON, no_argument, LUKS_ANY },
 	{ "quiet", 'q', no_argument, LUKS_ANY },
 	{ "verbose", 'v', no_argument, LUKS_ANY },
 	{ "help", 'h', no_argument, LUKS_ANY },
@@ -303,6 +310,22 @@ struct luks_args {
 	bool release_set;		/* a release value given on the command line */
 	const struct cli_common *common;	/* -q, -v, --json */
 };
+
+/* --json: one object for what was done, built from @fmt as json_pack() takes it. */
+static void print_json(const char *fmt, ...)
+{
+	_cleanup_free_ char *text = NULL;
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, fmt);
+	j = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text)
+		cli_json_print(text);
+}
 
 static int parse_int(const char *s, int min, int max, int *ret)
 {
@@ -546,7 +569,9 @@ static int do_refresh(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_refresh(ctx, a->device, &p, src, &token, &fail);
 	if (r < 0)
 		return exit_code(fail, r);
-	if (!a->common->quiet)
+	if (a->common->json)
+		print_json("{s:s, s:i, s:b}", "device", a->device, "token", token, "refreshed", 1);
+	else if (!a->common->quiet)
 		fprintf(stderr, "%s: token %d binds the LUKS2 header as it is now\n", a->device, token);
 	return EXIT_OK;
 }
@@ -580,7 +605,10 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail, r);
-	if (!a->common->quiet)
+	if (a->common->json)
+		print_json("{s:s, s:s, s:i, s:i}", "device", a->device, "key_url", a->binding.key_url,
+			   "token", token, "keyslot", slot);
+	else if (!a->common->quiet)
 		fprintf(stderr, "%s: bound to %s (token %d, keyslot %d)\n", a->device,
 			a->binding.key_url, token, slot);
 	return EXIT_OK;
@@ -594,9 +622,22 @@ static int unlock_one(struct cvm_ctx *ctx, const struct luks_args *a, const char
 	int r, token = -1;
 
 	r = cvm_luks_unlock(ctx, device, &p, src, &token, &fail);
-	if (r < 0)
-		return exit_code(fail, r);
-	if (!a->common->quiet) {
+	if (r < 0) {
+		int rc = exit_code(fail, r);
+
+		/* --all: a line for each volume, the failed ones too */
+		if (a->common->json && a->all)
+			print_json("{s:s, s:{s:i, s:s}}", "device", device, "error", "code", rc, "name",
+				   cli_exit_name(rc));
+		return rc;
+	}
+	if (a->common->json) {
+		if (name)
+			print_json("{s:s, s:s, s:i, s:b}", "device", device, "name", name, "token", token,
+				   "activated", 1);
+		else
+			print_json("{s:s, s:i, s:b}", "device", device, "token", token, "activated", 0);
+	} else if (!a->common->quiet) {
 		if (name)
 			fprintf(stderr, "%s: unlocked as /dev/mapper/%s (token %d)\n", device, name, token);
 		else
@@ -645,7 +686,10 @@ static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 		if (cvm_luks_device_uuid(ctx, *d, &uuid) < 0) {
 			rc = EXIT_USAGE;
 		} else if (!a->check && cvm_luks_active_name(NULL, uuid, &active) == 0) {
-			if (!a->common->quiet)
+			if (a->common->json)
+				print_json("{s:s, s:s, s:b}", "device", *d, "name", active,
+					   "already_unlocked", 1);
+			else if (!a->common->quiet)
 				fprintf(stderr, "%s: already unlocked as /dev/mapper/%s\n", *d, active);
 			rc = EXIT_OK;
 		} else {
@@ -671,7 +715,12 @@ static int do_unbind(struct cvm_ctx *ctx, struct luks_args *a)
 	r = cvm_luks_unbind(ctx, a->device, a->token, a->force, &slot, &fail);
 	if (r < 0)
 		return exit_code(fail, r);
-	if (!a->common->quiet) {
+	if (a->common->json) {
+		if (slot >= 0)
+			print_json("{s:s, s:i}", "device", a->device, "keyslot_removed", slot);
+		else
+			print_json("{s:s, s:n}", "device", a->device, "keyslot_removed");
+	} else if (!a->common->quiet) {
 		if (slot >= 0)
 			fprintf(stderr, "%s: unbound (keyslot %d removed)\n", a->device, slot);
 		else

@@ -30,13 +30,15 @@ static void monitor_help(void)
 	       "  -e, --event NAME        only events of this kind (repeatable)\n"
 	       "      --once              exit after the first event printed\n"
 	       "      --timeout SECONDS   stop after this long\n"
+	       "      --json              errors as JSON too (the events always are)\n"
 	       "  -q, --quiet             no \"listening\" message on stderr\n"
 	       "  -v, --verbose           more messages\n"
 	       "  -h, --help              this text\n"
 	       "\n"
-	       "Exit status: 0 when interrupted, after the --once event, or when --timeout\n"
-	       "ran out; 1 on errors (the module is not loaded, listening was refused, the\n"
-	       "module was unloaded meanwhile); 2 if --once got no event within --timeout.\n"
+	       "Exit status (cvmattest(1)): 0 when interrupted, after the --once event, or\n"
+	       "when --timeout ran out; 1 on errors (listening was refused, the module was\n"
+	       "unloaded meanwhile); 7 the module is not loaded; 13 --once got no event\n"
+	       "within --timeout.\n"
 	       "See cvmattest-monitor(1).\n");
 }
 
@@ -84,6 +86,7 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 		{ "event", required_argument, NULL, 'e' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		CLI_JSON_LONG_OPTION,
 		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};

@@ -42,9 +42,10 @@ static void release_help(void)
 	       "\n"
 	       NET_OPTIONS_HELP
 	       "\n"
-	       "Exit status: 0 released; 1 usage or configuration; 2 evidence refused or a\n"
-	       "token/signature invalid; 3 release refused by the key's release policy;\n"
-	       "4 identity not authorized; 5 network or service unavailable; 6 local error.\n"
+	       "Exit status (cvmattest(1)): 0 released; 1 usage, configuration or local\n"
+	       "error; 2 evidence refused or a token/signature invalid; 3 release refused by\n"
+	       "the key's release policy; 6 network or service unavailable; 7 no evidence on\n"
+	       "this host; 10 identity not authorized.\n"
 	       "See cvmattest-release(1) and cvmattest.conf(5).\n");
 }
 

@@ -40,9 +40,9 @@ static void status_help(void)
 	       "                          (env CVMATTEST_ROOT)\n"
 	       "      --now SECONDS       judge token expiry at this Unix time\n"
 	       "\n"
-	       "Exit status: 0 attestation can work here; 1 error; 2 attestation cannot\n"
-	       "work here (the output says why and what to do); 3 it can, but needs\n"
-	       "attention (the last attempt failed, the token expired, ...).\n"
+	       "Exit status (cvmattest(1)): 0 attestation can work here; 1 error;\n"
+	       "7 attestation cannot work here (the output says why and what to do);\n"
+	       "12 it can, but needs attention (the last attempt failed, the token expired).\n"
 	       "See cvmattest-status(1).\n");
 }
 

@@ -49,7 +49,7 @@ static void verify_help(void)
 	       "  -v, --verbose              more messages on stderr (twice: debug)\n"
 	       "  -h, --help                 this text\n"
 	       "\n"
-	       "Exit status: 0 verified and policy satisfied; 1 usage or I/O error;\n"
+	       "Exit status (cvmattest(1)): 0 verified and policy satisfied; 1 usage or I/O error;\n"
 	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
 	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
 	       "signature could not be checked (no VCEK, or a TDREPORT).\n"
