@@ -1517,7 +1517,22 @@ static void test_cli(void **state)
 	}
 	cli_done(&r);
 
-	/* unlock --check: 0; wrong key: 4; header never written */
+	/* unlock --check --json: what was done, never the key */
+	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3", "--json");
+	assert_int_equal(r.rc, 0);
+	{
+		json_t *o = json_loads(r.out, 0, NULL);
+
+		assert_non_null(o);
+		assert_int_equal(json_integer_value(json_object_get(o, "token")), 0);
+		assert_true(json_is_false(json_object_get(o, "activated")));
+		assert_null(json_object_get(o, "error"));
+		json_decref(o);
+	}
+	assert_not_in(r.out, strlen(r.out), key_a, 32, "K (CLI unlock --json)");
+	cli_done(&r);
+
+	/* unlock --check: 0; wrong key: 2; header never written */
 	image_state(img, &before);
 	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3", "-vv");
 	assert_int_equal(r.rc, 0);
@@ -1602,6 +1617,20 @@ static void test_cli(void **state)
 	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3");
 	assert_int_equal(r.rc, 8);
 	assert_non_null(strstr(r.err, "not bound"));
+	cli_done(&r);
+	/* --json: the same status, and the error as one object on stdout */
+	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3", "--json");
+	assert_int_equal(r.rc, 8);
+	{
+		json_t *o = json_loads(r.out, 0, NULL), *e;
+
+		assert_non_null(o);
+		e = json_object_get(o, "error");
+		assert_int_equal(json_integer_value(json_object_get(e, "code")), 8);
+		assert_string_equal(json_string_value(json_object_get(e, "name")), "no-binding");
+		assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "not bound"));
+		json_decref(o);
+	}
 	cli_done(&r);
 	r = CLI(NULL, NULL, "list", "-d", img);
 	assert_int_equal(r.rc, 0);
