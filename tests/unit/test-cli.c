@@ -308,6 +308,15 @@ static void test_json_errors(void **state)
 	assert_int_equal(json_integer_value(json_object_get(e, "code")), 7);
 	assert_string_equal(json_string_value(json_object_get(e, "name")), "not-here");
 	json_decref(o);
+	/* item 6: --device /dev/null names the file and the fix, not the raw ioctl error */
+	assert_int_equal(run_cli_json(&o, ARGS("report", "--device", "/dev/null", "-o",
+					       write_tmp("rn.bin", "", 0))), 1);
+	e = json_object_get(o, "error");
+	assert_string_equal(json_string_value(json_object_get(e, "errno")), "ENOTTY");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")),
+			       "/dev/null is not a cvmattest device"));
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "leave out --device"));
+	json_decref(o);
 	/* luks, through the same helper */
 	assert_int_equal(run_cli_json(&o, ARGS("luks", "unbind")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "error"), "code")), 1);
