@@ -655,6 +655,7 @@ static void test_bind_explicit_keyslot_and_refusals(void **state)
 	image_state(img, &before);
 	assert_int_equal(cvm_luks_unbind(ctx, img, -1, false, &slot, &fail), -EPERM);
 	assert_true(log_has("is the last one"));
+	assert_true(log_has("force it with --force"));
 	assert_image_unchanged(img, &before);
 	image_state_done(&before);
 	assert_int_equal(cvm_luks_unbind(ctx, img, -1, true, &slot, &fail), 0);
@@ -1599,10 +1600,12 @@ static void test_cli(void **state)
 		unlink(kf);
 	}
 
-	/* unbind: several -> choose; then each; then nothing left: 3 */
+	/* unbind: several -> choose (the message names --token N); then each; then nothing
+	 * left: 8 */
 	r = CLI(NULL, NULL, "unbind", "-d", img);
 	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.err, "several"));
+	assert_non_null(strstr(r.err, "choose one with --token N"));
 	cli_done(&r);
 	r = CLI(NULL, NULL, "unbind", "-d", img, "--token", "1");
 	assert_int_equal(r.rc, 0);
