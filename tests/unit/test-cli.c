@@ -272,13 +272,57 @@ static void test_usage(void **state)
 	free(out);
 	/* report: needs -o, and a device */
 	assert_int_equal(run_cli(NULL, ARGS("report")), 1);
+	/* no such device: 7, not on this host (cvmattest.rst, EXIT STATUS) */
 	assert_int_equal(run_cli(NULL, ARGS("report", "--device", "/nonexistent/cvmattest", "-o",
-					   write_tmp("r.bin", "", 0))), 1);
+					   write_tmp("r.bin", "", 0))), 7);
 	assert_int_equal(run_cli(NULL, ARGS("report", "--report-data", "00", "--report-data-file", "/dev/null",
 					   "-o", "x")), 1);
 }
 
 /* What a newcomer gets wrong is named with its cause and fix, not a bare errno text. */
+/* --json: a failure is one {"error": ...} object on stdout, the same for every command. */
+static void test_json_errors(void **state)
+{
+	json_t *o, *e;
+
+	(void)state;
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "/nonexistent/evidence")), 1);
+	e = json_object_get(o, "error");
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), 1);
+	assert_string_equal(json_string_value(json_object_get(e, "name")), "usage");
+	assert_string_equal(json_string_value(json_object_get(e, "errno")), "ENOENT");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")),
+			       "cannot read /nonexistent/evidence"));
+	json_decref(o);
+	/* a usage error: no errno */
+	assert_int_equal(run_cli_json(&o, ARGS("report")), 1);
+	e = json_object_get(o, "error");
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), 1);
+	assert_null(json_object_get(e, "errno"));
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "-o OUT is required"));
+	json_decref(o);
+	/* no device: 7, not on this host */
+	assert_int_equal(run_cli_json(&o, ARGS("report", "--device", "/nonexistent/cvmattest", "-o",
+					       write_tmp("rj.bin", "", 0))), 7);
+	e = json_object_get(o, "error");
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), 7);
+	assert_string_equal(json_string_value(json_object_get(e, "name")), "not-here");
+	json_decref(o);
+	/* item 6: --device /dev/null names the file and the fix, not the raw ioctl error */
+	assert_int_equal(run_cli_json(&o, ARGS("report", "--device", "/dev/null", "-o",
+					       write_tmp("rn.bin", "", 0))), 1);
+	e = json_object_get(o, "error");
+	assert_string_equal(json_string_value(json_object_get(e, "errno")), "ENOTTY");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")),
+			       "/dev/null is not a cvmattest device"));
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "leave out --device"));
+	json_decref(o);
+	/* luks, through the same helper */
+	assert_int_equal(run_cli_json(&o, ARGS("luks", "unbind")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "error"), "code")), 1);
+	json_decref(o);
+}
+
 static void test_messages(void **state)
 {
 	const char *rep = td_path("snp/gsg-milan-v2-report.bin");
@@ -349,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_not_evidence),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_json_errors),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

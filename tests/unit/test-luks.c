@@ -655,6 +655,7 @@ static void test_bind_explicit_keyslot_and_refusals(void **state)
 	image_state(img, &before);
 	assert_int_equal(cvm_luks_unbind(ctx, img, -1, false, &slot, &fail), -EPERM);
 	assert_true(log_has("is the last one"));
+	assert_true(log_has("force it with --force"));
 	assert_image_unchanged(img, &before);
 	image_state_done(&before);
 	assert_int_equal(cvm_luks_unbind(ctx, img, -1, true, &slot, &fail), 0);
@@ -1487,14 +1488,14 @@ static void test_cli(void **state)
 	cli_done(&r);
 	/* the default key source: without the release library it cannot be made (2) */
 	r = CLI(NULL, NULL, "unlock", "-d", img, "--check");
-	assert_int_equal(r.rc, 3);	/* it can; but the volume is not bound yet */
+	assert_int_equal(r.rc, 8);	/* it can; but the volume is not bound yet */
 	cli_done(&r);
 
 	/* bind: passphrase from stdin (one line), key from fd 3 */
 	image_state(img, &before);
 	r = CLI(key_a, "wrong passphrase\n", "bind", "-d", img, "--attest-url", ATTEST_URL, "--key-url",
 		KEY_URL, "--key-file-fd", "3");
-	assert_int_equal(r.rc, 6);
+	assert_int_equal(r.rc, 10);
 	assert_non_null(strstr(r.err, "opens no keyslot"));
 	cli_done(&r);
 	r = CLI(key_a, PASS "\n", "bind", "-d", img, "--key-url", KEY_URL, "--key-file-fd", "3");
@@ -1545,7 +1546,22 @@ static void test_cli(void **state)
 	}
 	cli_done(&r);
 
-	/* unlock --check: 0; wrong key: 4; header never written */
+	/* unlock --check --json: what was done, never the key */
+	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3", "--json");
+	assert_int_equal(r.rc, 0);
+	{
+		json_t *o = json_loads(r.out, 0, NULL);
+
+		assert_non_null(o);
+		assert_int_equal(json_integer_value(json_object_get(o, "token")), 0);
+		assert_true(json_is_false(json_object_get(o, "activated")));
+		assert_null(json_object_get(o, "error"));
+		json_decref(o);
+	}
+	assert_not_in(r.out, strlen(r.out), key_a, 32, "K (CLI unlock --json)");
+	cli_done(&r);
+
+	/* unlock --check: 0; wrong key: 2; header never written */
 	image_state(img, &before);
 	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3", "-vv");
 	assert_int_equal(r.rc, 0);
@@ -1554,17 +1570,17 @@ static void test_cli(void **state)
 	assert_not_in(r.err, strlen(r.err), p, 32, "P (CLI unlock)");
 	cli_done(&r);
 	r = CLI(key_b, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3");
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "does not open with the released key"));
 	cli_done(&r);
 	/* an empty key; a key given as stdin */
 	r = cli((const uint8_t *)"", 0, NULL, ARGS("unlock", "-d", img, "--check", "--key-file-fd", "3"));
-	assert_int_equal(r.rc, 2);
+	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.err, "empty"));
 	cli_done(&r);
 	r = cli(NULL, 0, "0123456789abcdef0123456789abcdef", ARGS("unlock", "-d", img, "--check",
 								  "--key-file-fd", "0"));
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	cli_done(&r);
 	/* a configuration that cannot be read is named with the reason, never blamed on the disk */
 	{
@@ -1612,10 +1628,12 @@ static void test_cli(void **state)
 		unlink(kf);
 	}
 
-	/* unbind: several -> choose; then each; then nothing left: 3 */
+	/* unbind: several -> choose (the message names --token N); then each; then nothing
+	 * left: 8 */
 	r = CLI(NULL, NULL, "unbind", "-d", img);
 	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.err, "several"));
+	assert_non_null(strstr(r.err, "choose one with --token N"));
 	cli_done(&r);
 	r = CLI(NULL, NULL, "unbind", "-d", img, "--token", "1");
 	assert_int_equal(r.rc, 0);
@@ -1625,11 +1643,25 @@ static void test_cli(void **state)
 	assert_int_equal(r.rc, 0);
 	cli_done(&r);
 	r = CLI(NULL, NULL, "unbind", "-d", img);
-	assert_int_equal(r.rc, 3);
+	assert_int_equal(r.rc, 8);
 	cli_done(&r);
 	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3");
-	assert_int_equal(r.rc, 3);
+	assert_int_equal(r.rc, 8);
 	assert_non_null(strstr(r.err, "not bound"));
+	cli_done(&r);
+	/* --json: the same status, and the error as one object on stdout */
+	r = CLI(key_a, NULL, "unlock", "-d", img, "--check", "--key-file-fd", "3", "--json");
+	assert_int_equal(r.rc, 8);
+	{
+		json_t *o = json_loads(r.out, 0, NULL), *e;
+
+		assert_non_null(o);
+		e = json_object_get(o, "error");
+		assert_int_equal(json_integer_value(json_object_get(e, "code")), 8);
+		assert_string_equal(json_string_value(json_object_get(e, "name")), "no-binding");
+		assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "not bound"));
+		json_decref(o);
+	}
 	cli_done(&r);
 	r = CLI(NULL, NULL, "list", "-d", img);
 	assert_int_equal(r.rc, 0);
@@ -1703,7 +1735,7 @@ static void test_cli_bind_hints(void **state)
 	/* refused binds print no next step */
 	r = CLI(key_a, "wrong passphrase\n", "bind", "-d", img, "--attest-url", ATTEST_URL,
 		"--key-url", KEY_URL, "--key-file-fd", "3");
-	assert_int_equal(r.rc, 6);
+	assert_int_equal(r.rc, 10);	/* auth */
 	assert_null(strstr(r.err, "/etc/crypttab"));
 	cli_done(&r);
 	free(uuid);
@@ -1964,9 +1996,9 @@ static void test_release_cache_and_hosts(void **state)
 	assert_int_equal(svc_requests(&svc, "/attest/"), attests);
 	assert_image_unchanged(img_a, &before);
 	cvm_key_source_free(src);
-	/* the CLI: exit 4 (not worth retrying) */
+	/* the CLI: exit 2 (not worth retrying) */
 	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_a, "--check", "--config", conf));
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "allowed_keys"));
 	cli_done(&r);
 	/* allowed_hosts (discouraged, warned) admits it: now it is tried (and cannot be reached: KEY) */
@@ -2138,7 +2170,7 @@ static void test_release_keys_pinned(void **state)
 	assert_image_unchanged(img_h, &before);
 	cvm_key_source_free(src);
 	r = cli(NULL, 0, NULL, ARGS("unlock", "-d", img_h, "--check", "--config", conf));
-	assert_int_equal(r.rc, 4);
+	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "allowed_keys"));
 	cli_done(&r);
 	assert_int_equal(svc_requests(&svc, " fault="), requests);

@@ -1022,7 +1022,7 @@ static void test_host_plain_vm(void **state)
 	/* only the first CPU's flags count; "sev_snp_x" is not "sev_snp" */
 	put(root, "proc/cpuinfo", cpuinfo_plain);
 	put(root, "sys/class/dmi/id/sys_vendor", "QEMU\n");
-	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 2);
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 7);
 	assert_non_null(strstr(out, "Host:               not a confidential VM\n"));
 	assert_non_null(strstr(out, "/dev/sev-guest no, /dev/tdx_guest no, configfs-tsm no,"));
 	assert_non_null(strstr(out, "TDX measurements no, TPM no"));
@@ -1032,7 +1032,7 @@ static void test_host_plain_vm(void **state)
 	assert_null(strstr(out, "cvmattest-dkms"));
 	assert_true(strstr(out, "Host:") < strstr(out, "Module:"));
 	free(out);
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 7);
 	assert_host_platform(o, "none");
 	assert_true(json_is_false(json_object_get(host_of(o), "confidential_vm")));
 	assert_true(json_is_false(cpu_flag(o, "sev_snp")));
@@ -1048,7 +1048,7 @@ static void test_host_plain_vm(void **state)
 
 	/* no /proc/cpuinfo: the flags are unknown, not false */
 	unput(root, "proc/cpuinfo");
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 7);
 	assert_true(json_is_null(cpu_flag(o, "sev_snp")));
 	assert_true(json_is_null(cpu_flag(o, "tdx_guest")));
 	json_decref(o);
@@ -1065,7 +1065,7 @@ static void test_host_snp_sev_guest(void **state)
 	put(root, "proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu sme sev sev_es sev_snp\n");
 	put(root, "dev/sev-guest", "");
 	put(root, "lib/modules/6.1.0-test-amd64/modules.dep", "kernel/fs/ext4/ext4.ko:\n");
-	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 2);
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 7);
 	assert_non_null(strstr(out, "Host:               AMD SEV-SNP guest (CPU flag sev_snp)"));
 	assert_non_null(strstr(out, "/dev/sev-guest yes, /dev/tdx_guest no, configfs-tsm no,"));
 	assert_non_null(strstr(out, "cvmattest NOT loaded (kernel 6.1.0-test-amd64; installed: no)"));
@@ -1073,7 +1073,7 @@ static void test_host_snp_sev_guest(void **state)
 	assert_non_null(strstr(out, "sudo apt install cvmattest-dkms (builds cvmattest.ko for"));
 	assert_non_null(strstr(out, "without the module"));
 	free(out);
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 7);
 	assert_host_platform(o, "sev-snp");
 	assert_true(json_is_true(json_object_get(host_of(o), "confidential_vm")));
 	assert_true(json_is_true(cpu_flag(o, "sev_snp")));
@@ -1113,13 +1113,13 @@ static void test_host_tdx_tsm(void **state)
 	assert_finding(&st, "module-not-loaded", CVM_FINDING_WARNING, "installed for kernel",
 		       "sudo modprobe cvmattest");
 	assert_finding(&st, "module-less", CVM_FINDING_INFO, "through configfs-tsm", NULL);
-	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 3);
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 12);
 	assert_non_null(strstr(out, "Host:               Intel TDX guest (CPU flag tdx_guest)"));
 	assert_non_null(strstr(out, "/dev/sev-guest no, /dev/tdx_guest yes, configfs-tsm yes,"));
 	assert_non_null(strstr(out, "TDX measurements yes, TPM no"));
 	assert_non_null(strstr(out, "Attestation can work here, but needs attention:"));
 	free(out);
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 3);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 12);
 	assert_host_platform(o, "tdx");
 	assert_true(json_is_true(cpu_flag(o, "tdx_guest")));
 	assert_true(iface(o, "tdx_guest"));
@@ -1129,7 +1129,7 @@ static void test_host_tdx_tsm(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "verdict")), "attention");
 	assert_true(json_is_true(json_object_get(o, "can_attest")));
 	json_decref(o);
-	assert_int_equal(run_cli(&out, ARGS("status", "--prometheus", "--root", root)), 3);
+	assert_int_equal(run_cli(&out, ARGS("status", "--prometheus", "--root", root)), 12);
 	assert_prometheus_format(out);
 	assert_has_line(out, "cvmattest_host_info{platform=\"tdx\",sev_guest=\"0\",tdx_guest=\"1\","
 			     "configfs_tsm=\"1\",tdx_measurements=\"1\",tpm=\"0\"} 1");
@@ -1149,12 +1149,12 @@ static void test_host_azure_vtpm(void **state)
 	put(root, "sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n");
 	put(root, "sys/class/dmi/id/chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77\n");
 	put(root, "dev/tpmrm0", "");
-	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 3);
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 12);
 	assert_non_null(strstr(out, "Host:               Azure VM with a vTPM"));
 	assert_non_null(strstr(out, "TPM yes"));
 	assert_non_null(strstr(out, "cvmattest attest and release still work"));
 	free(out);
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 3);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 12);
 	assert_host_platform(o, "azure-vtpm");
 	assert_true(json_is_null(json_object_get(host_of(o), "confidential_vm")));
 	assert_true(json_is_true(json_object_get(host_of(o), "azure")));
@@ -1166,7 +1166,7 @@ static void test_host_azure_vtpm(void **state)
 
 	/* the same VM without its TPM driver: nothing there gives evidence */
 	unput(root, "dev/tpmrm0");
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 2);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root)), 7);
 	assert_host_platform(o, "none");
 	json_decref(o);
 }
@@ -1186,7 +1186,7 @@ static void test_cli(void **state)
 	assert_int_equal(run_cli(NULL, ARGS("status", "-q", "--no-device", "--root", root, "--now",
 					    "1700001000")), 0);
 	/* expired by today's clock */
-	assert_int_equal(run_cli(&out, ARGS("status", "-q", "--no-device", "--root", root)), 3);
+	assert_int_equal(run_cli(&out, ARGS("status", "-q", "--no-device", "--root", root)), 12);
 	assert_string_equal(out, "");
 	free(out);
 	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--no-device", "--root", root, "--now",
@@ -1196,7 +1196,7 @@ static void test_cli(void **state)
 	json_decref(o);
 	/* a /dev/cvmattest that is not the module's device (a plain file here) */
 	put(root, "dev/cvmattest", "");
-	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root, "--now", "1700001000")), 3);
+	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--root", root, "--now", "1700001000")), 12);
 	assert_true(json_is_false(json_object_get(json_object_get(o, "device"), "available")));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "device"), "error")),
 			    "ENOTTY");
@@ -1211,23 +1211,23 @@ static void test_cli(void **state)
 
 	root = snp_machine("cli-debug");
 	put_value(root, "launch_debug", "1");
-	assert_int_equal(run_cli(&out, ARGS("status", "--no-device", "--root", root, "--now", "1700001000")), 2);
+	assert_int_equal(run_cli(&out, ARGS("status", "--no-device", "--root", root, "--now", "1700001000")), 7);
 	assert_non_null(strstr(out, "Attestation cannot work here:"));
 	free(out);
 	/* --sysfs alone points at the module's directory */
 	snprintf(sysfs, sizeof(sysfs), "%s/sys/kernel/cvmattest", root);
 	assert_int_equal(run_cli_json(&o, ARGS("status", "--json", "--no-device", "--sysfs", sysfs,
-					       "--now", "1700001000")), 2);
+					       "--now", "1700001000")), 7);
 	assert_true(json_is_true(json_object_get(o, "launch_debug")));
 	json_decref(o);
 
 	root = snp_machine("cli-failed");
 	put_value(root, "attestation_state", "failed");
-	assert_int_equal(run_cli(NULL, ARGS("status", "--no-device", "--root", root, "--now", "1700001000")), 3);
+	assert_int_equal(run_cli(NULL, ARGS("status", "--no-device", "--root", root, "--now", "1700001000")), 12);
 
 	root = new_root("cli-absent");
 	put(root, "dev/sev-guest", "");
-	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 2);
+	assert_int_equal(run_cli(&out, ARGS("status", "--root", root)), 7);
 	assert_non_null(strstr(out, "To fix: sudo modprobe cvmattest"));
 	free(out);
 

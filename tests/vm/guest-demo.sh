@@ -109,7 +109,7 @@ stop_snp
 start_snp --debug
 say "  /sys/kernel/cvmattest/launch_debug: $(cat /sys/kernel/cvmattest/launch_debug)"
 run "$CLI" luks unlock -d $DISK -n data
-t_is $? 2 "refused: exit 2 (attestation or key release failed)"
+t_is $? 3 "refused: exit 3 (the key's release policy refused this VM)"
 [ ! -e /dev/mapper/data ]
 t_is $? 0 "the disk stays locked"
 [ "$(hdrsum)" = "$before" ]

@@ -126,7 +126,7 @@ t0=$(date +%s)
 	--imds-url $IMDS_URL --timeout 10s --retries 2 2>$W/err
 rc=$?
 t1=$(date +%s)
-t_is "$rc" 5 "unreachable attestation service: exit 5"
+t_is "$rc" 6 "unreachable attestation service: exit 6"
 [ $((t1 - t0)) -le 15 ] && t_ok "unreachable: gave up within the bound ($((t1 - t0)) s)" ||
 	t_fail "unreachable: gave up within the bound" "$((t1 - t0)) s"
 grep -q "check attest_url" $W/err && t_ok "unreachable: the message says what to check" ||

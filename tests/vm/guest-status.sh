@@ -140,7 +140,7 @@ monitor_wait() { # tag -> status of the monitor
 
 # ---- no module, no platform ---------------------------------------------------------------
 "$CLI" status > $W/nomod.txt 2>&1
-t_is $? 2 "status without the module: exit 2 (cannot attest)"
+t_is $? 7 "status without the module: exit 7 (cannot attest)"
 has_text $W/nomod.txt "Attestation cannot work here:" "it says attestation cannot work here"
 has_text $W/nomod.txt "To fix: " "and what to do"
 "$CLI" status --json > $W/nomod.json 2>&1
@@ -151,11 +151,11 @@ t_is $? 1 "monitor without the module: exit 1"
 has_line $W/nomod.mon 'cvmattest: netlink family "cvmattest" not found: is the module loaded? (modprobe cvmattest)' \
 	"monitor without the module says so, and how to fix it"
 "$CLI" status --netlink -q
-t_is $? 2 "status --netlink without the module: exit 2"
+t_is $? 7 "status --netlink without the module: exit 7"
 
 t_run "insmod with no platform present" load || t_bail "module does not load"
 status_all none
-t_is "$(cat $W/none.rc)" 2 "provider none: status exits 2"
+t_is "$(cat $W/none.rc)" 7 "provider none: status exits 7"
 t_is "$(jval $W/none.json provider)" '"none"' "status --json provider none"
 has_text $W/none.json '"id": "not-a-cvm"' "diagnosis: not a confidential VM"
 has_text $W/none.json "modprobe sev-guest" "the fix says to load the platform driver on a CVM"
@@ -230,14 +230,14 @@ monitor_wait mon2
 has_text $W/mon2.out '"state":"failed","state_id":2' "failed status event"
 has_text $W/mon2.out '"reason":"policy: x-ms-sevsnpvm-is-debuggable is true"}' "with its reason"
 status_all set2
-t_is "$(cat $W/set2.rc)" 3 "last attempt failed: status exits 3 (needs attention)"
+t_is "$(cat $W/set2.rc)" 12 "last attempt failed: status exits 12 (needs attention)"
 t_is "$(jval $W/set2.json verdict)" '"attention"' "verdict attention"
 has_text $W/set2.txt "x-ms-sevsnpvm-is-debuggable is true" "the text gives the reason"
 check_json_vs_sysfs $W/set2.json "after a failed attempt"
 
 kt setstatus 1 https://maa.test/attest 1000000000 ""
 "$CLI" status > $W/set3.txt
-t_is $? 3 "token expired (2001): status exits 3"
+t_is $? 12 "token expired (2001): status exits 12"
 has_text $W/set3.txt "token expired     2001-09-09 01:46:40 UTC" "the text says when the token expired"
 
 # unprivileged: cannot set the status, cannot listen, can read the state
@@ -247,7 +247,7 @@ as_tester "$CLI monitor --once --timeout 5" > $W/tester.mon 2>&1
 t_is $? 1 "monitor as uid 1000: exit 1"
 has_text $W/tester.mon "refused (EPERM): listening needs CAP_NET_ADMIN" "monitor as uid 1000 says why"
 as_tester "$CLI status --json" > $W/tester.json 2>&1
-t_is $? 3 "status as uid 1000 works (exit 3: the token expired)"
+t_is $? 12 "status as uid 1000 works (exit 12: the token expired)"
 has_text $W/tester.json '"provider_name": "snp"' "status as uid 1000 in the device's group gets INFO"
 check_json_vs_sysfs $W/tester.json "status as uid 1000"
 as_tester "$CLI status --netlink --json" > $W/tester-nl.json 2>&1
@@ -280,7 +280,7 @@ check_json_vs_sysfs $W/err.json "after a provider error"
 
 # bounded and interruptible
 "$CLI" monitor --once --timeout 1 --event provider-error > $W/to1.out 2> $W/to1.err
-t_is $? 2 "monitor --once --timeout 1 with no event: exit 2"
+t_is $? 13 "monitor --once --timeout 1 with no event: exit 13"
 has_text $W/to1.err "no event within --timeout" "and says so"
 "$CLI" monitor --timeout 1 -q > $W/to2.out 2>&1
 t_is "$?:$(cat $W/to2.out)" "0:" "monitor --timeout 1 (no --once): exit 0, nothing printed"
@@ -297,7 +297,7 @@ wait $MON
 t_is $? 1 "monitor exits 1 when the module is unloaded"
 has_text $W/mon5.err "module was unloaded" "and says why"
 "$CLI" status > $W/gone.txt
-t_is $? 2 "status after rmmod: exit 2"
+t_is $? 7 "status after rmmod: exit 7"
 has_text $W/gone.txt "cvmattest NOT loaded" "status after rmmod: not loaded"
 stop_sim $SNP /dev/sev-guest
 
@@ -305,7 +305,7 @@ stop_sim $SNP /dev/sev-guest
 start_sim $SNP /dev/sev-guest --snp --product genoa --report-version 5 --debug
 t_run "insmod (debug SNP guest)" load
 status_all dbg
-t_is "$(cat $W/dbg.rc)" 2 "debug guest: status exits 2 (cannot attest)"
+t_is "$(cat $W/dbg.rc)" 7 "debug guest: status exits 7 (cannot attest)"
 check_json_vs_sysfs $W/dbg.json "debug SNP guest"
 same_but_source $W/dbg.json $W/dbg-nl.json "debug SNP guest: GET_STATUS equals sysfs"
 t_is "$(jval $W/dbg.json launch_debug)" true "debug guest: launch_debug true (debug allowed)"
@@ -318,7 +318,7 @@ has_text $W/dbg.json "bit 19 of the SNP guest POLICY" "and why"
 has_line $W/dbg.prom "cvmattest_launch_debug 1" "prometheus: cvmattest_launch_debug 1"
 has_line $W/dbg.prom "cvmattest_can_attest 0" "prometheus: cvmattest_can_attest 0"
 as_tester "$CLI status --json" > $W/dbg-tester.json 2>&1
-t_is $? 2 "status as uid 1000 (no group=): exit 2, the debug guest"
+t_is $? 7 "status as uid 1000 (no group=): exit 7, the debug guest"
 has_text $W/dbg-tester.json '"error": "EACCES"' "status as uid 1000: the root-only device is reported as such"
 has_text $W/dbg-tester.json '"id": "device-root-only"' "and the diagnosis says what to do"
 check_json_vs_sysfs $W/dbg-tester.json "status as uid 1000, root-only device"
@@ -354,7 +354,7 @@ stop_sim $TDX /dev/tdx_guest
 start_sim $TDX /dev/tdx_guest --tdx --debug
 t_run "insmod (debug TD)" load provider=tdx
 status_all tdxdbg
-t_is "$(cat $W/tdxdbg.rc)" 2 "debug TD: status exits 2"
+t_is "$(cat $W/tdxdbg.rc)" 7 "debug TD: status exits 7"
 check_json_vs_sysfs $W/tdxdbg.json "debug TD"
 t_is "$(jval $W/tdxdbg.json launch_debug)" true "debug TD: launch_debug true"
 has_text $W/tdxdbg.txt "TD_ATTRIBUTES.DEBUG" "debug TD: the text names TD_ATTRIBUTES.DEBUG"

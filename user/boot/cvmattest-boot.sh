@@ -114,24 +114,28 @@ cvm_say_lines() {
 }
 
 # cvm_reason STATUS: what an exit status of `cvmattest luks unlock` means
-# (cvmattest-luks.rst)
+# (cvmattest.rst, "EXIT STATUS": one table for every command)
 cvm_reason() {
 	case $1 in
-	1) printf '%s\n' "device, header or activation error" ;;
-	2) printf '%s\n' "attestation or key release failed" ;;
-	3) printf '%s\n' "no cvmattest token on the device" ;;
-	4) printf '%s\n' "the token does not open (wrong key, tampered or moved token, host not allowed)" ;;
-	5) printf '%s\n' "already unlocked" ;;
-	7) printf '%s\n' "the name is taken by another mapping, or the device is in use" ;;
+	1) printf '%s\n' "device, header, configuration or activation error" ;;
+	2) printf '%s\n' "the token does not open (wrong key, tampered or moved token, host not allowed)" ;;
+	3) printf '%s\n' "the key's release policy refused this VM" ;;
+	6) printf '%s\n' "attestation or key release failed (service unreachable or failing)" ;;
+	7) printf '%s\n' "attestation cannot work on this host" ;;
+	8) printf '%s\n' "no cvmattest token on the device" ;;
+	9) printf '%s\n' "already unlocked" ;;
+	10) printf '%s\n' "the managed identity is not authorized" ;;
+	11) printf '%s\n' "the name is taken by another mapping, or the device is in use" ;;
 	*) printf '%s\n' "exit status $1" ;;
 	esac
 }
 
-# cvm_permanent STATUS: not worth retrying, the header or the token will not
-# change (3, 4), the volume is open already (5), or the name is another mapping (7)
+# cvm_permanent STATUS: not worth retrying, the header, the token or the key's
+# release policy will not change (8, 2, 3), the volume is open already (9), or
+# the name is another mapping (11)
 cvm_permanent() {
 	case $1 in
-	3 | 4 | 5 | 7) return 0 ;;
+	2 | 3 | 8 | 9 | 11) return 0 ;;
 	esac
 	return 1
 }
@@ -232,8 +236,8 @@ cvm_unlock_one() {
 		cvm_u_msg=$("${CVM_CLI:-/usr/bin/cvmattest}" luks unlock -q -d "$cvm_u_dev" -n "$1" \
 			$cvm_u_ro $cvm_u_disc </dev/null 2>&1)
 		cvm_u_rc=$?
-		# 5 and the mapping there now: opened by someone else meanwhile
-		if [ "$cvm_u_rc" = 0 ] || { [ "$cvm_u_rc" = 5 ] && cvm_mapped "$1" "$cvm_u_dev"; }; then
+		# 9 (busy) and the mapping there now: opened by someone else meanwhile
+		if [ "$cvm_u_rc" = 0 ] || { [ "$cvm_u_rc" = 9 ] && cvm_mapped "$1" "$cvm_u_dev"; }; then
 			cvm_say info "$1 ($cvm_u_dev) unlocked"
 			return 0
 		fi

@@ -26,8 +26,9 @@ static void attest_help(void)
 	       "\n"
 	       NET_OPTIONS_HELP
 	       "\n"
-	       "Exit status: 0 attested; 1 usage or configuration; 2 evidence refused or token\n"
-	       "invalid; 5 network or service unavailable; 6 local error (device, TPM).\n"
+	       "Exit status (cvmattest(1)): 0 attested; 1 usage, configuration or local\n"
+	       "error; 2 evidence refused or token invalid; 6 network or service\n"
+	       "unavailable; 7 no evidence on this host.\n"
 	       "See cvmattest-attest(1) and cvmattest.conf(5).\n",
 	       CVM_DEVICE_PATH);
 }
@@ -64,7 +65,7 @@ int cmd_attest(int argc, char **argv, struct cli_common *common)
 			continue;
 		r = net_opt(&na, c, optarg);
 		if (r < 0)
-			return EXIT_NET_USAGE;
+			return EXIT_USAGE;
 		if (r > 0)
 			continue;
 		switch (c) {
@@ -75,7 +76,7 @@ int cmd_attest(int argc, char **argv, struct cli_common *common)
 			token = true;
 			break;
 		default:
-			return cli_bad_option(argv[0], EXIT_NET_USAGE);
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -85,9 +86,9 @@ int cmd_attest(int argc, char **argv, struct cli_common *common)
 		return usage_error("--json and --token exclude each other");
 
 	if (cli_ctx_new(common, &ctx) < 0)
-		return EXIT_NET_LOCAL;
+		return EXIT_USAGE;
 	if (net_config(ctx, &na, &cfg) < 0)
-		return EXIT_NET_USAGE;
+		return EXIT_USAGE;
 	if (na.show_config) {
 		net_show_config(cfg);
 		return 0;
@@ -96,14 +97,14 @@ int cmd_attest(int argc, char **argv, struct cli_common *common)
 	if (r < 0) {
 		if (!common->quiet)
 			fprintf(stderr, "cvmattest: attestation failed\n");
-		return net_exit_code(r);
+		return cli_exit_code(r);
 	}
 	if (common->json) {
 		_cleanup_free_ char *claims = NULL;
 
 		if (cvm_attestation_claims_json(a, &claims) < 0)
-			return EXIT_NET_LOCAL;
-		printf("%s\n", claims);
+			return EXIT_USAGE;
+		cli_json_print(claims);
 	} else if (token) {
 		printf("%s\n", cvm_attestation_token(a));
 	} else if (!common->quiet) {

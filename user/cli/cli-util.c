@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "cli-util.h"
 
@@ -31,10 +33,111 @@ int cli_common_opt(struct cli_common *c, int opt)
 	}
 }
 
+/* What cli_json_error() says: the last error message, and the errno behind it. */
+static char last_error[1024];
+static int last_errno;
+static bool json_printed;
+
+static void remember_error(const char *msg)
+{
+	snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
+void cli_set_errno(int r)
+{
+	last_errno = r < 0 ? -r : r;
+}
+
+void cli_json_print(const char *json)
+{
+	printf("%s\n", json);
+	json_printed = true;
+}
+
+static const char *const exit_names[] = {
+	[EXIT_OK] = "ok",
+	[EXIT_USAGE] = "usage",
+	[EXIT_INVALID] = "invalid",
+	[EXIT_POLICY] = "policy",
+	[EXIT_MALFORMED] = "malformed",
+	[EXIT_UNVERIFIABLE] = "unverifiable",
+	[EXIT_UNAVAILABLE] = "unavailable",
+	[EXIT_NOT_HERE] = "not-here",
+	[EXIT_NO_BINDING] = "no-binding",
+	[EXIT_BUSY] = "busy",
+	[EXIT_AUTH] = "auth",
+	[EXIT_CONFLICT] = "conflict",
+	[EXIT_ATTENTION] = "attention",
+	[EXIT_TIMEOUT] = "timeout",
+};
+
+const char *cli_exit_name(int code)
+{
+	return code >= 0 && (size_t)code < ELEMENTSOF(exit_names) ? exit_names[code] : NULL;
+}
+
+void cli_json_error(int code)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *name = cli_exit_name(code);
+	const char *en = last_errno ? strerrorname_np(last_errno) : NULL;
+	json_t *e, *j;
+
+	if (json_printed || code == EXIT_OK)
+		return;
+	e = json_pack("{s:i, s:s, s:s}", "code", code, "name", name ? name : "error", "message",
+		      *last_error ? last_error : "failed");
+	if (e && en)
+		json_object_set_new(e, "errno", json_string(en));
+	j = e ? json_pack("{s:o}", "error", e) : NULL;
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text)
+		cli_json_print(text);
+	fflush(stdout);
+}
+
+int cli_exit_code(int r)
+{
+	cli_set_errno(r);
+	switch (r) {
+	case 0:
+		return EXIT_OK;
+	case -EINVAL:
+	case -ENOENT:	/* no such key, no endorsement source: fix the configuration */
+		return EXIT_USAGE;
+	case -EKEYREJECTED:
+	case -EKEYEXPIRED:
+	case -EBADMSG:
+		return EXIT_INVALID;
+	case -EACCES:	/* Key Vault: the key's release policy refused this VM */
+		return EXIT_POLICY;
+	case -EPERM:	/* managed identity not authorized */
+		return EXIT_AUTH;
+	case -ECONNREFUSED:
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+	case -ECONNRESET:
+	case -EAGAIN:
+	case -EIO:
+	case -EPROTO:
+	case -EFBIG:
+		return EXIT_UNAVAILABLE;
+	case -ENODEV:
+	case -ENXIO:
+	case -EOPNOTSUPP:	/* no confidential platform, no evidence device */
+		return EXIT_NOT_HERE;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
 static void log_to_stderr(int level, const char *msg, void *userdata)
 {
 	const struct cli_common *c = userdata;
 
+	if (level == CVM_LOG_ERROR)
+		remember_error(msg);
 	if (c->quiet && level > CVM_LOG_ERROR)
 		return;
 	fprintf(stderr, "%s%s\n",
@@ -57,15 +160,26 @@ int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret)
 	return 0;
 }
 
+void cli_error(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (r)
+		cli_set_errno(r);
+	fprintf(stderr, "cvmattest: %s\n", last_error);
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cvmattest: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "cvmattest: %s\n", last_error);
 	return EXIT_USAGE;
 }
 
@@ -83,8 +197,7 @@ int cli_read_small_file(const char *path, uint8_t *out, size_t max, size_t *got)
 
 	r = cvm_file_read(path, max, &buf, &n);
 	if (r < 0) {
-		fprintf(stderr, "cvmattest: %s: %s\n", path,
-			r == -EFBIG ? "longer than 64 bytes" : strerror(-r));
+		cli_error(r, "%s: %s", path, r == -EFBIG ? "longer than 64 bytes" : strerror(-r));
 		return r;
 	}
 	memset(out, 0, max);
@@ -99,8 +212,7 @@ int cli_read_evidence(const char *path, uint8_t **ret, size_t *ret_len)
 	int r = cvm_file_read(path, EVIDENCE_FILE_MAX, ret, ret_len);
 
 	if (r < 0)
-		fprintf(stderr, "cvmattest: cannot read %s: %s\n", path,
-			r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		cli_error(r, "cannot read %s: %s", path, r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 	return r;
 }
 

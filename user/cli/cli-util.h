@@ -49,6 +49,24 @@ int cli_ctx_new(const struct cli_common *c, struct cvm_ctx **ret);
  */
 void cli_sanitize_env(char **argv);
 
+/* The exit code (cli.h) for a library error -errno of attestation or key release. */
+int cli_exit_code(int r);
+
+/*
+ * --json and errors: a command that prints its JSON result does it through
+ * cli_json_print(); when it fails without having printed one, main() calls
+ * cli_json_error(), which prints {"error": {"code", "name", "message", "errno"}}
+ * on stdout: the last error message (the library's or the CLI's own) and the
+ * errno behind it, if one is known (cli_set_errno(); cli_exit_code() sets it).
+ */
+void cli_json_print(const char *json);
+void cli_set_errno(int r);
+void cli_json_error(int code);
+/* The name of exit code @code ("no-binding"), NULL if it is none. */
+const char *cli_exit_name(int code);
+
+/* Print "cvmattest: ..." to stderr, remembered for --json with the errno of @r (<0, or 0). */
+void cli_error(int r, const char *fmt, ...) _printf_(2, 3);
 /* Print "cvmattest: ..." to stderr and return the usage exit code. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);
 /* After getopt named a bad option under @cmd (the full command): the --help hint; returns @rc. */

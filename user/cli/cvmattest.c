@@ -62,7 +62,11 @@ int main(int argc, char **argv)
 
 			snprintf(full, sizeof(full), "cvmattest %s", verbs[i].name);
 			argv[1] = full;
-			return verbs[i].run(argc - 1, argv + 1, &common);
+			int rc = verbs[i].run(argc - 1, argv + 1, &common);
+
+			if (common.json && !common.quiet)
+				cli_json_error(rc);
+			return rc;
 		}
 	fprintf(stderr, "cvmattest: unknown command \"%s\"; see 'cvmattest --help'\n", argv[1]);
 	return EXIT_USAGE;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libcryptsetup.h>
 
 #include "cli.h"
@@ -17,42 +19,31 @@
 #include "libcvmattest-attest.h"
 #include "libcvmattest-luks.h"
 
-/* Exit codes of the luks commands (Documentation/admin-guide/cvmattest-luks.rst). */
-enum {
-	EXIT_LUKS_OK = 0,
-	EXIT_LUKS_USAGE = 1,		/* usage, I/O, device or header error */
-	EXIT_LUKS_KEY = 2,		/* attestation or key release failed */
-	EXIT_LUKS_NO_BINDING = 3,	/* no cvmattest token (unlock --all: no bound volume) */
-	EXIT_LUKS_UNWRAP = 4,		/* wrong key; token tampered with, moved or malformed */
-	EXIT_LUKS_BUSY = 5,		/* already unlocked: the mapping checked to be this volume */
-	EXIT_LUKS_AUTH = 6,		/* bind: the passphrase given opens no keyslot */
-	EXIT_LUKS_CONFLICT = 7,		/* the name is another mapping, or the device is in use */
-};
-
 #define PASSPHRASE_FILE_MAX (8u << 20)	/* cryptsetup's default key file limit */
 #define PASSPHRASE_TTY_MAX 512
 
 
-static int exit_code(enum cvm_luks_fail f)
+/* @r: what the library returned, which says why when the key was not obtained. */
+static int exit_code(enum cvm_luks_fail f, int r)
 {
 	switch (f) {
 	case CVM_LUKS_FAIL_NONE:
-		return EXIT_LUKS_OK;
+		return EXIT_OK;
 	case CVM_LUKS_FAIL_KEY:
-		return EXIT_LUKS_KEY;
+		return cli_exit_code(r);
 	case CVM_LUKS_FAIL_NO_BINDING:
-		return EXIT_LUKS_NO_BINDING;
+		return EXIT_NO_BINDING;
 	case CVM_LUKS_FAIL_UNWRAP:
-		return EXIT_LUKS_UNWRAP;
+		return EXIT_INVALID;
 	case CVM_LUKS_FAIL_BUSY:
-		return EXIT_LUKS_BUSY;
+		return EXIT_BUSY;
 	case CVM_LUKS_FAIL_AUTH:
-		return EXIT_LUKS_AUTH;
+		return EXIT_AUTH;
 	case CVM_LUKS_FAIL_CONFLICT:
-		return EXIT_LUKS_CONFLICT;
+		return EXIT_CONFLICT;
 	case CVM_LUKS_FAIL_LOCAL:
 	default:
-		return EXIT_LUKS_USAGE;
+		return EXIT_USAGE;
 	}
 }
 
@@ -82,6 +73,8 @@ static const char common_help[] =
 	"      --crypto-backend B     auto (default: kernel crypto API, else OpenSSL),\n"
 	"                             kernel (required) or openssl\n"
 	"\n"
+	"      --json                 what was done as one JSON object on stdout (unlock\n"
+	"                             --all: one per volume); errors too (cvmattest(1))\n"
 	"  -q, --quiet                no messages but errors\n"
 	"  -v, --verbose              more messages (twice: debug, libcryptsetup's too)\n"
 	"  -h, --help                 this text\n";
@@ -122,9 +115,10 @@ static void bind_help(void)
 	       "                             /sys/kernel/cvmattest/platform)\n"
 	       "\n%s"
 	       "\n"
-	       "Exit status: 0 bound; 1 usage, I/O or header error; 2 attestation or key\n"
-	       "release failed; 3 --refresh: no cvmattest token; 4 --refresh: the token does\n"
-	       "not open; 6 the passphrase opens no keyslot.\n", common_help);
+	       "Exit status (cvmattest(1)): 0 bound; 1 usage, I/O or header error; 3 or 6\n"
+	       "the key release was refused or failed; 8 --refresh: no cvmattest token;\n"
+	       "2 --refresh: the token does not open; 10 the passphrase opens no keyslot.\n",
+	       common_help);
 }
 
 static void unlock_help(void)
@@ -154,19 +148,20 @@ static void unlock_help(void)
 	       "      --allow-discards       pass discards to the device\n"
 	       "\n%s"
 	       "\n"
-	       "Exit status: 0 unlocked (--all: every bound volume is unlocked); 1 usage, I/O\n"
-	       "or activation error; 2 attestation or key release failed; 3 not bound\n"
-	       "(--all: no bound volume found); 4 the token does not open: wrong key, or the\n"
-	       "token was tampered with, copied from another volume or names a host not\n"
-	       "allowed; 5 already unlocked (the mapping is this volume, with its header's\n"
-	       "cipher and offset); 7 the name is taken by another mapping, or the device is\n"
-	       "in use. --all: the status of the first failure.\n",
+	       "Exit status (cvmattest(1)): 0 unlocked (--all: every bound volume is\n"
+	       "unlocked); 1 usage, I/O or activation error; 2 the token does not open: wrong\n"
+	       "key, or the token was tampered with, copied from another volume or names a\n"
+	       "host not allowed; 3 the key's release policy refused this VM; 6 attestation or\n"
+	       "key release failed (service unreachable or failing); 8 not bound (--all: no\n"
+	       "bound volume found); 9 already unlocked (the mapping is this volume, with its\n"
+	       "header's cipher and offset); 11 the name is taken by another mapping, or the\n"
+	       "device is in use. --all: the status of the first failure.\n",
 	       common_help);
 }
 
 static void unbind_help(void)
 {
-	printf("Usage: cvmattest luks unbind -d DEV [--token N] [--force]\n"
+	printf("Usage: cvmattest luks unbind -d DEV [--token N] [--force] [--json]\n"
 	       "\n"
 	       "Remove DEV's cvmattest token and the keyslot it uses (unless another token\n"
 	       "uses it too). If anything fails the header is left as it was.\n"
@@ -175,12 +170,13 @@ static void unbind_help(void)
 	       "      --token N      which token, when there are several\n"
 	       "      --force        also when its keyslot is the last one: the volume then\n"
 	       "                     cannot be opened any more\n"
+	       "      --json         the result as JSON (errors too)\n"
 	       "  -q, --quiet        no messages but errors\n"
 	       "  -v, --verbose      more messages\n"
 	       "  -h, --help         this text\n"
 	       "\n"
-	       "Exit status: 0 removed; 1 usage, I/O or header error, or refused; 3 no\n"
-	       "cvmattest token (or not token N).\n");
+	       "Exit status (cvmattest(1)): 0 removed; 1 usage, I/O or header error, or\n"
+	       "refused; 8 no cvmattest token (or not token N).\n");
 }
 
 static void list_help(void)
@@ -266,7 +262,7 @@ static const struct luks_option {
 	{ "readonly", OPT_READONLY, no_argument, LUKS_UNLOCK },
 	{ "allow-discards", OPT_DISCARDS, no_argument, LUKS_UNLOCK },
 	{ "force", OPT_FORCE, no_argument, LUKS_UNBIND },
-	{ "json", CLI_OPT_JSON, no_argument, LUKS_LIST },
+	{ "json", CLI_OPT_JSON, no_argument, LUKS_ANY },
 	{ "quiet", 'q', no_argument, LUKS_ANY },
 	{ "verbose", 'v', no_argument, LUKS_ANY },
 	{ "help", 'h', no_argument, LUKS_ANY },
@@ -320,6 +316,22 @@ struct luks_args {
 	const struct cli_common *common;	/* -q, -v, --json */
 };
 
+/* --json: one object for what was done, built from @fmt as json_pack() takes it. */
+static void print_json(const char *fmt, ...)
+{
+	_cleanup_free_ char *text = NULL;
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, fmt);
+	j = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text)
+		cli_json_print(text);
+}
+
 static int parse_int(const char *s, int min, int max, int *ret)
 {
 	char *end;
@@ -360,7 +372,7 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 		const struct luks_option *o = luks_option_by_val(c);
 
 		if (!o)		/* '?': getopt said what */
-			return cli_bad_option(argv[0], EXIT_LUKS_USAGE);
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		if (!(o->allowed_in & cmd_bit))
 			return usage_error("luks %s does not take --%s", cmd, o->name);
 		if (cli_common_opt(common, c))
@@ -416,7 +428,7 @@ static int parse_args(const char *cmd, unsigned cmd_bit, int argc, char **argv,
 			free(a->binding.platform);
 			a->binding.platform = strdup(optarg);
 			if (!a->binding.platform)
-				return EXIT_LUKS_USAGE;
+				return EXIT_USAGE;
 			a->release_set = true;
 			break;
 		case OPT_ALL:
@@ -497,7 +509,7 @@ static int read_passphrase(const char *device, const char *file, int key_fd,
 		fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
 			fprintf(stderr, "cvmattest: cannot open %s: %s\n", file, strerror(errno));
-			return EXIT_LUKS_USAGE;
+			return EXIT_USAGE;
 		}
 		r = cvm_secret_read_fd(fd, PASSPHRASE_FILE_MAX, false, ret);
 		if (!is_stdin)
@@ -508,7 +520,7 @@ static int read_passphrase(const char *device, const char *file, int key_fd,
 			fprintf(stderr, "cvmattest: cannot use the terminal: %s\n", strerror(errno));
 			if (fd >= 0)
 				close(fd);
-			return EXIT_LUKS_USAGE;
+			return EXIT_USAGE;
 		}
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
@@ -527,7 +539,7 @@ static int read_passphrase(const char *device, const char *file, int key_fd,
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: cannot read the passphrase: %s\n",
 			r == -ENODATA ? "it is empty" : r == -EFBIG ? "too long" : strerror(-r));
-		return EXIT_LUKS_USAGE;
+		return EXIT_USAGE;
 	}
 	return 0;
 }
@@ -555,16 +567,18 @@ static int do_refresh(struct cvm_ctx *ctx, struct luks_args *a)
 	if (r)
 		return r;
 	if (make_key_source(ctx, a, &src) < 0)
-		return EXIT_LUKS_KEY;
+		return EXIT_USAGE;
 	p.passphrase = cvm_secret_data(pass);
 	p.passphrase_len = cvm_secret_len(pass);
 	p.token = a->token;
 	r = cvm_luks_refresh(ctx, a->device, &p, src, &token, &fail);
 	if (r < 0)
-		return exit_code(fail);
-	if (!a->common->quiet)
+		return exit_code(fail, r);
+	if (a->common->json)
+		print_json("{s:s, s:i, s:b}", "device", a->device, "token", token, "refreshed", 1);
+	else if (!a->common->quiet)
 		fprintf(stderr, "%s: token %d binds the LUKS2 header as it is now\n", a->device, token);
-	return EXIT_LUKS_OK;
+	return EXIT_OK;
 }
 
 /*
@@ -625,30 +639,33 @@ static int do_bind(struct cvm_ctx *ctx, struct luks_args *a)
 		return do_refresh(ctx, a);
 	r = cvm_luks_binding_from_config(ctx, a->config, &a->binding);
 	if (r < 0)
-		return EXIT_LUKS_USAGE;
+		return EXIT_USAGE;
 	if (!a->binding.platform)
 		a->binding.platform = sysfs_platform();
 	if (cvm_luks_binding_validate(ctx, &a->binding) < 0)
-		return EXIT_LUKS_USAGE;
+		return EXIT_USAGE;
 	warn_unversioned(a);
 	r = read_passphrase(a->device, a->unlock_key_file, a->key_fd, &pass);
 	if (r)
 		return r;
 	if (make_key_source(ctx, a, &src) < 0)
-		return EXIT_LUKS_KEY;
+		return EXIT_USAGE;
 	p.binding = &a->binding;
 	p.passphrase = cvm_secret_data(pass);
 	p.passphrase_len = cvm_secret_len(pass);
 	p.keyslot = a->keyslot;
 	r = cvm_luks_bind(ctx, a->device, &p, src, &token, &slot, &fail);
 	if (r < 0)
-		return exit_code(fail);
-	if (!a->common->quiet) {
+		return exit_code(fail, r);
+	if (a->common->json) {
+		print_json("{s:s, s:s, s:i, s:i}", "device", a->device, "key_url", a->binding.key_url,
+			   "token", token, "keyslot", slot);
+	} else if (!a->common->quiet) {
 		fprintf(stderr, "%s: bound to %s (token %d, keyslot %d)\n", a->device,
 			a->binding.key_url, token, slot);
 		bind_next_steps(ctx, a, token);
 	}
-	return EXIT_LUKS_OK;
+	return EXIT_OK;
 }
 
 static int unlock_one(struct cvm_ctx *ctx, const struct luks_args *a, const char *device,
@@ -659,26 +676,39 @@ static int unlock_one(struct cvm_ctx *ctx, const struct luks_args *a, const char
 	int r, token = -1;
 
 	r = cvm_luks_unlock(ctx, device, &p, src, &token, &fail);
-	if (r < 0)
-		return exit_code(fail);
-	if (!a->common->quiet) {
+	if (r < 0) {
+		int rc = exit_code(fail, r);
+
+		/* --all: a line for each volume, the failed ones too */
+		if (a->common->json && a->all)
+			print_json("{s:s, s:{s:i, s:s}}", "device", device, "error", "code", rc, "name",
+				   cli_exit_name(rc));
+		return rc;
+	}
+	if (a->common->json) {
+		if (name)
+			print_json("{s:s, s:s, s:i, s:b}", "device", device, "name", name, "token", token,
+				   "activated", 1);
+		else
+			print_json("{s:s, s:i, s:b}", "device", device, "token", token, "activated", 0);
+	} else if (!a->common->quiet) {
 		if (name)
 			fprintf(stderr, "%s: unlocked as /dev/mapper/%s (token %d)\n", device, name, token);
 		else
 			fprintf(stderr, "%s: token %d opens its keyslot (nothing activated)\n", device,
 				token);
 	}
-	return EXIT_LUKS_OK;
+	return EXIT_OK;
 }
 
 static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 {
 	_cleanup_(cvm_key_source_freep) struct cvm_key_source *src = NULL;
 	char **devices = NULL;
-	int r, first_fail = EXIT_LUKS_OK;
+	int r, first_fail = EXIT_OK;
 
 	if (make_key_source(ctx, a, &src) < 0)
-		return EXIT_LUKS_KEY;
+		return EXIT_USAGE;
 	if (!a->all) {
 		_cleanup_free_ char *uuid = NULL, *name = NULL;
 
@@ -686,40 +716,43 @@ static int do_unlock(struct cvm_ctx *ctx, struct luks_args *a)
 			return unlock_one(ctx, a, a->device, NULL, src);
 		if (!a->name) {
 			if (cvm_luks_device_uuid(ctx, a->device, &uuid) < 0)
-				return EXIT_LUKS_USAGE;
+				return EXIT_USAGE;
 			name = cvm_luks_default_name(uuid);
 			if (!name)
-				return EXIT_LUKS_USAGE;
+				return EXIT_USAGE;
 		}
 		return unlock_one(ctx, a, a->device, a->name ? a->name : name, src);
 	}
 
 	r = cvm_luks_scan(ctx, NULL, NULL, &devices);
 	if (r < 0)
-		return EXIT_LUKS_USAGE;
+		return EXIT_USAGE;
 	if (!devices[0]) {
 		if (!a->common->quiet)
 			fprintf(stderr, "cvmattest: no volume bound to cvmattest found\n");
 		free(devices);
-		return EXIT_LUKS_NO_BINDING;
+		return EXIT_NO_BINDING;
 	}
 	for (char **d = devices; *d; d++) {
 		_cleanup_free_ char *uuid = NULL, *name = NULL, *active = NULL;
 		int rc;
 
 		if (cvm_luks_device_uuid(ctx, *d, &uuid) < 0) {
-			rc = EXIT_LUKS_USAGE;
+			rc = EXIT_USAGE;
 		} else if (!a->check && cvm_luks_active_name(NULL, uuid, &active) == 0) {
-			if (!a->common->quiet)
+			if (a->common->json)
+				print_json("{s:s, s:s, s:b}", "device", *d, "name", active,
+					   "already_unlocked", 1);
+			else if (!a->common->quiet)
 				fprintf(stderr, "%s: already unlocked as /dev/mapper/%s\n", *d, active);
-			rc = EXIT_LUKS_OK;
+			rc = EXIT_OK;
 		} else {
 			if (!a->check && cvm_luks_crypttab_name(ctx, a->crypttab, *d, uuid, &name) < 0)
 				name = cvm_luks_default_name(uuid);
-			rc = !a->check && !name ? EXIT_LUKS_USAGE :
+			rc = !a->check && !name ? EXIT_USAGE :
 			     unlock_one(ctx, a, *d, a->check ? NULL : name, src);
 		}
-		if (rc != EXIT_LUKS_OK && first_fail == EXIT_LUKS_OK)
+		if (rc != EXIT_OK && first_fail == EXIT_OK)
 			first_fail = rc;
 	}
 	for (char **d = devices; *d; d++)
@@ -735,14 +768,19 @@ static int do_unbind(struct cvm_ctx *ctx, struct luks_args *a)
 
 	r = cvm_luks_unbind(ctx, a->device, a->token, a->force, &slot, &fail);
 	if (r < 0)
-		return exit_code(fail);
-	if (!a->common->quiet) {
+		return exit_code(fail, r);
+	if (a->common->json) {
+		if (slot >= 0)
+			print_json("{s:s, s:i}", "device", a->device, "keyslot_removed", slot);
+		else
+			print_json("{s:s, s:n}", "device", a->device, "keyslot_removed");
+	} else if (!a->common->quiet) {
 		if (slot >= 0)
 			fprintf(stderr, "%s: unbound (keyslot %d removed)\n", a->device, slot);
 		else
 			fprintf(stderr, "%s: unbound (token removed; no keyslot of its own)\n", a->device);
 	}
-	return EXIT_LUKS_OK;
+	return EXIT_OK;
 }
 
 static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
@@ -755,13 +793,13 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 		_cleanup_free_ char *json = NULL;
 
 		if (cvm_luks_list_json(ctx, a->device, &json) < 0)
-			return EXIT_LUKS_USAGE;
-		printf("%s\n", json);
-		return EXIT_LUKS_OK;
+			return EXIT_USAGE;
+		cli_json_print(json);
+		return EXIT_OK;
 	}
 	if (cvm_luks_device_uuid(ctx, a->device, &uuid) < 0 ||
 	    cvm_luks_list(ctx, a->device, &v, &n) < 0)
-		return EXIT_LUKS_USAGE;
+		return EXIT_USAGE;
 	/* the UUID=... of crypttab and of cvmattest-unlock@UUID.service */
 	printf("%s: LUKS2 UUID %s\n", a->device, uuid);
 	if (n == 0)
@@ -779,14 +817,14 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 		/* the same lines as cryptsetup luksDump's, through the token plugin */
 		if (cvm_luks_token_info_text(&v[i], a->device, "  ", &text) < 0) {
 			cvm_luks_token_info_free(v, n);
-			return EXIT_LUKS_USAGE;
+			return EXIT_USAGE;
 		}
 		fputs(text, stdout);
 		free(text);
 		text = NULL;
 	}
 	cvm_luks_token_info_free(v, n);
-	return EXIT_LUKS_OK;
+	return EXIT_OK;
 }
 
 int cmd_luks(int argc, char **argv, struct cli_common *common)
@@ -808,7 +846,7 @@ int cmd_luks(int argc, char **argv, struct cli_common *common)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		luks_help();
-		return argc < 2 ? EXIT_LUKS_USAGE : 0;
+		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	/* Keys pass through this process: no core dumps, no ptrace by other users' tools. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -824,7 +862,7 @@ int cmd_luks(int argc, char **argv, struct cli_common *common)
 		r = parse_args(cmds[i].name, cmds[i].bit, argc - 1, argv + 1, common, &a,
 			       cmds[i].help);
 		if (r == 0 && cli_ctx_new(common, &ctx) < 0)
-			r = EXIT_LUKS_USAGE;
+			r = EXIT_USAGE;
 		if (r == 0) {
 			cvm_luks_set_crypto(ctx, a.crypto);
 			r = cmds[i].run(ctx, &a);
@@ -834,5 +872,5 @@ int cmd_luks(int argc, char **argv, struct cli_common *common)
 	}
 	fprintf(stderr, "cvmattest: unknown luks command \"%s\"; see 'cvmattest luks --help'\n",
 		argv[1]);
-	return EXIT_LUKS_USAGE;
+	return EXIT_USAGE;
 }

@@ -14,14 +14,6 @@
 #include "cli-util.h"
 #include "libcvmattest-status.h"
 
-/* Exit codes, documented in Documentation/admin-guide/cvmattest-status.rst. */
-enum {
-	MONITOR_EXIT_OK = 0,		/* interrupted, --once satisfied, or --timeout over */
-	MONITOR_EXIT_ERROR = 1,		/* family absent, refused, module unloaded, I/O */
-	MONITOR_EXIT_NO_EVENT = 2,	/* --once, and --timeout passed before any event */
-};
-
-
 static void monitor_help(void)
 {
 	printf("Usage: cvmattest monitor [OPTIONS]\n"
@@ -38,13 +30,15 @@ static void monitor_help(void)
 	       "  -e, --event NAME        only events of this kind (repeatable)\n"
 	       "      --once              exit after the first event printed\n"
 	       "      --timeout SECONDS   stop after this long\n"
+	       "      --json              errors as JSON too (the events always are)\n"
 	       "  -q, --quiet             no \"listening\" message on stderr\n"
 	       "  -v, --verbose           more messages\n"
 	       "  -h, --help              this text\n"
 	       "\n"
-	       "Exit status: 0 when interrupted, after the --once event, or when --timeout\n"
-	       "ran out; 1 on errors (the module is not loaded, listening was refused, the\n"
-	       "module was unloaded meanwhile); 2 if --once got no event within --timeout.\n"
+	       "Exit status (cvmattest(1)): 0 when interrupted, after the --once event, or\n"
+	       "when --timeout ran out; 1 on errors (listening was refused, the module was\n"
+	       "unloaded meanwhile); 7 the module is not loaded; 13 --once got no event\n"
+	       "within --timeout.\n"
 	       "See cvmattest-monitor(1).\n");
 }
 
@@ -92,6 +86,7 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 		{ "event", required_argument, NULL, 'e' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		CLI_JSON_LONG_OPTION,
 		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
@@ -135,7 +130,7 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 			monitor_help();
 			return 0;
 		default:
-			return cli_bad_option(argv[0], MONITOR_EXIT_ERROR);
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -148,14 +143,14 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		fprintf(stderr, "cvmattest: cannot set up signal handling: %s\n", strerror(errno));
-		return MONITOR_EXIT_ERROR;
+		return EXIT_USAGE;
 	}
 
 	if (cli_ctx_new(common, &ctx) < 0)
-		return MONITOR_EXIT_ERROR;
+		return EXIT_USAGE;
 	r = cvm_monitor_open(ctx, &m);
-	if (r < 0)
-		return MONITOR_EXIT_ERROR;	/* the library said why */
+	if (r < 0)	/* the library said why */
+		return r == -ENOENT || r == -EOPNOTSUPP ? EXIT_NOT_HERE : EXIT_USAGE;
 	if (!common->quiet)
 		fprintf(stderr, "cvmattest: listening for cvmattest events (Ctrl-C to stop)\n");
 
@@ -178,7 +173,7 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "cvmattest: poll: %s\n", strerror(errno));
-			return MONITOR_EXIT_ERROR;
+			return EXIT_USAGE;
 		}
 		if (fds[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -186,24 +181,24 @@ int cmd_monitor(int argc, char **argv, struct cli_common *common)
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !common->quiet)
 				fprintf(stderr, "cvmattest: %s, stopping after %lu event(s)\n",
 					strsignal((int)si.ssi_signo), ms.printed);
-			return MONITOR_EXIT_OK;
+			return EXIT_OK;
 		}
 		if (fds[0].revents) {
 			r = cvm_monitor_dispatch(m, on_event, &ms);
 			if (ms.write_error) {
 				fprintf(stderr, "cvmattest: cannot write events: %s\n",
 					strerror(ms.write_error));
-				return MONITOR_EXIT_ERROR;
+				return EXIT_USAGE;
 			}
 			if (r < 0)
-				return MONITOR_EXIT_ERROR;
+				return EXIT_USAGE;
 			if (r > 0)	/* --once */
-				return MONITOR_EXIT_OK;
+				return EXIT_OK;
 		}
 	}
 	if (ms.once) {
 		fprintf(stderr, "cvmattest: no event within --timeout\n");
-		return MONITOR_EXIT_NO_EVENT;
+		return EXIT_TIMEOUT;
 	}
-	return MONITOR_EXIT_OK;
+	return EXIT_OK;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Options and exit codes shared by `cvmattest attest` and `cvmattest release`. */
+/* Options shared by `cvmattest attest` and `cvmattest release`. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,35 +111,5 @@ void net_show_config(const struct cvm_config *cfg)
 		const char *v = cvm_config_get(cfg, *k, vb, sizeof(vb));
 
 		printf("%s = %s\n", *k, v ? v : "");
-	}
-}
-
-int net_exit_code(int r)
-{
-	switch (r) {
-	case 0:
-		return EXIT_NET_OK;
-	case -EINVAL:
-	case -ENOENT:	/* no such key, no endorsement source: fix the configuration */
-		return EXIT_NET_USAGE;
-	case -EKEYREJECTED:
-	case -EKEYEXPIRED:
-	case -EBADMSG:
-		return EXIT_NET_ATTEST;
-	case -EACCES:
-		return EXIT_NET_REFUSED;
-	case -EPERM:
-		return EXIT_NET_IDENTITY;
-	case -ECONNREFUSED:
-	case -ETIMEDOUT:
-	case -EHOSTUNREACH:
-	case -ECONNRESET:
-	case -EAGAIN:
-	case -EIO:
-	case -EPROTO:
-	case -EFBIG:
-		return EXIT_NET_UNAVAILABLE;
-	default:
-		return EXIT_NET_LOCAL;
 	}
 }

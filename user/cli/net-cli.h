@@ -8,17 +8,6 @@
 #include "cli-util.h"
 #include "libcvmattest-attest.h"
 
-/* Exit codes of attest/release (Documentation/admin-guide/cvmattest-attest.rst). */
-enum {
-	EXIT_NET_OK = 0,
-	EXIT_NET_USAGE = 1,		/* usage or configuration */
-	EXIT_NET_ATTEST = 2,		/* evidence refused, or a token/signature invalid */
-	EXIT_NET_REFUSED = 3,		/* Key Vault refused the release (policy) */
-	EXIT_NET_IDENTITY = 4,		/* managed identity / authorization */
-	EXIT_NET_UNAVAILABLE = 5,	/* network, service unavailable */
-	EXIT_NET_LOCAL = 6,		/* evidence device, TPM, crypto, output */
-};
-
 #define NET_OPTIONS_HELP                                                                      \
 	"Configuration (command-line settings override the file):\n"                           \
 	"  -c, --config FILE         configuration file (default " CVM_DEFAULT_CONFIG ")\n"  \
@@ -86,7 +75,5 @@ int net_opt(struct net_args *a, int c, const char *arg);
 int net_config(struct cvm_ctx *ctx, const struct net_args *a, struct cvm_config **ret);
 /* Print the effective configuration. */
 void net_show_config(const struct cvm_config *cfg);
-/* The exit code for a library error. */
-int net_exit_code(int r);
 
 #endif

@@ -42,9 +42,10 @@ static void release_help(void)
 	       "\n"
 	       NET_OPTIONS_HELP
 	       "\n"
-	       "Exit status: 0 released; 1 usage or configuration; 2 evidence refused or a\n"
-	       "token/signature invalid; 3 release refused by the key's release policy;\n"
-	       "4 identity not authorized; 5 network or service unavailable; 6 local error.\n"
+	       "Exit status (cvmattest(1)): 0 released; 1 usage, configuration or local\n"
+	       "error; 2 evidence refused or a token/signature invalid; 3 release refused by\n"
+	       "the key's release policy; 6 network or service unavailable; 7 no evidence on\n"
+	       "this host; 10 identity not authorized.\n"
 	       "See cvmattest-release(1) and cvmattest.conf(5).\n");
 }
 
@@ -123,7 +124,7 @@ static int release_parse(int argc, char **argv, struct cli_common *common,
 			continue;
 		r = net_opt(&o->net, c, optarg);
 		if (r < 0)
-			return EXIT_NET_USAGE;
+			return EXIT_USAGE;
 		if (r > 0)
 			continue;
 		for (size_t i = 0; i < ELEMENTSOF(setting_opts); i++)
@@ -131,7 +132,7 @@ static int release_parse(int argc, char **argv, struct cli_common *common,
 				snprintf(o->settings[i], sizeof(o->settings[i]), "%s=%s",
 					 setting_opts[i].key, optarg);
 				if (net_opt(&o->net, OPT_NET_SET, o->settings[i]) < 0)
-					return EXIT_NET_USAGE;
+					return EXIT_USAGE;
 				c = 0;
 			}
 		switch (c) {
@@ -167,7 +168,7 @@ static int release_parse(int argc, char **argv, struct cli_common *common,
 			o->nonce = optarg;
 			break;
 		default:
-			return cli_bad_option(argv[0], EXIT_NET_USAGE);
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -217,8 +218,8 @@ static int print_released(const struct release_options *o, const struct cli_comm
 		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (!text)
-			return EXIT_NET_LOCAL;
-		printf("%s\n", text);
+			return EXIT_USAGE;
+		cli_json_print(text);
 	} else if (!common->quiet) {
 		fprintf(stderr, "Released %s (%s, %zu bytes) %s%s\n", cvm_key_kid(key),
 			cvm_key_kty(key), len, o->keyring ? "into keyring as " : o->to_stdout ?
@@ -241,9 +242,9 @@ static int release_run(const struct release_options *o, const struct cli_common 
 	/* The library keeps the transfer key in OpenSSL's secure heap itself. */
 
 	if (cli_ctx_new(common, &ctx) < 0)
-		return EXIT_NET_LOCAL;
+		return EXIT_USAGE;
 	if (net_config(ctx, &o->net, &cfg) < 0)
-		return EXIT_NET_USAGE;
+		return EXIT_USAGE;
 	if (o->net.show_config) {
 		net_show_config(cfg);
 		return 0;
@@ -255,13 +256,13 @@ static int release_run(const struct release_options *o, const struct cli_common 
 	if (r < 0) {
 		if (!common->quiet)
 			fprintf(stderr, "cvmattest: attestation failed; no key released\n");
-		return net_exit_code(r);
+		return cli_exit_code(r);
 	}
 	r = cvm_release(ctx, cfg, a, &key);
 	if (r < 0) {
 		if (!common->quiet)
 			fprintf(stderr, "cvmattest: key release failed\n");
-		return net_exit_code(r);
+		return cli_exit_code(r);
 	}
 	if (o->key_fd >= 0)
 		r = cvm_key_write_fd(ctx, key, o->key_fd);
@@ -271,7 +272,7 @@ static int release_run(const struct release_options *o, const struct cli_common 
 		r = cvm_key_to_keyring(ctx, key, o->keyring_type, o->keyring, o->keyring_id,
 				       &serial);
 	if (r < 0)
-		return EXIT_NET_LOCAL;
+		return EXIT_USAGE;
 	return print_released(o, common, a, key, serial);
 }
 

@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "cli-util.h"
 
+#include <jansson.h>
+
 static void report_help(void)
 {
 	printf("Usage: cvmattest report [OPTIONS] -o OUT\n"
@@ -26,11 +28,14 @@ static void report_help(void)
 	       "      --quote                 TDX: a quote instead of a TDREPORT\n"
 	       "      --vmpl N                SNP: report at VMPL N\n"
 	       "      --device PATH           default " CVM_DEVICE_PATH "\n"
+	       "      --json                  what was written, as JSON (errors too); needs\n"
+	       "                              -o FILE, not '-'\n"
 	       "  -q, --quiet                 no messages but errors\n"
 	       "  -v, --verbose               more messages\n"
 	       "  -h, --help                  this text\n"
 	       "\n"
-	       "Exit status: 0 on success, 1 on any error.\n"
+	       "Exit status (cvmattest(1)): 0 on success; 7 no evidence device here; 1 any\n"
+	       "other error.\n"
 	       "See cvmattest-report(1).\n");
 }
 
@@ -53,6 +58,7 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		{ "quote", no_argument, NULL, OPT_QUOTE },
 		{ "vmpl", required_argument, NULL, OPT_VMPL },
 		{ "device", required_argument, NULL, OPT_DEVICE },
+		CLI_JSON_LONG_OPTION,
 		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
@@ -110,6 +116,8 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (!output)
 		return usage_error("-o OUT is required; see 'cvmattest report --help'");
+	if (common->json && (strcmp(output, "-") == 0 || (certs_out && strcmp(certs_out, "-") == 0)))
+		return usage_error("--json needs stdout: write the evidence to a file (-o FILE)");
 	if (rd_hex && rd_file)
 		return usage_error("--report-data and --report-data-file exclude each other");
 	if (certs_out && strcmp(certs_out, "-") == 0 && strcmp(output, "-") == 0)
@@ -126,8 +134,11 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_USAGE;
 	r = cvm_device_get_evidence(ctx, device, &req, &ev);
-	if (r < 0)
-		return EXIT_USAGE;
+	if (r < 0) {	/* the library said why */
+		cli_set_errno(r);
+		return r == -ENOENT || r == -ENODEV || r == -ENXIO || r == -EOPNOTSUPP ?
+		       EXIT_NOT_HERE : EXIT_USAGE;
+	}
 
 	r = cli_write_file(output, ev.data, ev.len);
 	if (r < 0) {
@@ -145,7 +156,20 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			return EXIT_USAGE;
 		}
 	}
-	if (!common->quiet && strcmp(output, "-") != 0)
+	if (common->json) {
+		_cleanup_free_ char *text = NULL;
+		json_t *j = json_pack("{s:s, s:s, s:I}", "format", cvm_format_name(ev.format),
+				      "output", output, "bytes", (json_int_t)ev.len);
+
+		if (j && certs_out) {
+			json_object_set_new(j, "certs", json_string(certs_out));
+			json_object_set_new(j, "certs_bytes", json_integer((json_int_t)ev.certs_len));
+		}
+		text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (text)
+			cli_json_print(text);
+	} else if (!common->quiet && strcmp(output, "-") != 0)
 		fprintf(stderr, "Wrote %zu bytes of %s evidence to %s\n", ev.len,
 			cvm_format_name(ev.format), output);
 	cvm_evidence_done(&ev);

@@ -10,14 +10,6 @@
 #include "cli-util.h"
 #include "libcvmattest-status.h"
 
-/* Exit codes, documented in Documentation/admin-guide/cvmattest-status.rst. */
-enum {
-	STATUS_EXIT_OK = 0,		/* attestation can work here */
-	STATUS_EXIT_ERROR = 1,		/* usage error, state unreadable */
-	STATUS_EXIT_CANNOT = 2,		/* attestation cannot work here */
-	STATUS_EXIT_ATTENTION = 3,	/* it can, but something needs attention */
-};
-
 static void status_help(void)
 {
 	printf("Usage: cvmattest status [--json | --prometheus] [OPTIONS]\n"
@@ -48,9 +40,9 @@ static void status_help(void)
 	       "                          (env CVMATTEST_ROOT)\n"
 	       "      --now SECONDS       judge token expiry at this Unix time\n"
 	       "\n"
-	       "Exit status: 0 attestation can work here; 1 error; 2 attestation cannot\n"
-	       "work here (the output says why and what to do); 3 it can, but needs\n"
-	       "attention (the last attempt failed, the token expired, ...).\n"
+	       "Exit status (cvmattest(1)): 0 attestation can work here; 1 error;\n"
+	       "7 attestation cannot work here (the output says why and what to do);\n"
+	       "12 it can, but needs attention (the last attempt failed, the token expired).\n"
 	       "See cvmattest-status(1).\n");
 }
 
@@ -125,7 +117,7 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 			status_help();
 			return 0;
 		default:
-			return cli_bad_option(argv[0], STATUS_EXIT_ERROR);
+			return cli_bad_option(argv[0], EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -138,15 +130,15 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 		src.root = NULL;
 
 	if (cli_ctx_new(common, &ctx) < 0)
-		return STATUS_EXIT_ERROR;
+		return EXIT_USAGE;
 	/* About 4 KiB: on the heap, not on the stack of a small tool */
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return STATUS_EXIT_ERROR;
+		return EXIT_USAGE;
 	r = cvm_state_read(ctx, &src, st);
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: cannot read the attestation state: %s\n", strerror(-r));
-		return STATUS_EXIT_ERROR;
+		return EXIT_USAGE;
 	}
 
 	if (!common->quiet) {
@@ -154,23 +146,24 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 		    prom ? cvm_state_to_prometheus(st, &out) : cvm_state_to_text(st, &out);
 		if (r < 0) {
 			fprintf(stderr, "cvmattest: cannot format the state: %s\n", strerror(-r));
-			return STATUS_EXIT_ERROR;
+			return EXIT_USAGE;
 		}
-		fputs(out, stdout);
 		if (common->json)
-			fputc('\n', stdout);
+			cli_json_print(out);
+		else
+			fputs(out, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "cvmattest: cannot write the output: %s\n", strerror(errno));
-			return STATUS_EXIT_ERROR;
+			return EXIT_USAGE;
 		}
 	}
 
 	switch (st->verdict) {
 	case CVM_VERDICT_OK:
-		return STATUS_EXIT_OK;
+		return EXIT_OK;
 	case CVM_VERDICT_ATTENTION:
-		return STATUS_EXIT_ATTENTION;
+		return EXIT_ATTENTION;
 	default:
-		return STATUS_EXIT_CANNOT;
+		return EXIT_NOT_HERE;
 	}
 }

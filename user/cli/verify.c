@@ -49,7 +49,7 @@ static void verify_help(void)
 	       "  -v, --verbose              more messages on stderr (twice: debug)\n"
 	       "  -h, --help                 this text\n"
 	       "\n"
-	       "Exit status: 0 verified and policy satisfied; 1 usage or I/O error;\n"
+	       "Exit status (cvmattest(1)): 0 verified and policy satisfied; 1 usage or I/O error;\n"
 	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
 	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
 	       "signature could not be checked (no VCEK, or a TDREPORT).\n"
@@ -364,9 +364,10 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 			fprintf(stderr, "cvmattest: %s\n", strerror(-r));
 			return EXIT_USAGE;
 		}
-		fputs(out, stdout);
 		if (common->json)
-			fputc('\n', stdout);
+			cli_json_print(out);
+		else
+			fputs(out, stdout);
 		if (fflush(stdout) != 0)
 			return EXIT_USAGE;
 	}

@@ -34,13 +34,21 @@ static int open_device(const struct cvm_ctx *ctx, const char *device)
 	return fd;
 }
 
-static int query_info(const struct cvm_ctx *ctx, int fd, struct cvmattest_info *info)
+static int query_info(const struct cvm_ctx *ctx, const char *device, int fd,
+		      struct cvmattest_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	if (ioctl(fd, CVMATTEST_IOC_INFO, info) < 0) {
 		int e = errno;
 
+		/* another file or device (/dev/null: ENOTTY) does not know the ioctl */
+		if (e == ENOTTY || e == EINVAL || e == ENOSYS) {
+			log_error(ctx, "%s is not a cvmattest device (it does not answer "
+				  "CVMATTEST_IOC_INFO: %s); leave out --device to use " CVM_DEVICE_PATH,
+				  device ? device : CVM_DEVICE_PATH, strerror(e));
+			return -ENOTTY;
+		}
 		log_error(ctx, "CVMATTEST_IOC_INFO failed: %s", strerror(e));
 		return -e;
 	}
@@ -61,7 +69,7 @@ int cvm_device_info(struct cvm_ctx *ctx, const char *device, struct cvm_device_i
 	fd = open_device(ctx, device);
 	if (fd < 0)
 		return fd;
-	r = query_info(ctx, fd, &info);
+	r = query_info(ctx, device, fd, &info);
 	if (r < 0)
 		return r;
 	*ret = (struct cvm_device_info){ .abi_version = info.abi_version,
@@ -135,7 +143,7 @@ int cvm_device_get_evidence(struct cvm_ctx *ctx, const char *device,
 	fd = open_device(ctx, device);
 	if (fd < 0)
 		return fd;
-	r = query_info(ctx, fd, &info);
+	r = query_info(ctx, device, fd, &info);
 	if (r < 0)
 		return r;
 	if (req->want_certs && !(info.caps & CVMATTEST_CAP_CERTS)) {

@@ -773,7 +773,7 @@ static int find_our_token(struct cvm_ctx *ctx, struct luks_dev *d, int want, cha
 		return -ENOKEY;
 	}
 	if (want < 0 && n_ours > 1) {
-		log_error(ctx, "%s has several cvmattest tokens (%s); choose one", d->path, ids);
+		log_error(ctx, "%s has several cvmattest tokens (%s); choose one with --token N", d->path, ids);
 		return -EINVAL;
 	}
 	return found;
@@ -1290,7 +1290,7 @@ int cvm_luks_unbind(struct cvm_ctx *ctx, const char *device, int token, bool for
 		goto out;
 	}
 	if (token < 0 && n_ours > 1) {
-		log_error(ctx, "%s has several cvmattest tokens (%s); choose one", device, ids);
+		log_error(ctx, "%s has several cvmattest tokens (%s); choose one with --token N", device, ids);
 		r = -EINVAL;
 		goto out;
 	}
@@ -1313,7 +1313,8 @@ int cvm_luks_unbind(struct cvm_ctx *ctx, const char *device, int token, bool for
 	}
 	if (slot >= 0 && !keep_slot && count_active_keyslots(d.cd) <= 1 && !force) {
 		log_error(ctx, "%s: keyslot %d is the last one; removing it would leave the volume "
-			  "unopenable. Add another passphrase first, or force it", device, slot);
+			  "unopenable. Add another passphrase first (cryptsetup luksAddKey), or "
+			  "force it with --force", device, slot);
 		r = -EPERM;
 		goto out;
 	}

@@ -3,10 +3,10 @@
 # systemd root once the boot got there. It checks what cvmattest-unlock@UUID.service
 # did, prints TAP lines and tests/vm/run's result line on ttyS1, and powers off.
 #   cvmattest_test.expect=unlocked: the bound volume is open as /dev/mapper/luks-UUID,
-#     /srv (fstab, x-systemd.requires=) has the file; stop closes it, exit 5 is
-#     success; the volume without a token fails at once (exit 3, no restart); a
+#     /srv (fstab, x-systemd.requires=) has the file; stop closes it, exit 9 is
+#     success; the volume without a token fails at once (exit 8, no restart); a
 #     decoy mapping named luks-UUID (the other disk linear, dm-crypt of it,
-#     cipher_null over this disk) makes the unit fail with exit 7, nothing mounted
+#     cipher_null over this disk) makes the unit fail with exit 11, nothing mounted
 #   cvmattest_test.expect=locked (service down): the unit fails after its bounded
 #     restarts, the reason is in the journal, nothing is mapped or mounted
 # /etc/cvmattest-test/env: UUID (bound), UUID2 (no token), SUM (sha256 of the file).
@@ -75,8 +75,8 @@ $(journal srv.mount)"
 	got=$(sha256sum /srv/data.bin 2>/dev/null | cut -d' ' -f1)
 	[ "$got" = "$SUM" ]; check $? "the file written before reads back" "got '$got', want '$SUM'"
 	settle $U2 300
-	[ "$(prop $U2 ActiveState)/$(prop $U2 ExecMainStatus)/$(prop $U2 NRestarts)" = failed/3/0 ]
-	check $? "the volume without a token: $U2 failed with exit 3, not restarted" "$(state $U2)"
+	[ "$(prop $U2 ActiveState)/$(prop $U2 ExecMainStatus)/$(prop $U2 NRestarts)" = failed/8/0 ]
+	check $? "the volume without a token: $U2 failed with exit 8, not restarted" "$(state $U2)"
 	journal $U2 | grep -q "no cvmattest token\|not bound\|no token"
 	check $? "... and the journal says why" "$(journal $U2)"
 	say "# journal of $U2: $(journal $U2 | grep -v '^Starting\|^Stopped\|^Failed' | sed -n 1,3p | tr '\n' ' ')"
@@ -84,13 +84,13 @@ $(journal srv.mount)"
 	! grep -q " /srv " /proc/mounts; check $? "... unmounted /srv first (x-systemd.requires)"
 	[ ! -e $M ]; check $? "... and closed $M (ExecStop)" "$(ls -l /dev/mapper)"
 	cvmattest luks unlock -q -d /dev/disk/by-uuid/$UUID -n luks-$UUID; check $? "unlocked again by hand"
-	systemctl start $U; check $? "systemctl start $U with the volume already open (exit 5 is success)" "$(state $U)"
-	[ "$(prop $U ActiveState)/$(prop $U ExecMainStatus)" = active/5 ]; check $? "... active, status 5" "$(state $U)"
+	systemctl start $U; check $? "systemctl start $U with the volume already open (exit 9 is success)" "$(state $U)"
+	[ "$(prop $U ActiveState)/$(prop $U ExecMainStatus)" = active/9 ]; check $? "... active, status 9" "$(state $U)"
 	systemctl stop $U && [ ! -e $M ]; check $? "stop closes it again"
 	systemctl start $U && [ -b $M ]; check $? "start unlocks it again (a new attestation)" "$(state $U)
 $(journal $U | tail -n 5)"
-	# A mapping named luks-UUID that is not the volume must make the unit fail (exit 7),
-	# not pass for "already unlocked" (exit 5) and get /srv mounted on it.
+	# A mapping named luks-UUID that is not the volume must make the unit fail (exit 11),
+	# not pass for "already unlocked" (exit 9) and get /srv mounted on it.
 	systemctl stop $U
 	dev=$(readlink -f /dev/disk/by-uuid/$UUID) dev2=$(readlink -f /dev/disk/by-uuid/$UUID2)
 	mm=$(cat /sys/class/block/${dev##*/}/dev) mm2=$(cat /sys/class/block/${dev2##*/}/dev)
@@ -98,13 +98,13 @@ $(journal $U | tail -n 5)"
 	off=$(cryptsetup luksDump $dev | sed -n 's/^[[:space:]]*offset: \([0-9]*\) \[bytes\]/\1/p' | sed -n 1p)
 	off=$((${off:-16777216} / 512))
 	zk=0000000000000000000000000000000000000000000000000000000000000000
-	decoy() { # name table: start $U over a decoy mapping luks-UUID, expect exit 7
+	decoy() { # name table: start $U over a decoy mapping luks-UUID, expect exit 11
 		dmsetup create luks-$UUID --table "$2" >/tmp/dm.out 2>&1 || { notok "$1: dmsetup create" "$(cat /tmp/dm.out)"; return; }
 		systemctl reset-failed $U 2>/dev/null
 		systemctl start $U
 		settle $U 120
-		[ "$(prop $U ActiveState)/$(prop $U ExecMainStatus)" = failed/7 ]
-		check $? "$1: $U fails with exit 7, not 5" "$(state $U)
+		[ "$(prop $U ActiveState)/$(prop $U ExecMainStatus)" = failed/11 ]
+		check $? "$1: $U fails with exit 11, not 9" "$(state $U)
 $(journal $U | tail -n 4)"
 		journal $U | grep -q "is not this volume\|not this volume"
 		check $? "$1: ... and the journal says it is not this volume" "$(journal $U | tail -n 6)"
@@ -120,7 +120,7 @@ $(journal $U | tail -n 5)"
 else
 	settle $U 400; check $? "$U is settled (bounded restarts)" "$(state $U)"
 	[ "$(prop $U ActiveState)" = failed ]; check $? "$U failed" "$(state $U)"
-	[ "$(prop $U ExecMainStatus)" = 2 ]; check $? "... with exit 2 (attestation or key release failed)" "$(state $U)"
+	[ "$(prop $U ExecMainStatus)" = 6 ]; check $? "... with exit 6 (the service is down)" "$(state $U)"
 	[ "$(prop $U NRestarts)" -ge 2 ]; check $? "... after its restarts (Restart=on-failure)" "$(state $U)"
 	journal $U | grep -q "Start request repeated too quickly"
 	check $? "... and systemd stopped there (StartLimitBurst=3)" "$(journal $U | tail -n 4)"
