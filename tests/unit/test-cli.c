@@ -338,6 +338,116 @@ static void test_messages(void **state)
 	free(b64);
 }
 
+/* A requirement for the other platform is a usage error (1), named, never a silent OK. */
+static void test_options_apply(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v5-quote.bin");
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	const char *hcl = td_path("azure/kinvolk-hcl-report-snp.bin");
+	const char *hcl_tdx = td_path("azure/kinvolk-hcl-report-tdx.bin");
+	const char *rtmr = "0=000000000000000000000000000000000000000000000000000000000000000000000000"
+			   "000000000000000000000000";
+	char *out;
+
+	(void)state;
+	/* issue 18: this said OK */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--vmpl", "3", "--min-tcb", "bl=99", quote)), 1);
+	assert_non_null(strstr(out, "--vmpl applies to SEV-SNP reports, not to a TDX quote"));
+	assert_null(strstr(out, "OK"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--min-tcb", "bl=0", quote)), 1);
+	assert_non_null(strstr(out, "--min-tcb applies to SEV-SNP reports (REPORTED_TCB), not to a TDX quote"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--json", "--vmpl", "0", hcl_tdx)), 1);
+	assert_non_null(strstr(out, "--vmpl applies to SEV-SNP reports, not to an Azure HCL report (around a TDREPORT)"));
+	free(out);
+	/* TDX-only options on SEV-SNP evidence */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", vcek, "--min-tee-tcb-svn",
+						"00000000000000000000000000000000", rep)), 1);
+	assert_non_null(strstr(out, "--min-tee-tcb-svn applies to TDX quotes and TDREPORTs, not to an SEV-SNP report"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", vcek, "--rtmr", rtmr, rep)), 1);
+	assert_non_null(strstr(out, "--rtmr applies to TDX quotes and TDREPORTs, not to an SEV-SNP report"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", "--rtmr", rtmr, hcl)), 1);
+	assert_non_null(strstr(out, "not to an Azure HCL report (around an SEV-SNP report)"));
+	free(out);
+	/* the FMC SPL exists on Turin only */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", vcek, "--min-tcb", "fmc=0", rep)), 1);
+	assert_non_null(strstr(out, "--min-tcb fmc= applies to Turin reports (FMC SPL), not to this Milan report"));
+	free(out);
+	/* the options of its own platform still work */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--vmpl", "0",
+					   "--min-tcb", "bl=0", rep)), 0);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--rtmr", rtmr, quote)), 3);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--min-tee-tcb-svn",
+					   "00000000000000000000000000000000", quote)), 0);
+}
+
+static bool json_array_has(json_t *a, const char *needle)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (strstr(json_string_value(e), needle))
+			return true;
+	return false;
+}
+
+/* An OK says what it did not establish: text "Not checked:", JSON "unchecked". */
+static void test_unchecked(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v5-quote.bin");
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	json_t *o, *u;
+	char *out;
+
+	(void)state;
+	assert_int_equal(run_cli_json(&o, ARGS("verify", quote)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_true(json_is_array(u));
+	assert_true(json_array_has(u, "TCB status: TEE_TCB_SVN and the PCK's SVNs against Intel's TCB Info for FMSPC 90c06f000000"));
+	assert_true(json_array_has(u, "QE identity"));
+	assert_true(json_array_has(u, "Intel's PCK CRL and Root CA CRL"));
+	assert_true(json_array_has(u, "no minimum given (--min-tee-tcb-svn)"));
+	assert_true(json_array_has(u, "MRTD: no expected value given (--measurement)"));
+	assert_false(json_array_has(u, "VMPL"));
+	json_decref(o);
+	/* a requirement given is no longer listed; the collateral still is */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--min-tee-tcb-svn",
+					       "00000000000000000000000000000000", quote)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_false(json_array_has(u, "--min-tee-tcb-svn"));
+	assert_true(json_array_has(u, "QE identity"));
+	json_decref(o);
+
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, rep)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_true(json_array_has(u, "revocation of the ASK and VCEK: AMD's CRL (KDS /vcek/v1/Milan/crl) is not consulted"));
+	assert_true(json_array_has(u, "REPORTED_TCB level: no minimum given (--min-tcb)"));
+	assert_true(json_array_has(u, "VMPL: any accepted (--vmpl)"));
+	assert_false(json_array_has(u, "TEE_TCB_SVN"));
+	json_decref(o);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, "--vmpl", "0", "--min-tcb",
+					       "bl=0", rep)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_false(json_array_has(u, "VMPL"));
+	assert_false(json_array_has(u, "--min-tcb"));
+	assert_true(json_array_has(u, "AMD's CRL"));
+	json_decref(o);
+	/* text */
+	assert_int_equal(run_cli(&out, ARGS("verify", "--certs", vcek, rep)), 0);
+	assert_non_null(strstr(out, "\nNot checked:    revocation of the ASK and VCEK"));
+	free(out);
+	/* not verified: nothing to qualify, the array is empty */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", rep)), 5);
+	assert_int_equal(json_array_size(json_object_get(o, "unchecked")), 0);
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_not_evidence),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_options_apply),
+		cmocka_unit_test(test_unchecked),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
