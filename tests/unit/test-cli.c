@@ -448,6 +448,31 @@ static void test_unchecked(void **state)
 	json_decref(o);
 }
 
+/* No VCEK, or another chip's: where the right one comes from (issue 18). */
+static void test_vcek_where(void **state)
+{
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *other = td_path("snp/gsg-milan-vcek.der");
+	char *out;
+
+	(void)state;
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", rep)), 5);
+	assert_non_null(strstr(out, "no VCEK certificate for CHIP_ID"));
+	/* a v2 report names no product before a chain does */
+	assert_non_null(strstr(out, "AMD KDS serves it at https://kdsintf.amd.com/vcek/v1/{Milan|Genoa}/"));
+	assert_non_null(strstr(out, "?blSPL="));
+	assert_non_null(strstr(out, "&ucodeSPL="));
+	assert_non_null(strstr(out, "IMDS THIM at http://169.254.169.254/metadata/THIM/amd/certification"));
+	assert_non_null(strstr(out, "'cvmattest fetch REPORT'"));
+	free(out);
+	/* another chip's real VCEK: 2, and which chip each is for */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", "--certs", other, rep)), 2);
+	assert_non_null(strstr(out, "VCEK is for chip ID "));
+	assert_non_null(strstr(out, ", the report's is "));
+	assert_null(strstr(out, "signature does not verify"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_options_apply),
 		cmocka_unit_test(test_unchecked),
+		cmocka_unit_test(test_vcek_where),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -231,9 +231,7 @@ static int chain_from_kds(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 	struct http_resp resp = { 0 };
 	const char *prod = s->product == CVM_SNP_PRODUCT_UNKNOWN ? NULL :
 			   cvm_snp_product_name(s->product);
-	char hex[2 * SNP_CHIP_ID_LEN + 1], fmc[32] = "";
 	const unsigned char *p;
-	struct cvm_snp_tcb t;
 	int r;
 
 	if (!out)
@@ -247,12 +245,7 @@ static int chain_from_kds(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 		log_warning(ctx, "MASK_CHIP_KEY is set: KDS cannot look up a VCEK without CHIP_ID");
 		return -ENOENT;
 	}
-	cvm_hex_encode(s->chip_id, chip_id_len(s), hex);
-	cvm_snp_tcb_decode(s->reported_tcb.raw, s->product, &t);
-	if (t.turin)
-		snprintf(fmc, sizeof(fmc), "&fmcSPL=%u", t.fmc);
-	if (asprintf(&url, "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s",
-		     cfg->kds_url, prod, hex, t.bootloader, t.tee, t.snp, t.microcode, fmc) < 0)
+	if (amd_kds_vcek_url(cfg->kds_url, s, &url) < 0)
 		return -ENOMEM;
 	r = kds_get(ctx, cfg, url, &resp);
 	if (r < 0)
