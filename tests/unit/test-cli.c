@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <openssl/evp.h>
 
@@ -382,6 +385,236 @@ static void test_messages(void **state)
 	free(b64);
 }
 
+/* A requirement for the other platform is a usage error (1), named, never a silent OK. */
+static void test_options_apply(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v5-quote.bin");
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	const char *hcl = td_path("azure/kinvolk-hcl-report-snp.bin");
+	const char *hcl_tdx = td_path("azure/kinvolk-hcl-report-tdx.bin");
+	const char *rtmr = "0=000000000000000000000000000000000000000000000000000000000000000000000000"
+			   "000000000000000000000000";
+	char *out;
+
+	(void)state;
+	/* issue 18: this said OK */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--vmpl", "3", "--min-tcb", "bl=99", quote)), 1);
+	assert_non_null(strstr(out, "--vmpl applies to SEV-SNP reports, not to a TDX quote"));
+	assert_null(strstr(out, "OK"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--min-tcb", "bl=0", quote)), 1);
+	assert_non_null(strstr(out, "--min-tcb applies to SEV-SNP reports (REPORTED_TCB), not to a TDX quote"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--json", "--vmpl", "0", hcl_tdx)), 1);
+	assert_non_null(strstr(out, "--vmpl applies to SEV-SNP reports, not to an Azure HCL report (around a TDREPORT)"));
+	free(out);
+	/* TDX-only options on SEV-SNP evidence */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", vcek, "--min-tee-tcb-svn",
+						"00000000000000000000000000000000", rep)), 1);
+	assert_non_null(strstr(out, "--min-tee-tcb-svn applies to TDX quotes and TDREPORTs, not to an SEV-SNP report"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", vcek, "--rtmr", rtmr, rep)), 1);
+	assert_non_null(strstr(out, "--rtmr applies to TDX quotes and TDREPORTs, not to an SEV-SNP report"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", "--rtmr", rtmr, hcl)), 1);
+	assert_non_null(strstr(out, "not to an Azure HCL report (around an SEV-SNP report)"));
+	free(out);
+	/* the FMC SPL exists on Turin only */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--certs", vcek, "--min-tcb", "fmc=0", rep)), 1);
+	assert_non_null(strstr(out, "--min-tcb fmc= applies to Turin reports (FMC SPL), not to this Milan report"));
+	free(out);
+	/* the options of its own platform still work */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--vmpl", "0",
+					   "--min-tcb", "bl=0", rep)), 0);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--rtmr", rtmr, quote)), 3);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--min-tee-tcb-svn",
+					   "00000000000000000000000000000000", quote)), 0);
+}
+
+static bool json_array_has(json_t *a, const char *needle)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (strstr(json_string_value(e), needle))
+			return true;
+	return false;
+}
+
+/* An OK says what it did not establish: text "Not checked:", JSON "unchecked". */
+static void test_unchecked(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v5-quote.bin");
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	json_t *o, *u;
+	char *out;
+
+	(void)state;
+	assert_int_equal(run_cli_json(&o, ARGS("verify", quote)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_true(json_is_array(u));
+	assert_true(json_array_has(u, "TCB status: TEE_TCB_SVN and the PCK's SVNs against Intel's TCB Info for FMSPC 90c06f000000"));
+	assert_true(json_array_has(u, "QE identity"));
+	assert_true(json_array_has(u, "Intel's PCK CRL and Root CA CRL"));
+	assert_true(json_array_has(u, "no minimum given (--min-tee-tcb-svn)"));
+	assert_true(json_array_has(u, "MRTD: no expected value given (--measurement)"));
+	assert_false(json_array_has(u, "VMPL"));
+	json_decref(o);
+	/* a requirement given is no longer listed; the collateral still is */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--min-tee-tcb-svn",
+					       "00000000000000000000000000000000", quote)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_false(json_array_has(u, "--min-tee-tcb-svn"));
+	assert_true(json_array_has(u, "QE identity"));
+	json_decref(o);
+
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, rep)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_true(json_array_has(u, "revocation of the ASK and VCEK: AMD's CRL (KDS /vcek/v1/Milan/crl) is not consulted"));
+	assert_true(json_array_has(u, "REPORTED_TCB level: no minimum given (--min-tcb)"));
+	assert_true(json_array_has(u, "VMPL: any accepted (--vmpl)"));
+	assert_false(json_array_has(u, "TEE_TCB_SVN"));
+	json_decref(o);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, "--vmpl", "0", "--min-tcb",
+					       "bl=0", rep)), 0);
+	u = json_object_get(o, "unchecked");
+	assert_false(json_array_has(u, "VMPL"));
+	assert_false(json_array_has(u, "--min-tcb"));
+	assert_true(json_array_has(u, "AMD's CRL"));
+	json_decref(o);
+	/* text */
+	assert_int_equal(run_cli(&out, ARGS("verify", "--certs", vcek, rep)), 0);
+	assert_non_null(strstr(out, "\nNot checked:    revocation of the ASK and VCEK"));
+	free(out);
+	/* not verified: nothing to qualify, the array is empty */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", rep)), 5);
+	assert_int_equal(json_array_size(json_object_get(o, "unchecked")), 0);
+	json_decref(o);
+}
+
+/* No VCEK, or another chip's: where the right one comes from (issue 18). */
+static void test_vcek_where(void **state)
+{
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *other = td_path("snp/gsg-milan-vcek.der");
+	char *out;
+
+	(void)state;
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", rep)), 5);
+	assert_non_null(strstr(out, "no VCEK certificate for CHIP_ID"));
+	/* a v2 report names no product before a chain does */
+	assert_non_null(strstr(out, "AMD KDS serves it at https://kdsintf.amd.com/vcek/v1/{Milan|Genoa}/"));
+	assert_non_null(strstr(out, "?blSPL="));
+	assert_non_null(strstr(out, "&ucodeSPL="));
+	assert_non_null(strstr(out, "IMDS THIM at http://169.254.169.254/metadata/THIM/amd/certification"));
+	assert_non_null(strstr(out, "'cvmattest fetch REPORT'"));
+	free(out);
+	/* another chip's real VCEK: 2, and which chip each is for */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", "--certs", other, rep)), 2);
+	assert_non_null(strstr(out, "VCEK is for chip ID "));
+	assert_non_null(strstr(out, ", the report's is "));
+	assert_null(strstr(out, "signature does not verify"));
+	free(out);
+}
+
+/* cvmattest fetch against a KDS stand-in on loopback (HTTPS), then verify offline. */
+static void test_fetch(void **state)
+{
+	const char *rep = td_path("snp/gsg-milan-v2-report.bin");
+	char dir[600], cmd[4096], port[16] = "", url[64], cache[700], path[1200], *out;
+	uint8_t *bin;
+	size_t bin_len;
+	char chip[129];
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	/* TDX: said plainly, nothing faked */
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--cache", tmp_dir(), td_path("tdx/gtg-v5-quote.bin"))), 1);
+	assert_non_null(strstr(out, "TDX collateral (PCK CRL, TCB Info, QE Identity from Intel PCS) is not supported yet"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--cache", tmp_dir(), rep)), 1);
+	assert_non_null(strstr(out, "does not name its CPU product"));
+	free(out);
+
+	snprintf(dir, sizeof(dir), "%s/%d-kds", tmp_dir(), (int)getpid());
+	bin = load(rep, &bin_len);
+	cvm_hex_encode(bin + SNP_R_CHIP_ID, 64, chip);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; mkdir -p %s/srv/vcek/v1/Milan; cd %s; cp %s srv/vcek/v1/Milan/%s; "
+		 "cp %s srv/vcek/v1/Milan/cert_chain; printf crl > srv/vcek/v1/Milan/crl; "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout key.pem "
+		 "-out cert.pem 2>/dev/null",
+		 dir, dir, td_path("snp/gsg-milan-vcek.der"), chip, td_path("snp/amd-ask-ark-milan.pem"));
+	assert_int_equal(system(cmd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char srv[700], cert[700], key[700], pf[700];
+
+		snprintf(srv, sizeof(srv), "%s/srv", dir);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+		snprintf(key, sizeof(key), "%s/key.pem", dir);
+		snprintf(pf, sizeof(pf), "%s/port", dir);
+		char script[700];
+
+		/* next to this file (compiled by its absolute path) */
+		snprintf(script, sizeof(script), "%.*s/kds-server.py",
+			 (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__);
+		execlp("python3", "python3", script, srv, cert, key, pf, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "%s/port", dir);
+	for (int i = 0; i < 200 && !port[0]; i++) {
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(port, sizeof(port), f))
+				port[0] = 0;
+			fclose(f);
+		}
+		if (!port[0])
+			usleep(50000);
+	}
+	assert_true(port[0]);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%s", port);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--json", "--kds", url, "--ca-bundle", path,
+						"--cache", cache, "--product", "Milan", rep)), 0);
+	assert_non_null(strstr(out, "\"source\": \"kds\""));
+	assert_non_null(strstr(out, "/vcek/v1/Milan/"));
+	assert_non_null(strstr(out, "/crl/Milan.crl"));
+	free(out);
+	{
+		unsigned long long tcb = 0;
+
+		for (int i = 7; i >= 0; i--)
+			tcb = tcb << 8 | bin[SNP_R_REPORTED_TCB + i];
+		snprintf(path, sizeof(path), "%s/vcek/%s/%016llx.der", cache, chip, tcb);
+	}
+	assert_int_equal(access(path, R_OK), 0);
+	/* verify finds it offline and checks it against the built-in ARK */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--allow-debug", "--cache-dir", cache, rep)), 0);
+	assert_non_null(strstr(out, "OK: verified"));
+	free(out);
+	/* a server handing out another chip's VCEK: refused, nothing stored */
+	snprintf(cmd, sizeof(cmd), "cp %s %s/srv/vcek/v1/Milan/%s", td_path("snp/virtee-milan-vcek.der"), dir, chip);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	snprintf(cache, sizeof(cache), "%s/cache2", dir);
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--kds", url, "--ca-bundle", path,
+						"--cache", cache, "--product", "Milan", rep)), 2);
+	assert_non_null(strstr(out, "does not fit this report"));
+	free(out);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	free(bin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +627,10 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_options_apply),
+		cmocka_unit_test(test_unchecked),
+		cmocka_unit_test(test_vcek_where),
+		cmocka_unit_test(test_fetch),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -128,6 +128,10 @@ static void test_turin_specifics(void **state)
 	forge_snp_report(c.report, &c.o, c.f->vek_key);
 	assert_int_equal(snp_case_verify(&c, true, &r), CVM_STATUS_INVALID);
 	assert_true(result_has_error(r, "hwID differs"));
+	assert_true(result_has_error(r, "VCEK is for chip ID "));
+	/* Turin: the 8-byte hwID and fmcSPL in the KDS URL */
+	assert_true(result_has_error(r, "https://kdsintf.amd.com/vcek/v1/Turin/"));
+	assert_true(result_has_error(r, "&fmcSPL="));
 	cvm_result_free(r);
 	free(c.der);
 	/* bytes after the first 8 of CHIP_ID must be zero on Turin */
@@ -167,6 +171,10 @@ static void test_snp_endorsement_mismatches(void **state)
 	snp_case_build(&c);
 	assert_int_equal(snp_case_verify(&c, true, &r), CVM_STATUS_INVALID);
 	assert_true(result_has_error(r, "ucodeSPL"));
+	/* issue 18: which TCB it is for, which the report has, where the right one is */
+	assert_true(result_has_error(r, "VCEK TCB blSPL="));
+	assert_true(result_has_error(r, "does not match the report's REPORTED_TCB blSPL="));
+	assert_true(result_has_error(r, "AMD KDS serves it at https://kdsintf.amd.com/vcek/v1/Genoa/"));
 	cvm_result_free(r);
 	free(c.der);
 	/* missing SPL extension */

@@ -49,6 +49,7 @@ int cmd_status(int argc, char **argv, struct cli_common *common);
 int cmd_monitor(int argc, char **argv, struct cli_common *common);
 int cmd_attest(int argc, char **argv, struct cli_common *common);
 int cmd_release(int argc, char **argv, struct cli_common *common);
+int cmd_fetch(int argc, char **argv, struct cli_common *common);
 int cmd_luks(int argc, char **argv, struct cli_common *common);
 
 #endif

@@ -15,6 +15,7 @@ static const struct verb {
 	const char *summary;	/* one line of 'cvmattest --help' */
 } verbs[] = {
 	{ "attest", cmd_attest, "Prove this VM to the attestation service (Azure Attestation)" },
+	{ "fetch", cmd_fetch, "Fetch a report's VCEK, its chain and AMD's CRL into the cache for verify" },
 	{ "luks", cmd_luks, "Bind LUKS2 volumes to a released key; unlock them with it" },
 	{ "report", cmd_report, "Get evidence for a REPORT_DATA from " CVM_DEVICE_PATH },
 	{ "status", cmd_status, "Can attestation work here? Boot-integrity state and diagnosis" },

@@ -320,6 +320,59 @@ static int make_policy(struct cvm_ctx *ctx, const struct verify_options *o,
 	return 0;
 }
 
+static const char *evidence_name(const struct cvm_result *result, bool tdx)
+{
+	switch (cvm_result_format(result)) {
+	case CVM_FORMAT_TDX_QUOTE:
+		return "a TDX quote";
+	case CVM_FORMAT_TDX_TDREPORT:
+		return "a TDREPORT";
+	case CVM_FORMAT_AZURE_HCL:
+		return tdx ? "an Azure HCL report (around a TDREPORT)" :
+			     "an Azure HCL report (around an SEV-SNP report)";
+	default:
+		return "an SEV-SNP report";
+	}
+}
+
+/*
+ * A requirement that cannot apply to this evidence would pass unnoticed and
+ * the OK would promise what nobody checked: a usage error instead.  (A policy
+ * file may hold both an "snp" and a "tdx" section, for a mixed fleet; only
+ * options given here are held to this.)
+ */
+static int check_options_apply(const struct verify_options *o, const struct cvm_result *result)
+{
+	const char *platform = cvm_result_platform(result);
+	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
+	bool tdx;
+	const char *what;
+
+	if (!platform)
+		return 0;	/* did not parse far enough: that error says more */
+	tdx = strcmp(platform, "tdx") == 0;
+	what = evidence_name(result, tdx);
+	if (tdx) {
+		if (o->vmpl_mask)
+			return usage_error("--vmpl applies to SEV-SNP reports, not to %s", what);
+		if (o->has_min_tcb)
+			return usage_error("--min-tcb applies to SEV-SNP reports (REPORTED_TCB), not to %s; "
+					   "for TDX see --min-tee-tcb-svn", what);
+		return 0;
+	}
+	if (o->has_min_svn)
+		return usage_error("--min-tee-tcb-svn applies to TDX quotes and TDREPORTs, not to %s; "
+				   "for SEV-SNP see --min-tcb", what);
+	for (unsigned i = 0; i < 4; i++)
+		if (o->has_rtmr[i])
+			return usage_error("--rtmr applies to TDX quotes and TDREPORTs, not to %s", what);
+	if (o->has_min_tcb && o->min_tcb.fmc >= 0 && snp && snp->product != CVM_SNP_PRODUCT_UNKNOWN &&
+	    !snp->reported_tcb.turin)
+		return usage_error("--min-tcb fmc= applies to Turin reports (FMC SPL), not to this %s "
+				   "report", cvm_snp_product_name(snp->product));
+	return 0;
+}
+
 static int verify_run(const struct verify_options *o, const struct cli_common *common)
 {
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
@@ -357,6 +410,9 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 		fprintf(stderr, "cvmattest: verification could not run: %s\n", strerror(-r));
 		return EXIT_USAGE;
 	}
+	r = check_options_apply(o, result);
+	if (r)
+		return r;
 
 	if (!common->quiet) {
 		r = common->json ? cvm_result_to_json(result, &out) : cvm_result_to_text(result, &out);

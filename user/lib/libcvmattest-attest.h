@@ -92,6 +92,23 @@ int cvm_config_url_allowed(struct cvm_ctx *ctx, const struct cvm_config *c, cons
  */
 int cvm_config_key_url_versioned(const char *url);
 
+/* ---- endorsements for offline verification ------------------------------------ */
+
+/*
+ * `cvmattest fetch`: for an SEV-SNP report (or the one inside an Azure HCL
+ * report; hex accepted), get the VCEK and its ASK/ARK chain from AMD KDS
+ * (kds_url) or, with @imds, Azure IMDS THIM, keep the VCEK only if it names
+ * the report's CHIP_ID and REPORTED_TCB (-EKEYREJECTED otherwise), store it
+ * into cache_dir where cvm_verify() looks (vcek/<CHIP_ID>/<TCB>.der, .pem
+ * with the chain) and, from KDS, AMD's CRL as crl/<product>.crl.  @product
+ * ("Milan", "Genoa", "Turin"; NULL: the report's) for v2 reports, which do
+ * not name it.  A summary as JSON in @ret_json (keys platform, source,
+ * vcek_url, vcek, chain, crl).  -EOPNOTSUPP for a VLEK (not served by KDS)
+ * and for TDX (collateral not supported yet).
+ */
+int cvm_snp_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *buf,
+		  size_t len, const char *product, bool imds, char **ret_json);
+
 /* ---- attestation ------------------------------------------------------------ */
 
 struct cvm_attestation;

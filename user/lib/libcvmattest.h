@@ -436,6 +436,18 @@ const char *cvm_result_error(const struct cvm_result *r, size_t i);
 /* The parsed SNP report (also the one inside an Azure HCL report), or NULL. */
 const struct cvm_snp_report *cvm_result_snp_report(const struct cvm_result *r);
 const struct cvm_tdx_quote *cvm_result_tdx_quote(const struct cvm_result *r);
+/*
+ * The platform of the evidence, inner report included: "sev-snp", "tdx", or
+ * NULL when it did not parse far enough to tell.
+ */
+const char *cvm_result_platform(const struct cvm_result *r);
+/*
+ * What a verified result did NOT establish offline (revocation, collateral
+ * not consulted, requirements not given), one phrase each; empty unless
+ * cvm_result_verified().
+ */
+size_t cvm_result_n_unchecked(const struct cvm_result *r);
+const char *cvm_result_unchecked(const struct cvm_result *r, size_t i);
 /* One JSON object (see the admin guide); caller frees. */
 int cvm_result_to_json(const struct cvm_result *r, char **ret);
 /* A human summary, several lines; caller frees. */

@@ -231,9 +231,7 @@ static int chain_from_kds(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 	struct http_resp resp = { 0 };
 	const char *prod = s->product == CVM_SNP_PRODUCT_UNKNOWN ? NULL :
 			   cvm_snp_product_name(s->product);
-	char hex[2 * SNP_CHIP_ID_LEN + 1], fmc[32] = "";
 	const unsigned char *p;
-	struct cvm_snp_tcb t;
 	int r;
 
 	if (!out)
@@ -247,12 +245,7 @@ static int chain_from_kds(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 		log_warning(ctx, "MASK_CHIP_KEY is set: KDS cannot look up a VCEK without CHIP_ID");
 		return -ENOENT;
 	}
-	cvm_hex_encode(s->chip_id, chip_id_len(s), hex);
-	cvm_snp_tcb_decode(s->reported_tcb.raw, s->product, &t);
-	if (t.turin)
-		snprintf(fmc, sizeof(fmc), "&fmcSPL=%u", t.fmc);
-	if (asprintf(&url, "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s",
-		     cfg->kds_url, prod, hex, t.bootloader, t.tee, t.snp, t.microcode, fmc) < 0)
+	if (amd_kds_vcek_url(cfg->kds_url, s, &url) < 0)
 		return -ENOMEM;
 	r = kds_get(ctx, cfg, url, &resp);
 	if (r < 0)
@@ -356,4 +349,128 @@ int snp_vcek_chain(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint
 		  "reachable (kds_url)", tried[0] ? tried : "nothing: snp_certs is empty",
 		  cfg->kds_url ? cfg->kds_url : "AMD KDS");
 	return last == -ENOENT || last == -ESTALE ? -ENOENT : last;
+}
+
+/* ---- cvmattest fetch ------------------------------------------------------------ */
+
+/*
+ * What `verify` needs offline, into the cache: the VCEK (as verify_snp.c
+ * looks for it), the chain after it, AMD's CRL.  Nothing fetched is trusted
+ * for having been fetched: the VCEK is only kept if it names this chip and
+ * TCB, and verify checks it against the ARK like any --certs input.
+ */
+int cvm_snp_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *buf,
+		  size_t len, const char *product, bool imds, char **ret_json)
+{
+	_cleanup_free_ uint8_t *dec = NULL;
+	_cleanup_free_ char *pem = NULL, *url = NULL, *der_path = NULL, *pem_path = NULL;
+	_cleanup_free_ char *crl_path = NULL;
+	_cleanup_(json_decrefp) json_t *o = NULL;
+	struct cvm_hcl_report hcl;
+	struct cvm_snp_report s;
+	enum cvm_format format;
+	size_t pem_len, dec_len;
+	int r;
+
+	if (!ctx || !cfg || !buf || !ret_json)
+		return -EINVAL;
+	r = maybe_hex_decode(buf, len, &dec, &dec_len);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		buf = dec;
+		len = dec_len;
+	}
+	if (cvm_evidence_detect(buf, len, &format) < 0)
+		return log_error_errno(ctx, -EBADMSG, "Not evidence in a known format (%zu bytes)", len);
+	if (format == CVM_FORMAT_AZURE_HCL) {
+		if (cvm_hcl_report_parse(buf, len, &hcl) < 0)
+			return log_error_errno(ctx, -EBADMSG, "The Azure HCL report does not parse");
+		format = hcl.hw_format;
+		buf = hcl.hw_report;
+		len = SNP_REPORT_SIZE;
+	}
+	if (format != CVM_FORMAT_SNP_REPORT)
+		return log_error_errno(ctx, -EOPNOTSUPP,
+				       "Fetching TDX collateral (PCK CRL, TCB Info, QE Identity from "
+				       "Intel PCS) is not supported yet: verify checks a quote offline "
+				       "without it, and says so under \"not checked\"");
+	if (cvm_snp_report_parse(buf, len, &s) < 0)
+		return log_error_errno(ctx, -EBADMSG, "The SEV-SNP report does not parse");
+	if (s.signing_key == SNP_SIGNING_KEY_VLEK)
+		return log_error_errno(ctx, -EOPNOTSUPP,
+				       "The report is signed with a VLEK, which AMD KDS serves to the "
+				       "cloud provider only: take it from the host's certificate table "
+				       "(an extended report) or the provider, and give it to verify "
+				       "with --certs");
+	if (product) {
+		if (strcmp(product, "Milan") == 0)
+			s.product = CVM_SNP_PRODUCT_MILAN;
+		else if (strcmp(product, "Genoa") == 0)
+			s.product = CVM_SNP_PRODUCT_GENOA;
+		else if (strcmp(product, "Turin") == 0)
+			s.product = CVM_SNP_PRODUCT_TURIN;
+		else
+			return log_error_errno(ctx, -EINVAL, "Unknown product \"%s\" (Milan, Genoa, Turin)",
+					       product);
+		cvm_snp_tcb_decode(s.reported_tcb.raw, s.product, &s.reported_tcb);
+	} else if (s.product == CVM_SNP_PRODUCT_UNKNOWN && !imds) {
+		return log_error_errno(ctx, -EINVAL,
+				       "The report (version %u) does not name its CPU product, which "
+				       "the AMD KDS URL needs: give it (Milan, Genoa or Turin)", s.version);
+	}
+	if (cache_path(cfg, &s, "der", &der_path) < 0 || cache_path(cfg, &s, "pem", &pem_path) < 0)
+		return log_error_errno(ctx, -EINVAL, "Nothing to store into: set a cache directory "
+				       "(cache_dir), and CHIP_ID must not be masked");
+
+	if (imds) {
+		r = imds_thim_certs(ctx, cfg, &pem, &pem_len);
+	} else {
+		r = amd_kds_vcek_url(cfg->kds_url, &s, &url);
+		if (r == 0)
+			r = chain_from_kds(ctx, cfg, &s, &pem, &pem_len);
+	}
+	if (r < 0)
+		return r;
+	r = check_pem_chain(ctx, &s, pem, pem_len, imds ? "IMDS THIM" : "AMD KDS");
+	if (r < 0)
+		return r == -ESTALE ? -EKEYREJECTED : r;
+	cache_store(ctx, cfg, &s, pem, pem_len);
+	if (access(der_path, R_OK) < 0 || access(pem_path, R_OK) < 0)
+		return log_error_errno(ctx, -EIO, "The VCEK could not be stored at %s", der_path);
+
+	/* The CRL (ARK-signed, DER): kept for other tools; verify does not read it yet. */
+	if (!imds) {
+		struct http_resp resp = { 0 };
+		_cleanup_free_ char *crl_url = NULL;
+
+		if (asprintf(&crl_url, "%s/vcek/v1/%s/crl", cfg->kds_url,
+			     cvm_snp_product_name(s.product)) < 0 ||
+		    asprintf(&crl_path, "%s/crl/%s.crl", cfg->cache_dir,
+			     cvm_snp_product_name(s.product)) < 0)
+			return -ENOMEM;
+		if (kds_get(ctx, cfg, crl_url, &resp) == 0) {
+			if (cache_write(ctx, crl_path, resp.body, resp.len) < 0) {
+				free(crl_path);
+				crl_path = NULL;
+			}
+			http_resp_done(&resp);
+		} else {
+			log_warning(ctx, "AMD's CRL was not fetched from %s", crl_url);
+			free(crl_path);
+			crl_path = NULL;
+		}
+	}
+
+	o = json_object();
+	if (!o)
+		return -ENOMEM;
+	json_object_set_new(o, "platform", json_string("sev-snp"));
+	json_object_set_new(o, "source", json_string(imds ? "imds" : "kds"));
+	json_object_set_new(o, "vcek_url", url ? json_string(url) : json_null());
+	json_object_set_new(o, "vcek", json_string(der_path));
+	json_object_set_new(o, "chain", json_string(pem_path));
+	json_object_set_new(o, "crl", crl_path ? json_string(crl_path) : json_null());
+	*ret_json = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	return *ret_json ? 0 : -ENOMEM;
 }

@@ -135,3 +135,23 @@ int amd_cert_ext_parse(X509 *x, struct amd_cert_ext *ret)
 	*ret = e;
 	return 0;
 }
+
+int amd_kds_vcek_url(const char *base, const struct cvm_snp_report *s, char **ret)
+{
+	bool turin = s->product == CVM_SNP_PRODUCT_TURIN;
+	char hex[2 * SNP_CHIP_ID_LEN + 1], fmc[32] = "";
+	struct cvm_snp_tcb t;
+
+	cvm_hex_encode(s->chip_id, turin ? SNP_CHIP_ID_LEN_TURIN : SNP_CHIP_ID_LEN, hex);
+	cvm_snp_tcb_decode(s->reported_tcb.raw, s->product, &t);
+	if (t.turin)
+		snprintf(fmc, sizeof(fmc), "&fmcSPL=%u", t.fmc);
+	if (asprintf(ret, "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s", base,
+		     s->product == CVM_SNP_PRODUCT_UNKNOWN ? "{Milan|Genoa}" :
+		     cvm_snp_product_name(s->product), hex, t.bootloader, t.tee, t.snp, t.microcode,
+		     fmc) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}

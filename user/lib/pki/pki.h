@@ -85,6 +85,17 @@ struct amd_cert_ext {
 
 /* -EBADMSG if an AMD extension is present but malformed. */
 int amd_cert_ext_parse(X509 *x, struct amd_cert_ext *ret);
+/* AMD KDS (AMD 57230), and where Azure hands out the same chain (IMDS THIM). */
+#define AMD_KDS_URL "https://kdsintf.amd.com"
+#define AZURE_THIM_URL "http://169.254.169.254/metadata/THIM/amd/certification"
+/*
+ * The KDS URL of the VCEK for @s's CHIP_ID and REPORTED_TCB under @base:
+ * {base}/vcek/v1/{product}/{hwid}?blSPL=&teeSPL=&snpSPL=&ucodeSPL=[&fmcSPL=]
+ * (Turin: 8-byte hwID and fmcSPL).  An unknown product (a v2 report not yet
+ * checked against a chain) is written "{Milan|Genoa}", the layouts the TCB is
+ * then read in.  -ENOMEM only.
+ */
+int amd_kds_vcek_url(const char *base, const struct cvm_snp_report *s, char **ret);
 /* Content of extnValue: raw bytes or one nested OCTET STRING (both seen in the field). */
 int amd_hwid_decode(const uint8_t *v, size_t len, uint8_t out[64], size_t *out_len);
 

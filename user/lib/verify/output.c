@@ -2,7 +2,7 @@
 /*
  * A verification result as one JSON object, or as text for people.  Keys
  * are documented in Documentation/admin-guide/cvmattest-verify.rst; the
- * ones every format has (format, version, verified, policy_ok, errors,
+ * ones every format has (format, version, verified, policy_ok, errors, unchecked,
  * report_data, measurement, debug) are always present, null when the
  * evidence did not parse far enough to know them.
  */
@@ -237,11 +237,12 @@ static void hcl_json(const struct cvm_result *r, json_t *o)
 
 static json_t *result_json(const struct cvm_result *r)
 {
-	json_t *o = json_object(), *errs = json_array();
+	json_t *o = json_object(), *errs = json_array(), *unchecked = json_array();
 
-	if (!o || !errs) {
+	if (!o || !errs || !unchecked) {
 		json_decref(o);
 		json_decref(errs);
+		json_decref(unchecked);
 		return NULL;
 	}
 	set(o, "format", json_string(cvm_format_name(r->format)));
@@ -264,6 +265,9 @@ static json_t *result_json(const struct cvm_result *r)
 	for (size_t i = 0; i < r->n_errors; i++)
 		json_array_append_new(errs, json_string(r->errors[i]));
 	set(o, "errors", errs);
+	for (size_t i = 0; i < r->n_unchecked; i++)
+		json_array_append_new(unchecked, json_string(r->unchecked[i]));
+	set(o, "unchecked", unchecked);
 	return o;
 }
 
@@ -414,6 +418,8 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 	    !r->policy_evaluated ? "not evaluated" : r->policy_failed ? "NOT satisfied" : "satisfied");
 	for (size_t i = 0; i < r->n_errors; i++)
 		add(&t, "%-15s %s\n", i == 0 ? "Errors:" : "", r->errors[i]);
+	for (size_t i = 0; i < r->n_unchecked; i++)
+		add(&t, "%-15s %s\n", i == 0 ? "Not checked:" : "", r->unchecked[i]);
 	if (t.oom || !t.buf) {
 		free(t.buf);
 		return -ENOMEM;

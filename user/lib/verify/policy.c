@@ -468,3 +468,49 @@ void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl
 	else if (memcmp(p->report_data, c->user_data, 64) != 0)
 		result_error(r, CVM_STATUS_POLICY, "runtime claims user-data differs from the expected REPORT_DATA");
 }
+
+/* ---- what a verified result leaves open ---------------------------------------- */
+
+/*
+ * An OK is only as strong as what was compared: each line names something a
+ * relying party might assume was checked and was not, so that it can check
+ * it elsewhere or require it here.
+ */
+void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r)
+{
+	if (!cvm_result_verified(r))
+		return;
+	if (r->has_snp) {
+		result_unchecked(r, "revocation of the ASK and VCEK: AMD's CRL (KDS /vcek/v1/%s/crl) "
+				 "is not consulted", cvm_snp_product_name(r->snp.product));
+		if (!p->has_min_tcb)
+			result_unchecked(r, "REPORTED_TCB level: no minimum given (--min-tcb); whether "
+					 "it is AMD's latest is never checked offline");
+		if (!p->vmpl_mask)
+			result_unchecked(r, "VMPL: any accepted (--vmpl)");
+	}
+	if (r->has_quote) {
+		char fmspc[13] = "?";
+
+		if (r->pck.has_fmspc)
+			cvm_hex_encode(r->pck.fmspc, 6, fmspc);
+		result_unchecked(r, "TCB status: TEE_TCB_SVN and the PCK's SVNs against Intel's TCB "
+				 "Info for FMSPC %s (Intel PCS collateral, not consulted)", fmspc);
+		result_unchecked(r, "QE identity: the quoting enclave's MRSIGNER, ISVPRODID and ISVSVN "
+				 "against Intel's QE Identity (not consulted)");
+		result_unchecked(r, "revocation: Intel's PCK CRL and Root CA CRL are not consulted");
+		if (!p->has_min_tee_tcb_svn)
+			result_unchecked(r, "TEE_TCB_SVN: no minimum given (--min-tee-tcb-svn)");
+		if (!p->has_rtmr[0] && !p->has_rtmr[1] && !p->has_rtmr[2] && !p->has_rtmr[3])
+			result_unchecked(r, "RTMR0-3: no expected value given (--rtmr)");
+	}
+	if (!p->n_measurements)
+		result_unchecked(r, "%s: no expected value given (--measurement)",
+				 r->has_snp ? "MEASUREMENT" : "MRTD");
+	if (!p->has_report_data)
+		result_unchecked(r, "REPORT_DATA: no expected value given (--report-data): freshness "
+				 "and what the report binds are the caller's to check");
+	if (r->has_hcl)
+		result_unchecked(r, "the vTPM's PCRs: the HCL report binds the vTPM's keys, not its "
+				 "measurements");
+}

@@ -7,9 +7,23 @@
 
 #include "verify/verify.h"
 
+/* Appends; on a failed allocation the line is lost, never the verdict. */
+static void list_add(char ***list, size_t *n, const char *fmt, va_list ap)
+{
+	char buf[1024], **v;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	v = realloc(*list, (*n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	*list = v;
+	v[*n] = strdup(buf);
+	if (v[*n])
+		(*n)++;
+}
+
 void result_error(struct cvm_result *r, enum cvm_status cls, const char *fmt, ...)
 {
-	char buf[512], **v;
 	va_list ap;
 
 	if (cls > r->status)
@@ -17,15 +31,17 @@ void result_error(struct cvm_result *r, enum cvm_status cls, const char *fmt, ..
 	if (cls == CVM_STATUS_POLICY)
 		r->policy_failed = true;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	list_add(&r->errors, &r->n_errors, fmt, ap);
 	va_end(ap);
-	v = realloc(r->errors, (r->n_errors + 1) * sizeof(*v));
-	if (!v)
-		return;		/* the status above still records the failure */
-	r->errors = v;
-	r->errors[r->n_errors] = strdup(buf);
-	if (r->errors[r->n_errors])
-		r->n_errors++;
+}
+
+void result_unchecked(struct cvm_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	list_add(&r->unchecked, &r->n_unchecked, fmt, ap);
+	va_end(ap);
 }
 
 void cvm_result_free(struct cvm_result *r)
@@ -35,6 +51,9 @@ void cvm_result_free(struct cvm_result *r)
 	for (size_t i = 0; i < r->n_errors; i++)
 		free(r->errors[i]);
 	free(r->errors);
+	for (size_t i = 0; i < r->n_unchecked; i++)
+		free(r->unchecked[i]);
+	free(r->unchecked);
 	cvm_hcl_claims_done(&r->claims);
 	free(r->evidence);
 	free(r);
@@ -79,4 +98,23 @@ const struct cvm_snp_report *cvm_result_snp_report(const struct cvm_result *r)
 const struct cvm_tdx_quote *cvm_result_tdx_quote(const struct cvm_result *r)
 {
 	return r->has_quote ? &r->quote : NULL;
+}
+
+const char *cvm_result_platform(const struct cvm_result *r)
+{
+	if (r->has_snp)
+		return "sev-snp";
+	if (r->has_quote || r->has_tdreport)
+		return "tdx";
+	return NULL;
+}
+
+size_t cvm_result_n_unchecked(const struct cvm_result *r)
+{
+	return r->n_unchecked;
+}
+
+const char *cvm_result_unchecked(const struct cvm_result *r, size_t i)
+{
+	return i < r->n_unchecked ? r->unchecked[i] : NULL;
 }

@@ -159,6 +159,7 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 		cvm_result_free(r);
 		return k;
 	}
+	policy_unchecked(policy, r);
 done:
 	*ret = r;
 	return 0;

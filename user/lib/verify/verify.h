@@ -64,6 +64,8 @@ struct cvm_result {
 	bool policy_failed;
 	char **errors;
 	size_t n_errors;
+	char **unchecked;		/* what a verified result did not establish */
+	size_t n_unchecked;
 
 	uint8_t *evidence;		/* owned copy; the parsed structs borrow it */
 	size_t evidence_len;
@@ -93,6 +95,7 @@ struct cvm_result {
 
 /* result.c */
 void result_error(struct cvm_result *r, enum cvm_status cls, const char *fmt, ...) _printf_(3, 4);
+void result_unchecked(struct cvm_result *r, const char *fmt, ...) _printf_(2, 3);
 
 /* verify_*.c */
 int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len,
@@ -106,6 +109,8 @@ void policy_check_snp(const struct cvm_policy *p, const struct cvm_snp_report *s
 		      bool check_report_data, struct cvm_result *r);
 void policy_check_td(const struct cvm_policy *p, const struct td_view *td, bool check_report_data,
 		     struct cvm_result *r);
+/* What a verified @r did not establish, into r->unchecked (after the checks above). */
+void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r);
 void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl_claims *c,
 				struct cvm_result *r);
 

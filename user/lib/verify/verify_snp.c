@@ -337,6 +337,70 @@ static void check_tcb_extensions(struct cvm_result *r, const struct cvm_snp_repo
 	}
 }
 
+/* Where the VCEK for this report comes from, for a message. */
+static char *vcek_hint(const struct cvm_snp_report *s)
+{
+	_cleanup_free_ char *url = NULL;
+	char *hint;
+
+	if (all_zero(s->chip_id, SNP_CHIP_ID_LEN))
+		return strdup("CHIP_ID is masked (MASK_CHIP_ID): AMD KDS cannot look it up; get the "
+			      "VCEK from the host's certificate table or, on Azure, IMDS THIM at "
+			      AZURE_THIM_URL "; give it with --certs");
+	if (amd_kds_vcek_url(AMD_KDS_URL, s, &url) < 0)
+		return NULL;
+	if (asprintf(&hint, "AMD KDS serves it at %s (on Azure: IMDS THIM at " AZURE_THIM_URL
+		     "); 'cvmattest fetch REPORT' puts it into the cache, or give it with --certs",
+		     url) < 0)
+		return NULL;
+	return hint;
+}
+
+/*
+ * @ek is not this report's VCEK (another chip, another TCB): say which, and
+ * where the right one is.  True if it said so.
+ */
+static bool vcek_mismatch(struct cvm_result *r, const struct cvm_snp_report *s,
+			  const struct cvm_cert *ek)
+{
+	_cleanup_free_ char *hint = vcek_hint(s);
+	enum cvm_snp_product prod = CVM_SNP_PRODUCT_UNKNOWN;
+	char have[2 * SNP_CHIP_ID_LEN + 1], want[2 * SNP_CHIP_ID_LEN + 1];
+	struct amd_cert_ext e;
+	struct cvm_snp_tcb t;
+
+	if (amd_cert_ext_parse(ek->x509, &e) < 0)
+		return false;	/* said after the chain check */
+	if (strncmp(ek->issuer_cn, "SEV-", 4) == 0)
+		prod = product_from_name(ek->issuer_cn + 4);
+	/* (Same first bytes, yet no match: a malformed CHIP_ID, judged after the signature.) */
+	if (e.hwid_len && e.hwid_len <= SNP_CHIP_ID_LEN && !all_zero(s->chip_id, SNP_CHIP_ID_LEN) &&
+	    memcmp(e.hwid, s->chip_id, e.hwid_len) != 0) {
+		cvm_hex_encode(e.hwid, 8, have);
+		cvm_hex_encode(s->chip_id, 8, want);
+		result_error(r, CVM_STATUS_INVALID,
+			     "VCEK is for chip ID %s..., the report's is %s... (hwID differs from "
+			     "CHIP_ID): it cannot have signed this report. %s", have, want, hint ? hint : "");
+		return true;
+	}
+	if (tcb_matches(s, &e, prod))
+		return false;
+	cvm_snp_tcb_decode(s->reported_tcb.raw, prod, &t);
+	snprintf(have, sizeof(have), "blSPL=%u teeSPL=%u snpSPL=%u ucodeSPL=%u", e.spl[AMD_SPL_BL],
+		 e.spl[AMD_SPL_TEE], e.spl[AMD_SPL_SNP], e.spl[AMD_SPL_UCODE]);
+	snprintf(want, sizeof(want), "blSPL=%u teeSPL=%u snpSPL=%u ucodeSPL=%u", t.bootloader, t.tee,
+		 t.snp, t.microcode);
+	if (t.turin) {
+		snprintf(have + strlen(have), sizeof(have) - strlen(have), " fmcSPL=%u", e.spl[AMD_SPL_FMC]);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), " fmcSPL=%u", t.fmc);
+	}
+	result_error(r, CVM_STATUS_INVALID,
+		     "VCEK TCB %s does not match the report's REPORTED_TCB %s (%016llx): it cannot have "
+		     "signed this report. %s", have, want, (unsigned long long)s->reported_tcb.raw,
+		     hint ? hint : "");
+	return true;
+}
+
 int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len,
 		      bool inner)
 {
@@ -410,15 +474,24 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 		char chip[2 * SNP_CHIP_ID_LEN + 1];
 
 		cvm_hex_encode(s->chip_id, 8, chip);
-		if (vlek)
+		if (vlek) {
 			result_error(r, CVM_STATUS_UNVERIFIABLE,
-				     "no VLEK certificate (give it with --certs): report signature not checked");
-		else
+				     "no VLEK certificate: report signature not checked. AMD KDS gives "
+				     "VLEKs to the cloud provider only: take it from the host's certificate "
+				     "table (an extended report) or the provider, and give it with --certs");
+		} else {
+			_cleanup_free_ char *hint = vcek_hint(s);
+
 			result_error(r, CVM_STATUS_UNVERIFIABLE,
-				     "no VCEK certificate for CHIP_ID %s... at REPORTED_TCB %016llx (give it with --certs, or put it in the cache): report signature not checked",
-				     chip, (unsigned long long)s->reported_tcb.raw);
+				     "no VCEK certificate for CHIP_ID %s... at REPORTED_TCB %016llx: report "
+				     "signature not checked. %s", chip,
+				     (unsigned long long)s->reported_tcb.raw, hint ? hint : "");
+		}
 		goto out;
 	}
+	/* The best offered is another chip's or TCB's: it cannot have signed this report. */
+	if (!vlek && score < 2 && vcek_mismatch(r, s, ek))
+		goto out;
 
 	if (snp_chain(ctx, r, ek, vlek, pools, 3, &chain_product) < 0 &&
 	    chain_product == CVM_SNP_PRODUCT_UNKNOWN)
