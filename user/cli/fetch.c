@@ -39,8 +39,9 @@ static void fetch_help(void)
 	       "  -v, --verbose              more messages (twice: debug)\n"
 	       "  -h, --help                 this text\n"
 	       "\n"
-	       "Exit status as cvmattest attest: 0 stored; 1 usage, or nothing to fetch (VLEK,\n"
-	       "TDX); 2 what was served does not fit the report; 5 network or service; 6 local.\n"
+	       "Exit status (cvmattest(1)): 0 stored; 1 usage, configuration or local error, or\n"
+	       "nothing to fetch (VLEK, TDX); 2 what was served does not fit the report;\n"
+	       "6 the service is unreachable or failing.\n"
 	       "See cvmattest-fetch(1).\n");
 }
 
