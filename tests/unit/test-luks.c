@@ -1450,6 +1450,37 @@ static void assert_list_uuid(const char *out, const char *img, const char *uuid)
 	assert_true(strncmp(out, want, strlen(want)) == 0);
 }
 
+/* A path that is no volume: what it is and what to give instead, not "Block device required". */
+static void test_cli_device_errors(void **state)
+{
+	static const struct {
+		const char *cmd, *path, *want;
+	} cases[] = {
+		{ "list", "/nonexistent-cvmattest", "/nonexistent-cvmattest: No such file or directory; "
+		  "give the encrypted volume's block device (for example /dev/disk/by-uuid/UUID" },
+		{ "unlock", "/nonexistent-cvmattest", "No such file or directory; give the encrypted" },
+		{ "unbind", "/", "/ is a directory; give the encrypted volume's block device or a LUKS2 "
+		  "image file" },
+		{ "list", "/dev/null", "/dev/null is not a block device or an image file; give the "
+		  "encrypted volume's block device" },
+	};
+	struct cli_run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!strcmp(cases[i].cmd, "unbind"))
+			r = CLI(NULL, NULL, cases[i].cmd, "-d", cases[i].path, "--token", "1");
+		else
+			r = CLI(NULL, NULL, cases[i].cmd, "-d", cases[i].path);
+		assert_int_equal(r.rc, 1);
+		if (!strstr(r.err, cases[i].want))
+			fail_msg("luks %s -d %s: stderr '%s' lacks '%s'", cases[i].cmd, cases[i].path,
+				 r.err, cases[i].want);
+		assert_null(strstr(r.err, "Block device required"));
+		cli_done(&r);
+	}
+}
+
 static void test_cli(void **state)
 {
 	const char *img = make_image("cli");
@@ -2322,6 +2353,7 @@ int main(void)
 		cmocka_unit_test(test_crypto_backends),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_device_errors),
 		cmocka_unit_test(test_cli_bind_hints),
 		cmocka_unit_test(test_release_source),
 		cmocka_unit_test(test_release_cache_and_hosts),

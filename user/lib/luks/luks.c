@@ -90,6 +90,49 @@ static void luks_dev_close(struct luks_dev *d)
 	d->cd = NULL;
 }
 
+/*
+ * Is device-mapper there: /dev/mapper/control, and the misc device registered
+ * (libcryptsetup's open of the control node has loaded dm_mod if it could).
+ * libcryptsetup says only "Operation not supported" when it is not.
+ */
+static bool dm_available(void)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[128];
+
+	if (access("/dev/mapper/control", F_OK) < 0)
+		return false;
+	f = fopen("/proc/misc", "re");
+	if (!f)
+		return true;	/* cannot tell: do not blame device-mapper */
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " device-mapper"))
+			return true;
+	return false;
+}
+
+/*
+ * What a path that libcryptsetup cannot open is, in words naming the fix:
+ * libcryptsetup says "Block device required" for all of them.
+ */
+static void log_open_error(struct cvm_ctx *ctx, const char *path, int r)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		log_error(ctx, "%s: %s; give the encrypted volume's block device (for example "
+			  "/dev/disk/by-uuid/UUID, see lsblk -f) or a LUKS2 image file", path,
+			  strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		log_error(ctx, "%s is a directory; give the encrypted volume's block device or a "
+			  "LUKS2 image file", path);
+	else if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		log_error(ctx, "%s is not a block device or an image file; give the encrypted "
+			  "volume's block device (for example /dev/disk/by-uuid/UUID)", path);
+	else
+		log_error(ctx, "Cannot open %s: %s", path, strerror(-r));
+}
+
 static int luks_dev_open(struct cvm_ctx *ctx, const char *path, bool quiet, struct luks_dev *d)
 {
 	int r;
@@ -105,7 +148,7 @@ static int luks_dev_open(struct cvm_ctx *ctx, const char *path, bool quiet, stru
 	if (r < 0) {
 		d->cd = NULL;
 		if (!quiet)
-			log_error(ctx, "Cannot open %s: %s", path, strerror(-r));
+			log_open_error(ctx, path, r);
 		return r;
 	}
 	crypt_set_log_callback(d->cd, cs_log, &d->log);
@@ -1085,6 +1128,12 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 			*fail = CVM_LUKS_FAIL_CONFLICT;
 			log_error(ctx, "%s: cannot activate as %s: %s", d->path, p->name,
 				  r == -EEXIST ? "a device of that name exists" : "the device is in use");
+		} else if (r == -ENOTSUP && p->name && !dm_available()) {
+			/* libcryptsetup's own text is "Operation not supported" */
+			*fail = CVM_LUKS_FAIL_LOCAL;
+			log_error(ctx, "%s: cannot activate as %s: this kernel has no device-mapper "
+				  "('modprobe -a dm_mod dm_crypt'; a kernel without them needs its "
+				  "modules package installed)", d->path, p->name);
 		} else {
 			*fail = CVM_LUKS_FAIL_LOCAL;
 			log_error(ctx, "%s: cannot activate%s%s: %s", d->path, p->name ? " as " : "",
