@@ -599,18 +599,21 @@ static void usage(FILE *out)
 "                            SNP_REQ_RETRY_DELAY is 2 s)\n"
 "  --retry-max SEC           give up throttled requests after (default 2; the\n"
 "                            driver's SNP_REQ_MAX_RETRY_DURATION is 60 s)\n"
+"  --kernel RELEASE          behave as that kernel's driver where they differ\n"
+"                            (`uname -r`, or e.g. 6.16; default 6.1; README.md)\n"
 "  -h, --help\n"
 "\n"
 "Control (echo CMD > DIR/control; see README.md): fw_error CODE, vmm_error CODE,\n"
 "vmm_busy N, invalid_len [NPAGES], corrupt_response, latency_ms N, tdcall_busy N,\n"
-"tdcall_error [N], host_certs on|off, clear [all], reboot.  State: DIR/state.\n"
+"tdcall_error [N], host_certs on|off, kernel RELEASE, clear [all], reboot.\n"
+"State: DIR/state.\n"
 "\n", out);
 	sim_config_usage(out);
 }
 
 enum {
 	O_SNP = 0x100, O_TDX, O_CONTROL, O_NO_CONTROL, O_LOG, O_KEYS, O_NO_CERTS,
-	O_RETRY_DELAY, O_RETRY_MAX, O_TRACE,
+	O_RETRY_DELAY, O_RETRY_MAX, O_TRACE, O_KERNEL,
 };
 
 static const struct option own_options[] = {
@@ -627,6 +630,7 @@ static const struct option own_options[] = {
 	{ "retry-delay", required_argument, NULL, O_RETRY_DELAY },
 	{ "retry-max", required_argument, NULL, O_RETRY_MAX },
 	{ "trace", no_argument, NULL, O_TRACE },
+	{ "kernel", required_argument, NULL, O_KERNEL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -714,6 +718,14 @@ int main(int argc, char **argv)
 			break;
 		case O_TRACE:
 			g.trace = true;
+			break;
+		case O_KERNEL:
+			g.dev.kernel = simdev_parse_kernel(optarg);
+			if (!g.dev.kernel) {
+				fprintf(stderr, "cvmattest-simd: --kernel %s: not a kernel release "
+					"(e.g. 6.12.117+deb13-amd64 or 6.16)\n", optarg);
+				goto bad_usage;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -123,6 +123,25 @@ void simdev_destroy(struct simdev *d)
 	pthread_mutex_destroy(&d->lock);
 }
 
+unsigned int simdev_parse_kernel(const char *release)
+{
+	unsigned int maj, min;
+	char next;
+	int n;
+
+	n = sscanf(release, "%u.%u%c", &maj, &min, &next);
+	if (n < 2 || maj < 2 || maj > 99 || min > 999)
+		return 0;
+	if (n == 3 && next != '.' && next != '-' && next != '+')
+		return 0;
+	return SIMDEV_KERNEL(maj, min);
+}
+
+static unsigned int kernel_of(const struct simdev *d)
+{
+	return d->kernel ? d->kernel : SIMDEV_KERNEL_DEFAULT;
+}
+
 void simdev_reboot(struct simdev *d)
 {
 	d->vmpck_wiped = false;
@@ -366,6 +385,19 @@ static int handle_guest_request(struct simdev *d, struct snp_ctx *c, bool ext,
 	uint64_t seqno = (uint64_t)d->msg_seqno + 1;
 	int rc;
 
+	if (kernel_of(d) >= SIMDEV_SNP_LATE_VMPCK_CHECK) {
+		/*
+		 * 6.14+: snp_send_guest_request() checks the VMPCK after the
+		 * ioctl checked and copied the arguments; its struct
+		 * snp_guest_req starts zeroed, so an early return leaves
+		 * exitinfo2 0 and nothing is copied back.
+		 */
+		rio->exitinfo2 = 0;
+		if (d->vmpck_wiped) {
+			dlog(d, "sev-guest: VMPCK is disabled");
+			return -ENOTTY;
+		}
+	}
 	/* snp_get_msg_seqno(): the counter is 32 bits in the secrets page */
 	if (seqno >= UINT32_MAX) {
 		dlog(d, "sev-guest: request message sequence counter overflow");
@@ -507,7 +539,8 @@ static long snp_guest_ioctl(struct simdev *d, unsigned int ioctl, uint64_t argp,
 	if (!input.msg_version)
 		return -EINVAL;
 
-	if (d->vmpck_wiped) {
+	/* up to 6.13: every request is refused first, whatever its arguments */
+	if (kernel_of(d) < SIMDEV_SNP_LATE_VMPCK_CHECK && d->vmpck_wiped) {
 		dlog(d, "sev-guest: VMPCK is disabled");
 		return -ENOTTY;
 	}
@@ -544,7 +577,7 @@ static long snp_guest_ioctl(struct simdev *d, unsigned int ioctl, uint64_t argp,
 
 /* ---- TDX ------------------------------------------------------------------------------ */
 
-/* tdx_mcall_get_report0(): TDG.MR.REPORT; -EBUSY only from 6.16 on */
+/* tdx_mcall_get_report0(): TDG.MR.REPORT; BUSY is -EBUSY from 6.16 on, -EIO before */
 static int tdx_mcall_get_report0(struct simdev *d, const uint8_t *reportdata, uint8_t *tdreport)
 {
 	d->st.guest_requests++;
@@ -552,7 +585,7 @@ static int tdx_mcall_get_report0(struct simdev *d, const uint8_t *reportdata, ui
 		sleep_ms(d->inj.latency_ms);
 	if (d->inj.tdcall_busy) {
 		d->inj.tdcall_busy--;
-		return -EBUSY;
+		return kernel_of(d) >= SIMDEV_TDX_BUSY_IS_EBUSY ? -EBUSY : -EIO;
 	}
 	if (d->inj.tdcall_error) {
 		d->inj.tdcall_error--;
@@ -699,6 +732,12 @@ int simdev_control(struct simdev *d, const char *line)
 
 		memset(&d->inj, 0, sizeof(d->inj));
 		d->inj.latency_ms = n == 2 && !strcmp(arg, "all") ? 0 : latency;
+	} else if (!strcmp(cmd, "kernel")) {
+		v = n == 2 ? simdev_parse_kernel(arg) : 0;
+		if (v)
+			d->kernel = v;
+		else
+			ret = -EINVAL;
 	} else if (!strcmp(cmd, "reboot")) {
 		simdev_reboot(d);
 	} else {
@@ -708,6 +747,21 @@ int simdev_control(struct simdev *d, const char *line)
 	if (!ret)
 		dlog(d, "control: %s%s%s", cmd, n == 2 ? " " : "", n == 2 ? arg : "");
 	return ret;
+}
+
+const char *simdev_abi(const struct simdev *d)
+{
+	unsigned int k = kernel_of(d);
+
+	if (d->platform == SIMDEV_SNP)
+		return k < SIMDEV_SNP_LATE_VMPCK_CHECK ?
+		       "sev-guest of Debian 6.1.192 to 6.13 (6.4+ UAPI: exitinfo2 union, throttling "
+		       "retry, VMPCK wipe; once wiped every ioctl is -ENOTTY before its arguments)" :
+		       "sev-guest of 6.14+ (messaging in arch/x86/coco/sev: once the VMPCK is wiped "
+		       "the arguments are checked first, then -ENOTTY with nothing copied back)";
+	return k < SIMDEV_TDX_BUSY_IS_EBUSY ?
+	       "tdx-guest TDX_CMD_GET_REPORT0 of 6.2 to 6.15 (TDCALL_OPERAND_BUSY is -EIO)" :
+	       "tdx-guest TDX_CMD_GET_REPORT0 of 6.16+ (TDCALL_OPERAND_BUSY is -EBUSY)";
 }
 
 char *simdev_state(struct simdev *d)
@@ -722,8 +776,9 @@ char *simdev_state(struct simdev *d)
 		return NULL;
 	pthread_mutex_lock(&d->lock);
 	fprintf(f, "platform=%s\n", d->platform == SIMDEV_SNP ? "snp" : "tdx");
-	/* the kernel driver behaviour modelled, whatever kernel the guest runs */
-	fprintf(f, "abi=%s\n", d->platform == SIMDEV_SNP ? SIMDEV_ABI_SNP : SIMDEV_ABI_TDX);
+	/* the kernel driver behaviour modelled (simdev.h: SIMDEV_KERNEL) */
+	fprintf(f, "kernel=%u.%u\n", kernel_of(d) / 1000, kernel_of(d) % 1000);
+	fprintf(f, "abi=%s\n", simdev_abi(d));
 	if (d->platform == SIMDEV_SNP) {
 		fprintf(f, "product=%s\n", sim_product(d->snp.product)->name);
 		fprintf(f, "report_version=%u\n", d->snp.version);

@@ -2,7 +2,8 @@
 /*
  * simdev: the user-visible behaviour of the platform drivers — Debian
  * 6.1's sev-guest (drivers/virt/coco/sev-guest/sev-guest.c, 6.1.192) and
- * the 6.2-6.15 tdx-guest — on top of a simulated host (VMM + AMD Secure
+ * the 6.2-6.15 tdx-guest, or those of a later kernel where they differ
+ * (see SIMDEV_KERNEL below) — on top of a simulated host (VMM + AMD Secure
  * Processor, TDX module).  The driver paths are transliterated from the
  * kernel so that error codes, what is written back to the caller, and the
  * VMPCK wipe come out the same.
@@ -26,12 +27,29 @@
 #define SIMDEV_RETRY	1
 
 /*
- * The user-visible driver behaviour the device models (the state file's
- * "abi=" line): it is the same whatever kernel the guest runs, since the
- * device is served through CUSE, not by the guest kernel's own driver.
+ * Which kernel's driver the device behaves as (the state file's "abi=" line
+ * says it in words).  The device is served through CUSE, not by the guest
+ * kernel's own driver, so the guest scripts pass their `uname -r`
+ * (cvmattest-simd --kernel, or "kernel 6.16" on the control FIFO).  What
+ * differs, read in Debian's sources (linux-source 6.1.192, 6.12.117, 7.2.13):
+ *   sev-guest up to 6.13: snp_guest_ioctl() refuses every request with
+ *     -ENOTTY once the VMPCK is wiped, before looking at its arguments;
+ *     from 6.14 (the guest-messaging code moved to arch/x86/coco/sev, the
+ *     check into snp_send_guest_request()) the arguments are checked and
+ *     copied first: -EINVAL/-EFAULT for bad ones, -ENOTTY only after that.
+ *   tdx-guest up to 6.15: TDCALL_OPERAND_BUSY is one more -EIO; from 6.16
+ *     (tsm-mr, "x86/tdx: tdx_mcall_get_report0: Return -EBUSY on
+ *     TDCALL_OPERAND_BUSY error") it is -EBUSY, which callers may retry.
+ * Both: Debian's 6.1 has the 6.4+ UAPI (the exitinfo2 union, the throttling
+ * retry); tdx-guest first came in 6.2, so "6.1" models 6.2's for TDX.
  */
-#define SIMDEV_ABI_SNP	"sev-guest ioctl ABI of Debian 6.1.192-2 (6.4+ UAPI: exitinfo2 union; throttling retry; VMPCK wipe on error)"
-#define SIMDEV_ABI_TDX	"tdx-guest TDX_CMD_GET_REPORT0 of upstream 6.2-6.15 (-EBUSY of 6.16+ by injection)"
+#define SIMDEV_KERNEL(maj, min)		((maj) * 1000 + (min))
+#define SIMDEV_KERNEL_DEFAULT		SIMDEV_KERNEL(6, 1)
+#define SIMDEV_SNP_LATE_VMPCK_CHECK	SIMDEV_KERNEL(6, 14)
+#define SIMDEV_TDX_BUSY_IS_EBUSY	SIMDEV_KERNEL(6, 16)
+
+/* "6.12.117+deb13-amd64", "7.2", "6.16" -> SIMDEV_KERNEL(); 0 if not one. */
+unsigned int simdev_parse_kernel(const char *release);
 
 /* Linux x86-64 TASK_SIZE_MAX with 4-level paging: access_ok() limit. */
 #define SIMDEV_TASK_SIZE_MAX	0x00007ffffffff000ULL
@@ -60,7 +78,7 @@ struct simdev_inject {
 	unsigned int invalid_len_pages;	/* 0: the guest's page count + 1 */
 	bool corrupt_response;		/* next response fails authentication */
 	unsigned int latency_ms;	/* added to every host call */
-	unsigned int tdcall_busy;	/* TDX: next N TDG.MR.REPORT give -EBUSY */
+	unsigned int tdcall_busy;	/* TDX: next N TDG.MR.REPORT are BUSY */
 	unsigned int tdcall_error;	/* TDX: next N give -EIO */
 };
 
@@ -96,6 +114,7 @@ struct simdev {
 	unsigned int retry_max_ms;	/* SNP_REQ_MAX_RETRY_DURATION (real: 60 s) */
 	volatile int *stopping;		/* set on shutdown: cut retry waits short */
 	void (*log)(const char *line);
+	unsigned int kernel;		/* SIMDEV_KERNEL() modelled; 0: default */
 
 	pthread_mutex_t lock;		/* snp_cmd_mutex (held while retrying, as
 				 * the driver does), and all state below */
@@ -127,5 +146,7 @@ int simdev_control(struct simdev *d, const char *line);
 char *simdev_state(struct simdev *d);
 
 const char *simdev_cmd_name(unsigned int cmd);
+/* The modelled driver in words (the state's "abi=" line). */
+const char *simdev_abi(const struct simdev *d);
 
 #endif /* CVMATTEST_SIMDEV_H */

@@ -1194,6 +1194,68 @@ static void test_simdev_wipe_on_msg_version(void **state)
 	free_dev(d);
 }
 
+/* The same wipe as sev-guest of 6.14+ and 7.x handles it: arguments first. */
+static void test_simdev_wipe_kernel_614(void **state)
+{
+	struct simdev *d = new_dev(SIMDEV_SNP);
+	struct snp_bufs b;
+	char *s;
+
+	(void)state;
+	assert_int_equal(simdev_control(d, "kernel 6.13"), 0);
+	s = simdev_state(d);
+	assert_non_null(strstr(s, "kernel=6.13\n"));
+	assert_non_null(strstr(s, "abi=sev-guest of Debian 6.1.192 to 6.13 "));
+	free(s);
+	assert_int_equal(simdev_control(d, "kernel 7.2.13+deb14-amd64"), 0);
+	s = simdev_state(d);
+	assert_non_null(strstr(s, "kernel=7.2\n"));
+	assert_non_null(strstr(s, "abi=sev-guest of 6.14+ "));
+	free(s);
+	assert_int_equal(simdev_control(d, "kernel six"), -EINVAL);
+	assert_int_equal(simdev_control(d, "kernel"), -EINVAL);
+	assert_int_equal(d->kernel, SIMDEV_KERNEL(7, 2));
+
+	snp_bufs_init(&b);
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_REPORT), 0);
+	assert_int_equal(simdev_control(d, "corrupt_response"), 0);
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_REPORT), -EBADMSG);
+	assert_true(d->vmpck_wiped);
+	/* wiped: a good request is -ENOTTY, exitinfo2 is not written back */
+	snp_bufs_init(&b);
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_REPORT), -ENOTTY);
+	assert_int_equal(b.mem.writes, 0);
+	assert_int_equal(b.io.exitinfo2, 0x1234);
+	/* ... but bad arguments are found first, unlike 6.1 to 6.13 */
+	b.io.resp_data = 0;
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_REPORT), -EINVAL);
+	snp_bufs_init(&b);
+	b.req.certs_address = (uintptr_t)b.certs;
+	b.req.certs_len = 100;		/* not whole pages */
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_EXT_REPORT), -EINVAL);
+	b.io.req_data = 0x10;		/* unmapped */
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_DERIVED_KEY), -EFAULT);
+	/* the same requests on the 6.1 model: -ENOTTY for all */
+	assert_int_equal(simdev_control(d, "kernel 6.1"), 0);
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_DERIVED_KEY), -ENOTTY);
+	b.io.req_data = (uintptr_t)&b.req;
+	assert_int_equal(snp_call(d, &b, CVM_SNP_GET_EXT_REPORT), -ENOTTY);
+	free_dev(d);
+}
+
+static void test_simdev_parse_kernel(void **state)
+{
+	(void)state;
+	assert_int_equal(simdev_parse_kernel("6.1.0-57-amd64"), SIMDEV_KERNEL(6, 1));
+	assert_int_equal(simdev_parse_kernel("6.12.117+deb13-amd64"), SIMDEV_KERNEL(6, 12));
+	assert_int_equal(simdev_parse_kernel("6.16"), SIMDEV_KERNEL(6, 16));
+	assert_int_equal(simdev_parse_kernel("7.2.13+deb14-amd64"), SIMDEV_KERNEL(7, 2));
+	assert_int_equal(simdev_parse_kernel("6"), 0);
+	assert_int_equal(simdev_parse_kernel("6.x"), 0);
+	assert_int_equal(simdev_parse_kernel("6.1x"), 0);
+	assert_int_equal(simdev_parse_kernel(""), 0);
+}
+
 static void test_simdev_injected_errors(void **state)
 {
 	struct simdev *d;
@@ -1331,7 +1393,8 @@ static void test_simdev_control_and_state(void **state)
 	s = simdev_state(d);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "vmpck_wiped=no\n"));
-	assert_non_null(strstr(s, "abi=" SIMDEV_ABI_SNP "\n"));
+	assert_non_null(strstr(s, "kernel=6.1\n"));
+	assert_non_null(strstr(s, "abi=sev-guest of Debian 6.1.192 to 6.13 "));
 	assert_non_null(strstr(s, "pending_fw_error=0x16\n"));
 	assert_non_null(strstr(s, "latency_ms=3\n"));
 	free(s);
@@ -1371,7 +1434,15 @@ static void test_simdev_tdx(void **state)
 	m.r[0].ro = true;
 	assert_int_equal(simdev_ioctl(d, CVM_TDX_CMD_GET_REPORT0, arg, &m.ops), -EFAULT);
 	m.r[0].ro = false;
-	/* TDCALL busy (6.16+) and failing */
+	/* TDCALL busy: -EIO up to 6.15 (the default model is 6.2's), -EBUSY from 6.16 */
+	assert_int_equal(simdev_control(d, "tdcall_busy 1"), 0);
+	assert_int_equal(simdev_ioctl(d, CVM_TDX_CMD_GET_REPORT0, arg, &m.ops), -EIO);
+	assert_int_equal(simdev_control(d, "kernel 6.15"), 0);
+	assert_int_equal(simdev_control(d, "tdcall_busy 1"), 0);
+	assert_int_equal(simdev_ioctl(d, CVM_TDX_CMD_GET_REPORT0, arg, &m.ops), -EIO);
+	assert_int_equal(simdev_ioctl(d, CVM_TDX_CMD_GET_REPORT0, arg, &m.ops), 0);
+	assert_int_equal(simdev_control(d, "kernel 6.16"), 0);
+	assert_non_null(strstr(simdev_abi(d), "of 6.16+"));
 	assert_int_equal(simdev_control(d, "tdcall_busy 2"), 0);
 	assert_int_equal(simdev_ioctl(d, CVM_TDX_CMD_GET_REPORT0, arg, &m.ops), -EBUSY);
 	assert_int_equal(simdev_ioctl(d, CVM_TDX_CMD_GET_REPORT0, arg, &m.ops), -EBUSY);
@@ -1409,6 +1480,8 @@ int main(void)
 		cmocka_unit_test(test_simdev_bad_input_no_wipe),
 		cmocka_unit_test(test_simdev_ext_report),
 		cmocka_unit_test(test_simdev_wipe_on_msg_version),
+		cmocka_unit_test(test_simdev_wipe_kernel_614),
+		cmocka_unit_test(test_simdev_parse_kernel),
 		cmocka_unit_test(test_simdev_injected_errors),
 		cmocka_unit_test(test_simdev_invalid_len_then_fw_error),
 		cmocka_unit_test(test_simdev_derived_key),

@@ -597,6 +597,11 @@ static void test_tdx_errors(void **state)
 	g = guarded_pages();
 	assert_int_equal(xioctl(CVM_TDX_CMD_GET_REPORT0, g + page - 64), -EFAULT);	/* tdreport unmapped */
 	free_guarded(g);
+	/* TDCALL_OPERAND_BUSY: -EIO as 6.2-6.15's driver, -EBUSY as 6.16+'s */
+	control("kernel 6.15");
+	control("tdcall_busy 1");
+	assert_int_equal(xioctl(CVM_TDX_CMD_GET_REPORT0, r), -EIO);
+	control("kernel 6.16");
 	control("tdcall_busy 1");
 	assert_int_equal(xioctl(CVM_TDX_CMD_GET_REPORT0, r), -EBUSY);
 	assert_int_equal(xioctl(CVM_TDX_CMD_GET_REPORT0, r), 0);

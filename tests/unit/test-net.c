@@ -567,6 +567,8 @@ int __wrap_mkdir(const char *path, mode_t mode);
 static char fake_root[512];
 static int fake_races;		/* generations to skip (another writer) */
 static bool fake_aux;
+static const char *fake_floor;	/* sev_guest: its privlevel_floor; NULL: tdx_guest */
+static char fake_last[1200];	/* the entry made last */
 
 struct provider_arg {
 	char dir[1024];
@@ -638,7 +640,12 @@ int __wrap_mkdir(const char *path, mode_t mode)
 	snprintf(p, sizeof(p), "%s/outblob", path);
 	assert_int_equal(mkfifo(p, 0600), 0);
 	put(path, "generation", "0\n");
-	put(path, "provider", "tdx_guest\n");
+	put(path, "provider", fake_floor ? "sev_guest\n" : "tdx_guest\n");
+	if (fake_floor) {
+		put(path, "privlevel_floor", fake_floor);
+		put(path, "privlevel", "");
+	}
+	snprintf(fake_last, sizeof(fake_last), "%s", path);
 	if (fake_aux)
 		put(path, "auxblob", "AUX");
 	pa = calloc(1, sizeof(*pa));
@@ -662,7 +669,7 @@ static void test_configfs_tsm(void **state)
 		in[i] = (uint8_t)i;
 
 	fake_aux = true;
-	assert_int_equal(tsm_report(ctx, fake_root, in, provider_name, sizeof(provider_name), &out,
+	assert_int_equal(tsm_report(ctx, fake_root, in, -1, provider_name, sizeof(provider_name), &out,
 				    &out_len, &aux, &aux_len), 0);
 	assert_string_equal(provider_name, "tdx_guest");
 	assert_int_equal(out_len, 80);
@@ -675,13 +682,42 @@ static void test_configfs_tsm(void **state)
 	fake_aux = false;
 	fake_races = 1;
 	in[0] = 0xee;
-	assert_int_equal(tsm_report(ctx, fake_root, in, NULL, 0, &out, &out_len, NULL, NULL), 0);
+	assert_int_equal(tsm_report(ctx, fake_root, in, -1, NULL, 0, &out, &out_len, NULL, NULL), 0);
 	assert_int_equal(out[16], 0xee);
 	assert_int_equal(fake_races, 0);
 	free(out);
 
+	/* VMPL: not for tdx_guest (no privlevel attribute), nothing made */
+	fake_last[0] = 0;
+	assert_int_equal(tsm_report(ctx, fake_root, in, 0, NULL, 0, &out, &out_len, NULL, NULL),
+			 -EINVAL);
+	/* sev_guest under an SVSM at VMPL 2: below the floor is refused, the floor works */
+	fake_floor = "2\n";
+	assert_int_equal(tsm_report(ctx, fake_root, in, 1, NULL, 0, &out, &out_len, NULL, NULL),
+			 -EINVAL);
+	{
+		char p[1300];
+		_cleanup_free_ uint8_t *pl = NULL;
+		size_t pl_len;
+
+		snprintf(p, sizeof(p), "%s/privlevel", fake_last);
+		assert_int_equal(read_file(p, 16, &pl, &pl_len), 0);
+		assert_int_equal(pl_len, 0);		/* refused before writing */
+		assert_int_equal(tsm_report(ctx, fake_root, in, 3, provider_name,
+					    sizeof(provider_name), &out, &out_len, NULL, NULL), 0);
+		assert_string_equal(provider_name, "sev_guest");
+		free(out);
+		free(pl);
+		pl = NULL;
+		snprintf(p, sizeof(p), "%s/privlevel", fake_last);
+		assert_int_equal(read_file(p, 16, &pl, &pl_len), 0);
+		assert_int_equal(pl_len, 2);
+		assert_memory_equal(pl, "3\n", 2);
+	}
+	fake_floor = NULL;
+
 	/* A kernel without configfs-tsm. */
-	assert_int_equal(tsm_report(ctx, "/nonexistent/tsm/report", in, NULL, 0, &out, &out_len,
+	assert_int_equal(tsm_report(ctx, "/nonexistent/tsm/report", in, -1, NULL, 0, &out, &out_len,
 				    NULL, NULL), -ENOENT);
 	fake_root[0] = 0;
 	cvm_ctx_free(ctx);

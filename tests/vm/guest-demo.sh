@@ -21,7 +21,7 @@ ms() { read -r _up _ </proc/uptime; echo "${_up%.*}${_up#*.}0"; }	# 10 ms steps
 hdrsum() { head -c 16777216 $DISK | sha256sum | cut -c1-16; }
 
 start_snp() { # extra simd args
-	"$SIMD" --snp --product genoa --report-version 5 --control /run/sim --log $W/simd.log "$@" ||
+	"$SIMD" --snp --product genoa --report-version 5 --kernel "$(uname -r)" --control /run/sim --log $W/simd.log "$@" ||
 		t_bail "the simulator did not start"
 	t_wait_for /dev/sev-guest present 100 || t_bail "no /dev/sev-guest"
 	insmod $KO || t_bail "insmod cvmattest.ko failed"

@@ -10,7 +10,7 @@ E=/usr/share/cvmattest-test/e2e	# pass, data.bin, cvmattest.conf
 W=/tmp/w
 mkdir -p $W /mnt /run/cryptsetup
 
-"$SIMD" --control /run/sim --log /run/sim.log --snp --product milan ||
+"$SIMD" --control /run/sim --log /run/sim.log --kernel "$(uname -r)" --snp --product milan ||
 	t_bail "cvmattest-simd did not start: $(cat /run/sim.log)"
 i=0
 while [ ! -e /dev/sev-guest ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

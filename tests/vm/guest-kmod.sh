@@ -25,7 +25,7 @@ state() { # control-dir key
 start_sim() { # control-dir device simd-args...
 	_ctl=$1 _dev=$2
 	shift 2
-	"$SIMD" --control "$_ctl" --log "$_ctl.log" "$@" ||
+	"$SIMD" --control "$_ctl" --log "$_ctl.log" --kernel "$(uname -r)" "$@" ||
 		{ t_diag "$(cat "$_ctl.log")"; t_bail "cvmattest-simd $* did not start"; }
 	wait_for "$_dev" present || t_bail "no $_dev"
 	wait_for "$_ctl/state" present || t_bail "no $_ctl/state"
@@ -276,14 +276,27 @@ kt badinput
 t_is "$(($(state $TDX requests) - req0))" 0 "bad inputs never reached the TDX platform"
 kt concurrent 4 20
 
+# TDCALL_OPERAND_BUSY: 6.2-6.15's tdx-guest says -EIO (nothing to retry), 6.16+'s
+# -EBUSY (retried). This guest's own model first, then the other one.
+own=$(state $TDX kernel)
+echo "kernel 6.15" > $TDX/control
+r0=$(cat $SYS/retries)
+echo "tdcall_busy 1" > $TDX/control
+kt busy 5
+t_is "$(($(cat $SYS/retries) - r0))" 0 "6.2-6.15 model: a busy TDX module is -EIO, not retried"
+echo "kernel 6.16" > $TDX/control
 r0=$(cat $SYS/retries)
 echo "tdcall_busy 2" > $TDX/control
 kt busy 0
-t_is "$(($(cat $SYS/retries) - r0))" 2 "a busy TDX module is retried twice, then succeeds"
+t_diag "simulated /dev/tdx_guest now: $(state $TDX abi)"
+t_is "$(($(cat $SYS/retries) - r0))" 2 "6.16+ model: a busy TDX module is retried twice, then succeeds"
 echo "tdcall_busy 100" > $TDX/control
 kt busy 16
 t_is "$(($(cat $SYS/retries) - r0))" 5 "busy_retries=3 bounds the retries, then -EBUSY"
 echo "clear" > $TDX/control
+echo "kernel $own" > $TDX/control
+kt busy 0
+t_is "$(state $TDX kernel)" "$own" "the simulator models this guest's kernel ($own) again"
 echo "tdcall_error 1" > $TDX/control
 kt busy 5
 t_run "rmmod" unload

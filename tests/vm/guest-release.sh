@@ -28,7 +28,7 @@ wait_for() { # path
 start_sim() { # control-dir device simd-args...
 	_ctl=$1 _dev=$2
 	shift 2
-	"$SIMD" --control "$_ctl" --log "$_ctl.log" "$@" ||
+	"$SIMD" --control "$_ctl" --log "$_ctl.log" --kernel "$(uname -r)" "$@" ||
 		{ t_diag "$(cat "$_ctl.log")"; t_bail "cvmattest-simd $* did not start"; }
 	wait_for "$_dev" || t_bail "no $_dev"
 	wait_for "$_ctl/state" || t_bail "no $_ctl/state"

@@ -32,7 +32,7 @@ wait_for() { t_wait_for "$@"; }
 start_sim() { # control-dir device simd-args...
 	_ctl=$1 _dev=$2
 	shift 2
-	"$SIMD" --control "$_ctl" --log "$_ctl.log" "$@" ||
+	"$SIMD" --control "$_ctl" --log "$_ctl.log" --kernel "$(uname -r)" "$@" ||
 		{ t_diag "$(cat "$_ctl.log")"; t_bail "cvmattest-simd $* did not start"; }
 	wait_for "$_dev" present || t_bail "no $_dev"
 	wait_for "$_ctl/state" present || t_bail "no $_ctl/state"

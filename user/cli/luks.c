@@ -709,7 +709,7 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 	if (n == 0)
 		printf("%s: no cvmattest token\n", a->device);
 	for (size_t i = 0; i < n; i++) {
-		const char *const *keys = cvm_luks_release_keys();
+		char *text = NULL;
 
 		printf("token %d: keyslot %d%s", v[i].token, v[i].keyslot,
 		       v[i].keyslot_active ? "" : " (not in use!)");
@@ -718,19 +718,14 @@ static int do_list(struct cvm_ctx *ctx, struct luks_args *a)
 			continue;
 		}
 		printf(", cvmattest token version %d\n", v[i].version);
-		for (; *keys; keys++) {
-			const char *val = cvm_luks_binding_get(&v[i].binding, *keys);
-
-			if (val)
-				printf("  %-20s %s\n", *keys, val);
+		/* the same lines as cryptsetup luksDump's, through the token plugin */
+		if (cvm_luks_token_info_text(&v[i], a->device, "  ", &text) < 0) {
+			cvm_luks_token_info_free(v, n);
+			return EXIT_LUKS_USAGE;
 		}
-		if (v[i].binding.platform)
-			printf("  %-20s %s\n", "platform", v[i].binding.platform);
-		if (v[i].key_id)
-			printf("  %-20s %s\n", "key_id", v[i].key_id);
-		if (!v[i].header_bound)
-			printf("  %-20s not bound: unlock refuses this token until 'cvmattest luks "
-			       "bind --refresh -d %s --token %d'\n", "header", a->device, v[i].token);
+		fputs(text, stdout);
+		free(text);
+		text = NULL;
 	}
 	cvm_luks_token_info_free(v, n);
 	return EXIT_LUKS_OK;

@@ -229,6 +229,44 @@ void cvm_luks_token_info_free(struct cvm_luks_token_info *v, size_t n);
 /* The same as one JSON object {"device", "uuid", "tokens": [...]}; caller frees. */
 int cvm_luks_list_json(struct cvm_ctx *ctx, const char *device, char **ret);
 
+/*
+ * Print one token as `luks list` does: its release values, platform,
+ * key_id and header state, one "@indent<name> <value>" line each (not the
+ * "token N: keyslot K" line, nor anything for a token with .error set).
+ * @device is named in the hint for an unbound header.  Caller frees *ret.
+ */
+int cvm_luks_token_info_text(const struct cvm_luks_token_info *ti, const char *device,
+			     const char *indent, char **ret);
+
+/* ---- for a libcryptsetup token plugin ------------------------------------------------------- */
+
+/*
+ * libcryptsetup-token-cvmattest.so (user/token/) is a thin layer over these:
+ * the crypt_device is the caller's (already loaded, its log callback left
+ * alone), and nothing is activated or written.
+ */
+struct crypt_device;
+
+/*
+ * The passphrase of keyslot-opening cvmattest token @token of @cd's LUKS2
+ * header, after every check cvm_luks_unlock() makes (version, keyslot in
+ * use, null cipher, the source's check_binding, the header binding after
+ * the unwrap); the caller activates (libcryptsetup does, with the keyslot
+ * the token names).  -ENOKEY (NO_BINDING) if @token is not a cvmattest token.
+ */
+int cvm_luks_token_open(struct cvm_ctx *ctx, struct crypt_device *cd, int token,
+			const struct cvm_key_source *src, struct cvm_secret **ret,
+			enum cvm_luks_fail *fail);
+/* Is @json a well-formed cvmattest token?  -EBADMSG with the reason in @why (may be NULL). */
+int cvm_luks_token_validate(const char *json, char *why, size_t why_len);
+/*
+ * One token's info from its JSON, as cvm_luks_list() gives it (@cd, may be
+ * NULL, for keyslot_active).  The caller frees the fields (binding, key_id,
+ * error) as cvm_luks_token_info_free() does, not *ret itself.
+ */
+int cvm_luks_token_info_from_json(struct crypt_device *cd, int token, const char *json,
+				  struct cvm_luks_token_info *ret);
+
 /* ---- devices ------------------------------------------------------------------------------ */
 
 /* The LUKS2 UUID of @device; caller frees.  -EINVAL if it is no LUKS2 volume. */

@@ -26,8 +26,11 @@ struct att_evidence {
 void att_evidence_done(struct att_evidence *e);
 int evidence_get(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t report_data[64],
 		 enum cvm_attest_type want, bool want_certs, struct att_evidence *ret);
-/* configfs-tsm: a report for @inblob from @tsm_dir (tests point it at a fake tree). */
-int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64],
+/*
+ * configfs-tsm: a report for @inblob from @tsm_dir (tests point it at a fake
+ * tree), at SEV-SNP VMPL @privlevel (-1: the provider's default).
+ */
+int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64], int privlevel,
 	       char *provider, size_t provider_len, uint8_t **out, size_t *out_len,
 	       uint8_t **aux, size_t *aux_len);
 

@@ -57,7 +57,45 @@ static int read_u64(const char *path, unsigned long long *ret)
 	return errno || end == (char *)buf ? -EBADMSG : 0;
 }
 
-int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64],
+/*
+ * privlevel (SEV-SNP's VMPL) before inblob: it is refused below the guest's
+ * privlevel_floor (its own VMPL under an SVSM) and by providers without it
+ * (tdx_guest shows no privlevel attribute).  Writing it counts in generation
+ * too, so it comes before the generation is read.
+ */
+static int tsm_set_privlevel(struct cvm_ctx *ctx, const char *dir, int privlevel)
+{
+	char path[4200], text[16];
+	unsigned long long floor = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/privlevel_floor", dir);
+	r = read_u64(path, &floor);
+	if (r == -ENOENT) {
+		log_error(ctx, "vmpl = %d: this configfs-tsm provider has no privlevel (%s is "
+			  "missing): VMPL is for SEV-SNP guests; remove vmpl from the configuration",
+			  privlevel, path);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		log_error(ctx, "Cannot read %s: %s", path, strerror(-r));
+		return r;
+	}
+	if ((unsigned long long)privlevel < floor) {
+		log_error(ctx, "vmpl = %d is below this guest's privlevel_floor %llu (it runs at "
+			  "VMPL %llu, under an SVSM): the kernel refuses it; set vmpl = %llu or -1",
+			  privlevel, floor, floor, floor);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/privlevel", dir);
+	snprintf(text, sizeof(text), "%d\n", privlevel);
+	r = write_path(path, 0, 0, text, strlen(text));
+	if (r < 0)
+		log_error(ctx, "Cannot set the report's VMPL in %s: %s", path, strerror(-r));
+	return r;
+}
+
+int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64], int privlevel,
 	       char *provider, size_t provider_len, uint8_t **out, size_t *out_len,
 	       uint8_t **aux, size_t *aux_len)
 {
@@ -73,6 +111,14 @@ int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64
 			  r == -ENXIO ? " (no TSM provider: is sev-guest or tdx-guest loaded?)" :
 			  r == -ENOENT ? " (kernel without configfs-tsm, or configfs not mounted)" : "");
 		return r;
+	}
+	if (privlevel >= 0) {
+		r = tsm_set_privlevel(ctx, dir, privlevel);
+		if (r < 0) {
+			if (rmdir(dir) < 0)
+				log_debug(ctx, "Cannot remove %s: %s", dir, strerror(errno));
+			return r;
+		}
 	}
 	/* generation counts writes: if it moved by more than ours, someone raced us. */
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -256,6 +302,16 @@ static int evidence_from_device(struct cvm_ctx *ctx, const struct cvm_config *cf
 	if (r < 0)
 		return r;
 	memcpy(req.report_data, report_data, 64);
+	if (cfg->vmpl >= 0) {
+		if (info.provider != CVMATTEST_PROVIDER_SNP) {
+			log_error(ctx, "vmpl = %d: the platform behind %s is not SEV-SNP; VMPL is for "
+				  "SEV-SNP guests: remove vmpl from the configuration", cfg->vmpl,
+				  cfg->device);
+			return -EINVAL;
+		}
+		req.has_privlevel = true;
+		req.privlevel = (uint32_t)cfg->vmpl;
+	}
 	if (info.provider == CVMATTEST_PROVIDER_SNP && want_certs && (info.caps & CVMATTEST_CAP_CERTS))
 		req.want_certs = true;
 	if (info.provider == CVMATTEST_PROVIDER_TDX && (info.caps & CVMATTEST_CAP_QUOTE) &&
@@ -283,7 +339,7 @@ static int evidence_from_configfs(struct cvm_ctx *ctx, const struct cvm_config *
 	char provider[64];
 	int r;
 
-	r = tsm_report(ctx, cfg->tsm_dir, report_data, provider, sizeof(provider), &ret->data,
+	r = tsm_report(ctx, cfg->tsm_dir, report_data, cfg->vmpl, provider, sizeof(provider), &ret->data,
 		       &ret->len, &ret->certs, &ret->certs_len);
 	if (r < 0)
 		return r;

@@ -945,101 +945,119 @@ static void check_platform(struct cvm_ctx *ctx, const struct luks_token *t, int 
 			    "policy may refuse it", token, t->binding.platform, now);
 }
 
-/* One token: 0 and the keyslot opened, or -errno with *fail set. */
-static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, const char *json,
-			const struct cvm_luks_unlock_params *p, const struct cvm_key_source *src,
-			enum cvm_luks_fail *fail)
+/*
+ * One token, every check unlock makes and nothing activated: 0 and its
+ * passphrase in *ret (for keyslot t->keyslot), or -errno with *fail set.
+ * @t is filled (the caller frees it with luks_token_done()) whatever happens.
+ */
+static int token_unwrap_checked(struct cvm_ctx *ctx, struct luks_dev *d, int token,
+				const char *json, const struct cvm_key_source *src,
+				struct luks_token *t, struct cvm_secret **ret,
+				enum cvm_luks_fail *fail)
 {
 	_cleanup_secret_ struct cvm_secret *k = NULL, *pass = NULL;
 	_cleanup_free_ char *kid = NULL;
 	_cleanup_json_ json_t *now = NULL;
-	struct luks_token t = { 0 };
-	uint32_t flags = 0, persistent = 0;
 	char why[256];
 	int r, n;
 
-	r = luks_token_parse(json, &t, why, sizeof(why));
+	r = luks_token_parse(json, t, why, sizeof(why));
 	if (r < 0) {
 		log_error(ctx, "%s: token %d is unusable: %s", d->path, token, why);
 		*fail = CVM_LUKS_FAIL_UNWRAP;
 		return r;
 	}
-	if (t.version == LUKS_TOKEN_VERSION_NO_HEADER) {
+	if (t->version == LUKS_TOKEN_VERSION_NO_HEADER) {
 		log_error(ctx, "%s: token %d was made by an older cvmattest and does not bind the LUKS2 "
 			  "header (token version 1); it is not used until the header is bound: run "
 			  "'cvmattest luks bind --refresh -d %s --token %d'", d->path, token, d->path,
 			  token);
 		*fail = CVM_LUKS_FAIL_UNWRAP;
-		r = -EPROTONOSUPPORT;
-		goto out;
+		return -EPROTONOSUPPORT;
 	}
-	if (!keyslot_active(d->cd, t.keyslot)) {
+	if (!keyslot_active(d->cd, t->keyslot)) {
 		log_error(ctx, "%s: token %d names keyslot %d, which is not in use; bind again",
-			  d->path, token, t.keyslot);
+			  d->path, token, t->keyslot);
 		*fail = CVM_LUKS_FAIL_UNWRAP;
-		r = -ENOENT;
-		goto out;
+		return -ENOENT;
 	}
 	/*
 	 * The header as libcryptsetup holds it in memory: the same crypt_device
-	 * is activated below, so what is compared is what is activated.  A null
+	 * is activated (by unlock, or by libcryptsetup with the passphrase the
+	 * token plugin hands back), so what is compared is what is activated.  A null
 	 * cipher is refused whatever the binding says, before any key is asked for.
 	 */
-	r = luks_header_binding(ctx, d->cd, t.keyslot, &now);
+	r = luks_header_binding(ctx, d->cd, t->keyslot, &now);
 	if (r == 0)
 		r = luks_header_refuse_null_cipher(ctx, d->path, now);
 	if (r == 0)
-		r = luks_header_refuse_null_cipher(ctx, d->path, t.header);
+		r = luks_header_refuse_null_cipher(ctx, d->path, t->header);
 	if (r < 0) {
 		*fail = CVM_LUKS_FAIL_UNWRAP;
-		goto out;
+		return r;
 	}
-	check_platform(ctx, &t, token);
-	log_debug(ctx, "%s: token %d: key %s, attestation %s", d->path, token, t.binding.key_url,
-		  t.binding.attest_url);
+	check_platform(ctx, t, token);
+	log_debug(ctx, "%s: token %d: key %s, attestation %s", d->path, token, t->binding.key_url,
+		  t->binding.attest_url);
 	if (src->check_binding) {
 		/* anyone with the disk can rewrite the token: where it sends us is checked */
-		r = src->check_binding(ctx, &t.binding, src->userdata);
+		r = src->check_binding(ctx, &t->binding, src->userdata);
 		if (r < 0) {
 			if (r == -EPERM)
 				log_error(ctx, "%s: token %d is refused: it names a key or service "
 					  "this machine's configuration does not list (edited token "
 					  "or swapped volume?)", d->path, token);
 			*fail = r == -EPERM ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL;
-			goto out;
+			return r;
 		}
 	}
-	r = get_key(ctx, src, &t.binding, &k, &kid);
+	r = get_key(ctx, src, &t->binding, &k, &kid);
 	if (r < 0) {
 		*fail = CVM_LUKS_FAIL_KEY;
-		goto out;
+		return r;
 	}
-	r = luks_token_unwrap(ctx, &t, d->uuid, k, &pass);
+	r = luks_token_unwrap(ctx, t, d->uuid, k, &pass);
 	if (r < 0) {
 		*fail = r == -EKEYREJECTED ? CVM_LUKS_FAIL_UNWRAP : CVM_LUKS_FAIL_LOCAL;
 		if (r != -EKEYREJECTED)
 			log_error(ctx, "%s: token %d: cannot unwrap: %s", d->path, token, strerror(-r));
-		else if (t.key_id && kid && strcmp(t.key_id, kid) != 0)
+		else if (t->key_id && kid && strcmp(t->key_id, kid) != 0)
 			log_error(ctx, "%s: token %d does not open with the released key: the volume was "
 				  "bound to %s, the release gave %s (a new key version?); bind again "
-				  "with a versioned key_url", d->path, token, t.key_id, kid);
+				  "with a versioned key_url", d->path, token, t->key_id, kid);
 		else
 			log_error(ctx, "%s: token %d does not open with the released key: wrong key, or "
 				  "the token was modified or copied from another volume", d->path, token);
-		goto out;
+		return r;
 	}
 	log_debug(ctx, "Passphrase unwrapped by the %s backend", luks_crypto_last_backend(ctx));
-	/* t.header is authenticated now: the header must be the one bound, field by field */
-	n = luks_header_diff(ctx, d->path, CVM_LOG_ERROR, "header says", t.header, now);
+	/* t->header is authenticated now: the header must be the one bound, field by field */
+	n = luks_header_diff(ctx, d->path, CVM_LOG_ERROR, "header says", t->header, now);
 	if (n > 0) {
 		log_error(ctx, "%s: token %d: the LUKS2 header is not the one bound (%d difference%s); "
 			  "not activating. If the change is yours (reencryption, cryptsetup config), "
 			  "bind the header again with 'cvmattest luks bind --refresh -d %s --token %d'",
 			  d->path, token, n, n == 1 ? "" : "s", d->path, token);
 		*fail = CVM_LUKS_FAIL_UNWRAP;
-		r = -EUCLEAN;
-		goto out;
+		return -EUCLEAN;
 	}
+	*ret = TAKE_PTR(pass);
+	return 0;
+}
+
+/* One token: 0 and the keyslot opened, or -errno with *fail set. */
+static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, const char *json,
+			const struct cvm_luks_unlock_params *p, const struct cvm_key_source *src,
+			enum cvm_luks_fail *fail)
+{
+	_cleanup_secret_ struct cvm_secret *pass = NULL;
+	struct luks_token t = { 0 };
+	uint32_t flags = 0, persistent = 0;
+	int r;
+
+	r = token_unwrap_checked(ctx, d, token, json, src, &t, &pass, fail);
+	if (r < 0)
+		goto out;
 	if (p->name) {
 		/*
 		 * Persistent flags from the header only as bound: config.flags was
@@ -1175,6 +1193,57 @@ out:
 	return r;
 }
 
+/* ---- for a libcryptsetup token plugin: the caller's crypt_device ------------------------------- */
+
+int cvm_luks_token_open(struct cvm_ctx *ctx, struct crypt_device *cd, int token,
+			const struct cvm_key_source *src, struct cvm_secret **ret,
+			enum cvm_luks_fail *fail)
+{
+	enum cvm_luks_fail f = CVM_LUKS_FAIL_LOCAL;
+	struct luks_token t = { 0 };
+	struct luks_dev d = { .cd = cd };
+	const char *json, *type;
+	int r;
+
+	set_fail(fail, CVM_LUKS_FAIL_LOCAL);
+	if (!ctx || !cd || !src || !src->get_key || !ret || token < 0)
+		return -EINVAL;
+	*ret = NULL;
+	type = crypt_get_type(cd);
+	if (!type || strcmp(type, CRYPT_LUKS2) != 0)
+		return log_error_errno(ctx, -EINVAL, "not a LUKS2 header");
+	/* for messages only: libcryptsetup's own name of the device */
+	d.path = crypt_get_device_name(cd) ? crypt_get_device_name(cd) : "(device)";
+	d.uuid = crypt_get_uuid(cd);
+	if (!d.uuid || !luks_string_ok(d.uuid))
+		return log_error_errno(ctx, -EINVAL, "%s: the LUKS2 header has no usable UUID",
+				       d.path);
+	if (!token_is_ours(cd, token, &json)) {
+		set_fail(fail, CVM_LUKS_FAIL_NO_BINDING);
+		return log_error_errno(ctx, -ENOKEY, "%s: token %d is not a cvmattest token",
+				       d.path, token);
+	}
+	r = token_unwrap_checked(ctx, &d, token, json, src, &t, ret, &f);
+	luks_token_done(&t);
+	set_fail(fail, r < 0 ? f : CVM_LUKS_FAIL_NONE);
+	return r;
+}
+
+int cvm_luks_token_validate(const char *json, char *why, size_t why_len)
+{
+	struct luks_token t = { 0 };
+	char buf[256];
+	int r;
+
+	if (!json)
+		return -EINVAL;
+	r = luks_token_parse(json, &t, buf, sizeof(buf));
+	if (r < 0 && why && why_len)
+		snprintf(why, why_len, "%s", buf);
+	luks_token_done(&t);
+	return r;
+}
+
 /* ---- unbind ------------------------------------------------------------------------------------ */
 
 int cvm_luks_unbind(struct cvm_ctx *ctx, const char *device, int token, bool force,
@@ -1298,6 +1367,37 @@ void cvm_luks_token_info_free(struct cvm_luks_token_info *v, size_t n)
 	free(v);
 }
 
+/* @e from token @id's JSON; keyslot_active from @cd if it is given. */
+static int token_info_fill(struct cvm_ctx *ctx, struct crypt_device *cd, const char *path, int id,
+			   const char *json, struct cvm_luks_token_info *e)
+{
+	struct luks_token t;
+	char why[256];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	e->token = id;
+	r = luks_token_parse(json, &t, why, sizeof(why));
+	if (r < 0) {
+		e->keyslot = token_any_keyslot(json);
+		e->error = strdup(why);
+		if (!e->error)
+			return -ENOMEM;
+		if (ctx)
+			log_debug(ctx, "%s: token %d: %s", path, id, why);
+	} else {
+		e->keyslot = t.keyslot;
+		e->version = t.version;
+		e->binding = t.binding;
+		e->key_id = t.key_id;
+		e->header_bound = t.header != NULL;
+		json_decref(t.header);
+		memset(&t, 0, sizeof(t));	/* moved into e */
+	}
+	e->keyslot_active = cd && e->keyslot >= 0 && keyslot_active(cd, e->keyslot);
+	return 0;
+}
+
 static int list_open(struct cvm_ctx *ctx, struct luks_dev *d, struct cvm_luks_token_info **ret,
 		     size_t *n)
 {
@@ -1305,11 +1405,8 @@ static int list_open(struct cvm_ctx *ctx, struct luks_dev *d, struct cvm_luks_to
 	size_t count = 0;
 
 	for (int id = 0; id < token_count(); id++) {
-		struct cvm_luks_token_info *nv, *e;
-		struct luks_token t;
+		struct cvm_luks_token_info *nv;
 		const char *json;
-		char why[256];
-		int r;
 
 		if (!token_is_ours(d->cd, id, &json))
 			continue;
@@ -1319,31 +1416,64 @@ static int list_open(struct cvm_ctx *ctx, struct luks_dev *d, struct cvm_luks_to
 			return -ENOMEM;
 		}
 		v = nv;
-		e = &v[count++];
-		memset(e, 0, sizeof(*e));
-		e->token = id;
-		r = luks_token_parse(json, &t, why, sizeof(why));
-		if (r < 0) {
-			e->keyslot = token_any_keyslot(json);
-			e->error = strdup(why);
-			if (!e->error) {
-				cvm_luks_token_info_free(v, count);
-				return -ENOMEM;
-			}
-			log_debug(ctx, "%s: token %d: %s", d->path, id, why);
-		} else {
-			e->keyslot = t.keyslot;
-			e->version = t.version;
-			e->binding = t.binding;
-			e->key_id = t.key_id;
-			e->header_bound = t.header != NULL;
-			json_decref(t.header);
-			memset(&t, 0, sizeof(t));	/* moved into e */
+		if (token_info_fill(ctx, d->cd, d->path, id, json, &v[count++]) < 0) {
+			cvm_luks_token_info_free(v, count);
+			return -ENOMEM;
 		}
-		e->keyslot_active = e->keyslot >= 0 && keyslot_active(d->cd, e->keyslot);
 	}
 	*ret = v;
 	*n = count;
+	return 0;
+}
+
+int cvm_luks_token_info_from_json(struct crypt_device *cd, int token, const char *json,
+				  struct cvm_luks_token_info *ret)
+{
+	int r;
+
+	if (!json || !ret)
+		return -EINVAL;
+	r = token_info_fill(NULL, cd, NULL, token, json, ret);
+	if (r < 0) {
+		cvm_luks_binding_done(&ret->binding);
+		free(ret->key_id);
+		free(ret->error);
+		memset(ret, 0, sizeof(*ret));
+	}
+	return r;
+}
+
+int cvm_luks_token_info_text(const struct cvm_luks_token_info *ti, const char *device,
+			     const char *indent, char **ret)
+{
+	const char *const *keys = cvm_luks_release_keys();
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!ti || !ret)
+		return -EINVAL;
+	indent = indent ? indent : "";
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	for (; *keys; keys++) {
+		const char *val = cvm_luks_binding_get(&ti->binding, *keys);
+
+		if (val)
+			fprintf(f, "%s%-20s %s\n", indent, *keys, val);
+	}
+	if (ti->binding.platform)
+		fprintf(f, "%s%-20s %s\n", indent, "platform", ti->binding.platform);
+	if (ti->key_id)
+		fprintf(f, "%s%-20s %s\n", indent, "key_id", ti->key_id);
+	if (!ti->header_bound)
+		fprintf(f, "%s%-20s not bound: unlock refuses this token until 'cvmattest luks "
+			"bind --refresh -d %s --token %d'\n", indent, "header",
+			device ? device : "DEV", ti->token);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(buf);
 	return 0;
 }
 

@@ -129,6 +129,8 @@ static const struct opt opts[] = {
 	  "where TDX quotes come from, in order" },
 	{ "tsm_dir", OPT_STRING, O(tsm_dir), "/sys/kernel/config/tsm/report", 0, 0,
 	  "configfs-tsm report directory (kernel 6.7+)" },
+	{ "vmpl", OPT_INT, O(vmpl), "-1", -1, 3,
+	  "SEV-SNP: VMPL of the report (0-3); -1: the platform's (configfs: privlevel_floor)" },
 	{ "tcti", OPT_STRING, O(tcti), "device:/dev/tpmrm0", 0, 0,
 	  "TPM access for azure-guest (tpm2-tss TCTI string)" },
 	{ "transfer_key_bits", OPT_INT, O(transfer_key_bits), "2048", 2048, 4096,

@@ -64,6 +64,7 @@ struct cvm_config {
 	char *kds_url;
 	char *tdx_quote;		/* order: "device,configfs,imds" */
 	char *tsm_dir;
+	int vmpl;			/* SEV-SNP report VMPL; -1: the platform's */
 	char *tcti;
 	int transfer_key_bits;
 };
