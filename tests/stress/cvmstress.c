@@ -32,6 +32,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ struct counters {
 	atomic_ulong unexpected;
 	char first_unexpected[160];
 	atomic_int first_set;
+	atomic_int drain;	/* the reloader asks workers to let go of /dev/cvmattest */
 };
 
 static struct counters *C;
@@ -276,11 +278,16 @@ static void op_genl(uint64_t *s)
 		char junk[64];
 	} req;
 	static __thread char buf[65536];
+	struct timeval tmo = { .tv_sec = 0, .tv_usec = 200000 };
 	int fd, fam, n = 1 + rnd(s) % 8;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (fd < 0)
 		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo))) {
+		close(fd);
+		return;
+	}
 	fam = genl_family(fd);	/* absent while the module is unloaded */
 	for (int i = 0; fam > 0 && i < n; i++) {
 		memset(&req, 0, sizeof(req));
@@ -297,9 +304,21 @@ static void op_genl(uint64_t *s)
 		C->genl++;
 		if (send(fd, &req, req.n.nlmsg_len, 0) < 0)
 			break;
-		/* a reply, possibly several parts of a dump, then stop */
-		(void)recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		(void)recv(fd, buf, sizeof(buf), 0);
+		/*
+		 * The reply: one message, an error, or the parts of a dump up to
+		 * NLMSG_DONE. Each recv is bounded (SO_RCVTIMEO): a request the
+		 * kernel answers with nothing (no NLM_F_ACK) must not hang here.
+		 */
+		for (int part = 0, more = 1; more && part < 64; part++) {
+			int len = recv(fd, buf, sizeof(buf), 0);
+
+			more = 0;
+			for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, len);
+			     h = NLMSG_NEXT(h, len))
+				more = (h->nlmsg_flags & NLM_F_MULTI) &&
+				       h->nlmsg_type != NLMSG_DONE &&
+				       h->nlmsg_type != NLMSG_ERROR;
+		}
 	}
 	close(fd);
 }
@@ -356,6 +375,22 @@ static void *worker(void *arg)
 		uint64_t op = rnd(&s) % 100;
 
 		C->ops++;
+		if (C->drain) {
+			/*
+			 * An open fd holds a module reference and delete_module fails
+			 * while one is held: let go of it for a moment and keep up the
+			 * netlink and sysfs load, which holds none, so that the unload
+			 * races against those.
+			 */
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			if (op % 2)
+				op_genl(&s);
+			else
+				op_sysfs(&s);
+			continue;
+		}
 		if (fd < 0 || rnd(&s) % 50 == 0) {
 			if (fd >= 0)
 				close(fd);
@@ -397,16 +432,27 @@ static void reloader(const char *ko, const char *params)
 		_exit(2);
 	}
 	while (now() < deadline) {
-		if (syscall(SYS_delete_module, "cvmattest", O_NONBLOCK) == 0) {
-			C->unloads++;
-			usleep(2000);
-			if (syscall(SYS_finit_module, kfd, params, 0) == 0)
-				C->loads++;
-			else
-				C->load_fail++;
+		double until = now() + 0.2;
+
+		/* Ask for the fds back, then unload as soon as they are all closed. */
+		C->drain = 1;
+		while (now() < until) {
+			if (syscall(SYS_delete_module, "cvmattest", O_NONBLOCK) == 0) {
+				C->unloads++;
+				usleep(2000);
+				if (syscall(SYS_finit_module, kfd, params, 0) == 0)
+					C->loads++;
+				else
+					C->load_fail++;
+				break;
+			}
+			usleep(1000);
 		}
-		usleep(5000);
+		C->drain = 0;
+		/* Then full load against the fresh module for a while. */
+		usleep(300000);
 	}
+	C->drain = 0;
 	/* Leave it loaded. */
 	if (access(SYS, F_OK) && syscall(SYS_finit_module, kfd, params, 0) == 0)
 		C->loads++;
@@ -512,8 +558,12 @@ int main(int argc, char **argv)
 	printf("%sok - stress: every valid GET_EVIDENCE that succeeded carried its REPORT_DATA (%lu ok, %lu wrong)\n",
 	       C->evidence_bad_rd ? "not " : "", C->evidence_ok, C->evidence_bad_rd);
 	printf("%sok - stress: %lu operations in %d s\n", C->ops > 100 ? "" : "not ", C->ops, secs);
+	if (ko)
+		printf("%sok - stress: the module was unloaded and loaded again under load (%lu times)\n",
+		       C->unloads && C->unloads == C->loads ? "" : "not ", C->unloads);
 	printf("%sok - stress: the module is loaded and answers INFO afterwards (provider %s)\n",
 	       info_ok(name, sizeof(name)) ? "" : "not ", name);
 	fflush(stdout);
-	return bad_children || C->unexpected || C->evidence_bad_rd || !info_ok(name, sizeof(name));
+	return bad_children || C->unexpected || C->evidence_bad_rd ||
+	       (ko && (!C->unloads || C->unloads != C->loads)) || !info_ok(name, sizeof(name));
 }
