@@ -5,7 +5,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 O ?= $(CURDIR)/build
 export KVER
 
-.PHONY: all help deps deps-test module user sim check check-kernels check-debug demo bench bench-unlock fuzz \
+.PHONY: all help deps deps-test module user sim check check-kernels check-debug soak demo bench bench-unlock fuzz \
 	clean install dkms-install dkms-uninstall
 
 all: module user sim
@@ -17,6 +17,7 @@ help:
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...), module VM tests on sid's kernel (VM_SUITE=...)"
 	@echo "make check-debug    module VM tests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN; built once from linux-source-6.1, cached)"
+	@echo "make soak          the in-VM stress fuzzer for 30 minutes (SOAK_SECONDS=1800; KERNEL=debug: on the debug kernel)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
 	@echo "make bench-unlock  only bench/unlock: cvmattest vs clevis+tang unlock time, initramfs size"
@@ -57,6 +58,16 @@ check-kernels:
 # /var/cache/cvmattest/kernel-debug (tests/vm/build-debug-kernel).
 check-debug: deps-test
 	@tests/vm/check-debug
+
+# The in-VM stress fuzzer (tests/stress) for SOAK_SECONDS; `make check` runs 60 s of it
+# (suite vm-stress), check-debug the same on the debug kernel.
+SOAK_SECONDS ?= 1800
+soak: deps-test
+ifeq ($(KERNEL),debug)
+	@tests/vm/debug-kernel test-stress --seconds $(SOAK_SECONDS)
+else
+	@tests/stress/test-stress --seconds $(SOAK_SECONDS)
+endif
 
 demo: deps-test
 	@tests/demo
