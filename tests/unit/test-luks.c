@@ -1711,6 +1711,45 @@ static void test_cli(void **state)
  * rotation changes the key), only then, and says how to pin it; -q keeps
  * both the warning and the next steps quiet, and changes nothing else.
  */
+/* bind and unbind under --json: one object on stdout, what was done; no text hints. */
+static void test_cli_json_bind(void **state)
+{
+	const char *img = make_image("cli-json");
+	struct cli_run r;
+	json_t *o;
+
+	(void)state;
+	r = CLI(key_a, PASS "\n", "bind", "-d", img, "--attest-url", ATTEST_URL, "--key-url",
+		KEY_URL, "--key-file-fd", "3", "--json");
+	assert_int_equal(r.rc, 0);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "device")), img);
+	assert_string_equal(json_string_value(json_object_get(o, "key_url")), KEY_URL);
+	assert_true(json_is_integer(json_object_get(o, "token")));
+	assert_true(json_integer_value(json_object_get(o, "keyslot")) >= 1);
+	json_decref(o);
+	assert_null(strstr(r.out, "/etc/crypttab"));
+	cli_done(&r);
+	r = CLI(NULL, NULL, "unbind", "-d", img, "--json");
+	assert_int_equal(r.rc, 0);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "device")), img);
+	assert_true(json_integer_value(json_object_get(o, "keyslot_removed")) >= 1);
+	json_decref(o);
+	cli_done(&r);
+	/* nothing left to remove: one error object, exit 8 (no binding) */
+	r = CLI(NULL, NULL, "unbind", "-d", img, "--json");
+	assert_int_equal(r.rc, 8);
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "error"), "code")), 8);
+	json_decref(o);
+	cli_done(&r);
+	unlink(img);
+}
+
 static void test_cli_bind_hints(void **state)
 {
 	static const char *const unversioned[][2] = {	/* key_url, the key without "/" */
@@ -2354,6 +2393,7 @@ int main(void)
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_cli_device_errors),
+		cmocka_unit_test(test_cli_json_bind),
 		cmocka_unit_test(test_cli_bind_hints),
 		cmocka_unit_test(test_release_source),
 		cmocka_unit_test(test_release_cache_and_hosts),
