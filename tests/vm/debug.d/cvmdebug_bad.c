@@ -4,7 +4,6 @@
  * parameter commits one bug that a checker of the debug kernel reports, so that a run
  * which loads it must fail: the harness' detection is tested, not assumed.
  */
-#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -50,9 +49,17 @@ static int __init cvmdebug_bad_init(void)
 		kfree((void *)p);
 	}
 	if (sleep_atomic) {
+		void *q;
+
+		/*
+		 * The classic: a GFP_KERNEL allocation under a spinlock, which
+		 * might_sleep() reports whether or not it sleeps (msleep() here
+		 * would only show "scheduling while atomic" when it does).
+		 */
 		spin_lock(&bad_lock);
-		msleep(1);
+		q = kmalloc(64, GFP_KERNEL);
 		spin_unlock(&bad_lock);
+		kfree(q);
 	}
 	if (lock_order) {
 		mutex_lock(&mutex_a);
