@@ -147,7 +147,7 @@ has_text $W/nomod.txt "To fix: " "and what to do"
 t_is "$(jval $W/nomod.json module_loaded)" false "status --json: module_loaded false"
 t_is "$(jval $W/nomod.json platform)" null "status --json: platform null without the module"
 "$CLI" monitor --once --timeout 5 > $W/nomod.mon 2>&1
-t_is $? 1 "monitor without the module: exit 1"
+t_is $? 7 "monitor without the module: exit 7 (not on this host)"
 has_line $W/nomod.mon 'cvmattest: netlink family "cvmattest" not found: is the module loaded? (modprobe cvmattest)' \
 	"monitor without the module says so, and how to fix it"
 "$CLI" status --netlink -q
