@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cli-util.h"
+#include "libcvmattest-attest.h"
 
 #include <jansson.h>
 
@@ -17,7 +19,8 @@ static void report_help(void)
 	       "\n"
 	       "Get evidence from /dev/cvmattest for a 64-byte REPORT_DATA and write it to\n"
 	       "OUT ('-': stdout): an SEV-SNP report, a TDX TDREPORT or quote, or an Azure\n"
-	       "HCL report, whichever the platform gives.\n"
+	       "HCL report, whichever the platform gives.  Without the module, from the\n"
+	       "kernel's configfs-tsm (6.7+; TDX: a quote) when it has a provider.\n"
 	       "\n"
 	       "  -o, --output OUT            where to write the evidence (required)\n"
 	       "      --report-data HEX       REPORT_DATA, up to 64 bytes, zero-padded\n"
@@ -28,14 +31,18 @@ static void report_help(void)
 	       "      --quote                 TDX: a quote instead of a TDREPORT\n"
 	       "      --vmpl N                SNP: report at VMPL N\n"
 	       "      --device PATH           default " CVM_DEVICE_PATH "\n"
+	       "      --source SOURCE         auto (the device, else configfs-tsm), device\n"
+	       "                              or configfs (default auto)\n"
+	       "      --tsm-dir DIR           configfs-tsm reports (default\n"
+	       "                              " CVM_TSM_REPORT_DIR ")\n"
 	       "      --json                  what was written, as JSON (errors too); needs\n"
 	       "                              -o FILE, not '-'\n"
 	       "  -q, --quiet                 no messages but errors\n"
 	       "  -v, --verbose               more messages\n"
 	       "  -h, --help                  this text\n"
 	       "\n"
-	       "Exit status (cvmattest(1)): 0 on success; 7 no evidence device here; 1 any\n"
-	       "other error.\n"
+	       "Exit status (cvmattest(1)): 0 on success; 7 no evidence source here (no\n"
+	       "device, no configfs-tsm provider); 1 any other error.\n"
 	       "See cvmattest-report(1).\n");
 }
 
@@ -46,6 +53,8 @@ enum {
 	OPT_QUOTE,
 	OPT_VMPL,
 	OPT_DEVICE,
+	OPT_SOURCE,
+	OPT_TSM_DIR,
 };
 
 int cmd_report(int argc, char **argv, struct cli_common *common)
@@ -58,6 +67,8 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		{ "quote", no_argument, NULL, OPT_QUOTE },
 		{ "vmpl", required_argument, NULL, OPT_VMPL },
 		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "tsm-dir", required_argument, NULL, OPT_TSM_DIR },
 		CLI_JSON_LONG_OPTION,
 		CLI_COMMON_LONG_OPTIONS,
 		{}
@@ -66,7 +77,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 	struct cvm_evidence_request req = { 0 };
 	struct cvm_evidence ev = { 0 };
 	const char *output = NULL, *certs_out = NULL, *device = NULL;
-	const char *rd_hex = NULL, *rd_file = NULL;
+	const char *rd_hex = NULL, *rd_file = NULL, *source = "auto", *tsm_dir = NULL;
+	char provider[64] = "";
+	bool configfs;
 	int c, r;
 
 	optind = 0;
@@ -105,6 +118,15 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		case OPT_DEVICE:
 			device = optarg;
 			break;
+		case OPT_SOURCE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "device") && strcmp(optarg, "configfs"))
+				return usage_error("--source: auto, device or configfs expected, not \"%s\"",
+						   optarg);
+			source = optarg;
+			break;
+		case OPT_TSM_DIR:
+			tsm_dir = optarg;
+			break;
 		case 'h':
 			report_help();
 			return 0;
@@ -131,9 +153,28 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			return EXIT_USAGE;
 	}
 
+	if (device && strcmp(source, "configfs") == 0)
+		return usage_error("--device is for --source device or auto, not configfs");
+	if (tsm_dir && strcmp(source, "device") == 0)
+		return usage_error("--tsm-dir is for --source configfs or auto, not device");
+
 	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_USAGE;
-	r = cvm_device_get_evidence(ctx, device, &req, &ev);
+	/*
+	 * auto: the module's device; only when there is none (and none was
+	 * named) the kernel's configfs-tsm, as `cvmattest attest` does.
+	 */
+	configfs = strcmp(source, "configfs") == 0;
+	if (strcmp(source, "auto") == 0 && !device) {
+		struct stat st;
+
+		configfs = stat(CVM_DEVICE_PATH, &st) < 0 && errno == ENOENT &&
+			   stat(tsm_dir ? tsm_dir : CVM_TSM_REPORT_DIR, &st) == 0 && S_ISDIR(st.st_mode);
+	}
+	if (configfs)
+		r = cvm_tsm_get_evidence(ctx, tsm_dir, &req, &ev, provider, sizeof(provider));
+	else
+		r = cvm_device_get_evidence(ctx, device, &req, &ev);
 	if (r < 0) {	/* the library said why */
 		cli_set_errno(r);
 		return r == -ENOENT || r == -ENODEV || r == -ENXIO || r == -EOPNOTSUPP ?
@@ -161,6 +202,10 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		json_t *j = json_pack("{s:s, s:s, s:I}", "format", cvm_format_name(ev.format),
 				      "output", output, "bytes", (json_int_t)ev.len);
 
+		if (j)
+			json_object_set_new(j, "source", json_string(configfs ? "configfs-tsm" : "device"));
+		if (j && configfs)
+			json_object_set_new(j, "provider", json_string(provider));
 		if (j && certs_out) {
 			json_object_set_new(j, "certs", json_string(certs_out));
 			json_object_set_new(j, "certs_bytes", json_integer((json_int_t)ev.certs_len));
@@ -170,8 +215,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		if (text)
 			cli_json_print(text);
 	} else if (!common->quiet && strcmp(output, "-") != 0)
-		fprintf(stderr, "Wrote %zu bytes of %s evidence to %s\n", ev.len,
-			cvm_format_name(ev.format), output);
+		fprintf(stderr, "Wrote %zu bytes of %s evidence to %s%s%s%s\n", ev.len,
+			cvm_format_name(ev.format), output, configfs ? " (configfs-tsm, provider " : "",
+			configfs ? provider : "", configfs ? ")" : "");
 	cvm_evidence_done(&ev);
 	return 0;
 }

@@ -172,6 +172,24 @@ int cvm_key_write_fd(struct cvm_ctx *ctx, const struct cvm_key *k, int fd);
 int cvm_key_to_keyring(struct cvm_ctx *ctx, const struct cvm_key *k, const char *type,
 		       const char *description, const char *keyring, int32_t *serial);
 
+/* ---- configfs-tsm ------------------------------------------------------------------ */
+
+#define CVM_TSM_REPORT_DIR "/sys/kernel/config/tsm/report"
+
+/*
+ * Evidence through configfs-tsm (kernels 6.7+), for guests without the
+ * module: a report for @req's REPORT_DATA (and privlevel, SEV-SNP's VMPL)
+ * from @tsm_dir (NULL: CVM_TSM_REPORT_DIR), in @ret as
+ * cvm_device_get_evidence() gives it: SEV-SNP reports come with the
+ * provider's auxblob (the certificate table) as certs, tdx_guest gives a
+ * quote (configfs-tsm has no TDREPORT).  The provider's name (sev_guest,
+ * tdx_guest, ...) into @provider.  -ENOENT without configfs-tsm, -ENXIO with
+ * no provider registered, -EINVAL for a privlevel the provider refuses.
+ */
+int cvm_tsm_get_evidence(struct cvm_ctx *ctx, const char *tsm_dir,
+			 const struct cvm_evidence_request *req, struct cvm_evidence *ret,
+			 char *provider, size_t provider_len);
+
 /* ---- low-level pieces, exposed for tests and for tools ---------------------------- */
 
 /*

@@ -112,6 +112,19 @@ int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64
 			  r == -ENOENT ? " (kernel without configfs-tsm, or configfs not mounted)" : "");
 		return r;
 	}
+	if (privlevel < 0) {
+		unsigned long long floor = 0;
+
+		/*
+		 * The platform's own level: privlevel reads 0 until written, and
+		 * under an SVSM (privlevel_floor > 0) the firmware refuses a
+		 * report more privileged than the guest's VMPL, so ask for the
+		 * floor there.
+		 */
+		snprintf(path, sizeof(path), "%s/privlevel_floor", dir);
+		if (read_u64(path, &floor) == 0 && floor > 0 && floor <= 3)
+			privlevel = (int)floor;
+	}
 	if (privlevel >= 0) {
 		r = tsm_set_privlevel(ctx, dir, privlevel);
 		if (r < 0) {
@@ -182,6 +195,42 @@ int tsm_report(struct cvm_ctx *ctx, const char *tsm_dir, const uint8_t inblob[64
 	if (rmdir(dir) < 0)
 		log_debug(ctx, "Cannot remove %s: %s", dir, strerror(errno));
 	return r;
+}
+
+int cvm_tsm_get_evidence(struct cvm_ctx *ctx, const char *tsm_dir,
+			 const struct cvm_evidence_request *req, struct cvm_evidence *ret,
+			 char *provider, size_t provider_len)
+{
+	char name[64];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = tsm_report(ctx, tsm_dir ? tsm_dir : CVM_TSM_REPORT_DIR, req->report_data,
+		       req->has_privlevel ? (int)req->privlevel : -1, name, sizeof(name),
+		       &ret->data, &ret->len, req->want_certs ? &ret->certs : NULL,
+		       req->want_certs ? &ret->certs_len : NULL);
+	if (r < 0) {
+		cvm_evidence_done(ret);
+		return r;
+	}
+	if (strcmp(name, "sev_guest") == 0) {
+		ret->format = CVM_FORMAT_SNP_REPORT;
+		ret->platform = CVMATTEST_PLATFORM_SEV_SNP;
+	} else if (strcmp(name, "tdx_guest") == 0) {
+		ret->format = CVM_FORMAT_TDX_QUOTE;
+		ret->platform = CVMATTEST_PLATFORM_TDX;
+	} else if (cvm_evidence_detect(ret->data, ret->len, &ret->format) < 0) {
+		log_error(ctx, "configfs-tsm provider \"%s\" gave evidence of no known format", name);
+		cvm_evidence_done(ret);
+		return -EBADMSG;
+	}
+	if (ret->certs && ret->certs_len == 0) {
+		free(ret->certs);
+		ret->certs = NULL;
+	}
+	if (provider)
+		snprintf(provider, provider_len, "%s", name);
+	return 0;
 }
 
 /* ---- an evidence command ------------------------------------------------------------ */
@@ -336,26 +385,25 @@ static int evidence_from_device(struct cvm_ctx *ctx, const struct cvm_config *cf
 static int evidence_from_configfs(struct cvm_ctx *ctx, const struct cvm_config *cfg,
 				  const uint8_t report_data[64], struct att_evidence *ret)
 {
-	char provider[64];
+	struct cvm_evidence_request req = { .want_certs = true };
+	struct cvm_evidence ev;
 	int r;
 
-	r = tsm_report(ctx, cfg->tsm_dir, report_data, cfg->vmpl, provider, sizeof(provider), &ret->data,
-		       &ret->len, &ret->certs, &ret->certs_len);
+	memcpy(req.report_data, report_data, 64);
+	if (cfg->vmpl >= 0) {
+		req.has_privlevel = true;
+		req.privlevel = (uint32_t)cfg->vmpl;
+	}
+	r = cvm_tsm_get_evidence(ctx, cfg->tsm_dir, &req, &ev, NULL, 0);
 	if (r < 0)
 		return r;
-	if (strcmp(provider, "sev_guest") == 0) {
-		ret->format = CVM_FORMAT_SNP_REPORT;
-	} else if (strcmp(provider, "tdx_guest") == 0) {
-		ret->format = CVM_FORMAT_TDX_QUOTE;
-	} else if (cvm_evidence_detect(ret->data, ret->len, &ret->format) < 0) {
-		log_error(ctx, "configfs-tsm provider \"%s\" gave evidence of no known format",
-			  provider);
-		return -EBADMSG;
-	}
-	if (ret->certs && ret->certs_len == 0) {
-		free(ret->certs);
-		ret->certs = NULL;
-	}
+	ret->format = ev.format;
+	ret->platform = ev.platform;
+	ret->data = TAKE_PTR(ev.data);
+	ret->len = ev.len;
+	ret->certs = TAKE_PTR(ev.certs);
+	ret->certs_len = ev.certs_len;
+	cvm_evidence_done(&ev);
 	return 0;
 }
 
