@@ -122,6 +122,9 @@ struct cvm_state {
 	char sys_vendor[65];		/* DMI sys_vendor, "" unknown */
 	bool tsm_report;		/* configfs-tsm /sys/kernel/config/tsm/report (6.7+) */
 	bool tdx_measurements;		/* tsm-mr: tdx_guest's measurements/ in sysfs (6.16+) */
+	char tsm_provider[CVM_STATE_WORD];	/* configfs-tsm's provider ("sev_guest",
+						   "tdx_guest"...), "none" when none is
+						   registered, "" unknown (not root) */
 	char host_platform[CVM_STATE_WORD];	/* the host's own judgement: "sev-snp", "tdx",
 						   "azure-vtpm" (possibly), "none" */
 

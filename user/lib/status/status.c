@@ -176,6 +176,33 @@ static bool is_dir(const char *path)
 }
 
 /*
+ * configfs-tsm names its provider only inside a report: make one, read
+ * "provider", remove it (root only; nothing is generated until inblob is
+ * written).  Without a provider the kernel refuses the mkdir with ENXIO.
+ */
+static void probe_tsm_provider(struct cvm_ctx *ctx, const char *tsm_dir, struct cvm_state *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], v[CVM_STATE_WORD];
+	int n;
+
+	n = snprintf(dir, sizeof(dir), "%s/cvmattest-status-%d", tsm_dir, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return;
+	if (mkdir(dir, 0700) < 0) {
+		if (errno == ENXIO)
+			copy_str(s->tsm_provider, sizeof(s->tsm_provider), "none");
+		else
+			log_debug(ctx, "%s: %s", dir, strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/provider", dir);
+	if (state_read_small(path, v, sizeof(v)) == 0 && state_is_word(v, sizeof(s->tsm_provider)))
+		copy_str(s->tsm_provider, sizeof(s->tsm_provider), v);
+	if (rmdir(dir) < 0)
+		log_debug(ctx, "cannot remove %s: %s", dir, strerror(errno));
+}
+
+/*
  * What the host is, before anything the module says: a guest whose kernel
  * sees SEV-SNP or TDX (CPU flags) or offers their guest driver is one; a
  * Hyper-V/Azure VM with a TPM and neither driver may be a CVM behind
@@ -186,9 +213,10 @@ static void judge_host_platform(struct cvm_state *s)
 {
 	const char *p = "none";
 
-	if (s->cpu_sev_snp == 1 || s->sev_guest_node)
+	if (s->cpu_sev_snp == 1 || s->sev_guest_node || strcmp(s->tsm_provider, "sev_guest") == 0)
 		p = "sev-snp";
-	else if (s->cpu_tdx_guest == 1 || s->tdx_guest_node)
+	else if (s->cpu_tdx_guest == 1 || s->tdx_guest_node ||
+		 strcmp(s->tsm_provider, "tdx_guest") == 0)
 		p = "tdx";
 	else if ((s->azure || strcmp(s->sys_vendor, "Microsoft Corporation") == 0) && s->tpm_node)
 		p = "azure-vtpm";
@@ -255,6 +283,8 @@ static void read_host_facts(struct cvm_ctx *ctx, const char *root, struct cvm_st
 		s->cpu_sev_snp = s->cpu_tdx_guest = -1;
 	}
 	s->tsm_report = is_dir(host_path(path, sizeof(path), root, "/sys/kernel/config/tsm/report"));
+	if (s->tsm_report && geteuid() == 0)
+		probe_tsm_provider(ctx, path, s);
 	/* Documentation/ABI/testing/sysfs-driver-tdx-guest (tsm-mr, 6.16) */
 	s->tdx_measurements = is_dir(host_path(path, sizeof(path), root,
 					       "/sys/devices/virtual/misc/tdx_guest/measurements")) ||
@@ -388,9 +418,14 @@ static bool str_is(const struct cvm_state *s, enum cvm_state_field fld, const ch
 }
 
 /* Evidence without the module: the Azure vTPM, or configfs-tsm (6.7+). */
+static bool tsm_usable(const struct cvm_state *s)
+{
+	return s->tsm_report && strcmp(s->tsm_provider, "none") != 0;
+}
+
 static bool evidence_without_module(const struct cvm_state *s)
 {
-	return s->tsm_report || strcmp(s->host_platform, "azure-vtpm") == 0;
+	return tsm_usable(s) || strcmp(s->host_platform, "azure-vtpm") == 0;
 }
 
 /* What is lost while the module is absent, and what still works (module-less mode). */
@@ -401,9 +436,12 @@ static void note_module_less(struct cvm_state *s)
 	if (strcmp(s->host_platform, "azure-vtpm") == 0)
 		works = "cvmattest attest and release still work through the vTPM (tpm2-tss, "
 			"/dev/tpmrm0)";
-	else if (s->tsm_report)
+	else if (tsm_usable(s))
 		works = "cvmattest report, attest and release still work through configfs-tsm "
 			"(evidence = auto falls back to it)";
+	else if (s->tsm_report)
+		works = "configfs-tsm has no provider (load sev-guest or tdx-guest), so nothing "
+			"else gives evidence now";
 	else
 		works = "nothing else gives evidence on this kernel (no configfs-tsm, which needs "
 			"6.7 or later), so attestation needs the module";

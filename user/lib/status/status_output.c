@@ -150,6 +150,7 @@ static json_t *host_json(const struct cvm_state *s)
 	set(ifs, "sev_guest", json_boolean(s->sev_guest_node));
 	set(ifs, "tdx_guest", json_boolean(s->tdx_guest_node));
 	set(ifs, "configfs_tsm", json_boolean(s->tsm_report));
+	set(ifs, "tsm_provider", *s->tsm_provider ? json_text(s->tsm_provider) : json_null());
 	set(ifs, "tdx_measurements", json_boolean(s->tdx_measurements));
 	set(ifs, "tpm", json_boolean(s->tpm_node));
 	set(ifs, "cvmattest", json_boolean(s->module_loaded));
@@ -403,9 +404,10 @@ static void text_host(FILE *f, const struct cvm_state *s)
 	else if (s->cpu_tdx_guest == 1)
 		how = " (CPU flag tdx_guest)";
 	line(f, "Host:", "%s%s", host_platform_text(s), how);
-	line(f, "  interfaces", "/dev/sev-guest %s, /dev/tdx_guest %s, configfs-tsm %s,",
+	line(f, "  interfaces", "/dev/sev-guest %s, /dev/tdx_guest %s, configfs-tsm %s%s%s%s,",
 	     s->sev_guest_node ? "yes" : "no", s->tdx_guest_node ? "yes" : "no",
-	     s->tsm_report ? "yes" : "no");
+	     s->tsm_report ? "yes" : "no", s->tsm_report && *s->tsm_provider ? " (" : "",
+	     s->tsm_report ? s->tsm_provider : "", s->tsm_report && *s->tsm_provider ? ")" : "");
 	line(f, "", "TDX measurements %s, TPM %s", s->tdx_measurements ? "yes" : "no",
 	     s->tpm_node ? "yes" : "no");
 }
