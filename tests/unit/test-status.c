@@ -940,6 +940,8 @@ static void test_genl_reply(void **state)
 	from_nl.azure = from_sysfs.azure;
 	from_nl.tdx_guest_node = from_sysfs.tdx_guest_node;
 	from_nl.tsm_report = from_sysfs.tsm_report;
+	memcpy(from_nl.tsm_provider, from_sysfs.tsm_provider, sizeof(from_nl.tsm_provider));
+	from_nl.tpm_hcl_report = from_sysfs.tpm_hcl_report;
 	from_nl.tdx_measurements = from_sysfs.tdx_measurements;
 	memcpy(from_nl.provider_param, from_sysfs.provider_param, sizeof(from_nl.provider_param));
 	cvm_state_diagnose(&from_nl);
@@ -1132,7 +1134,7 @@ static void test_host_tdx_tsm(void **state)
 	assert_int_equal(run_cli(&out, ARGS("status", "--prometheus", "--root", root)), 12);
 	assert_prometheus_format(out);
 	assert_has_line(out, "cvmattest_host_info{platform=\"tdx\",sev_guest=\"0\",tdx_guest=\"1\","
-			     "configfs_tsm=\"1\",tdx_measurements=\"1\",tpm=\"0\"} 1");
+			     "configfs_tsm=\"1\",tdx_measurements=\"1\",tpm=\"0\",hcl_report=\"unknown\"} 1");
 	assert_has_line(out, "cvmattest_up 0");
 	free(out);
 }
@@ -1163,6 +1165,39 @@ static void test_host_azure_vtpm(void **state)
 	assert_true(iface(o, "tpm"));
 	assert_false(iface(o, "sev_guest"));
 	json_decref(o);
+
+	/*
+	 * The caller's probe of NV 0x01400001 decides it: without the index an
+	 * Azure VM with a vTPM is an ordinary (Trusted Launch) VM; with it even
+	 * a VM whose DMI says nothing of Azure is behind the paravisor.
+	 */
+	{
+		struct cvm_ctx *ctx = quiet_ctx();
+		struct cvm_state *st = calloc(1, sizeof(*st));
+		struct cvm_state_source src = { .root = root, .no_device = true, .now = NOW,
+						.hcl_probed = true, .hcl_report = false };
+
+		assert_non_null(st);
+		assert_int_equal(cvm_state_read(ctx, &src, st), 0);
+		assert_string_equal(st->host_platform, "none");
+		assert_int_equal(st->tpm_hcl_report, 0);
+		assert_int_equal(cvm_state_to_text(st, &out), 0);
+		assert_non_null(strstr(out, "no HCL report in NV 0x01400001: not behind Azure's paravisor"));
+		free(out);
+		src.hcl_report = true;
+		put(root, "sys/class/dmi/id/sys_vendor", "QEMU\n");
+		unput(root, "sys/class/dmi/id/chassis_asset_tag");
+		assert_int_equal(cvm_state_read(ctx, &src, st), 0);
+		assert_string_equal(st->host_platform, "azure-vtpm");
+		assert_int_equal(cvm_state_to_json(st, &out), 0);
+		assert_non_null(strstr(out, "\"hcl_report\": true"));
+		free(out);
+		assert_int_equal(cvm_state_to_text(st, &out), 0);
+		assert_non_null(strstr(out, "confidential VM behind Azure's paravisor"));
+		free(out);
+		free(st);
+		cvm_ctx_free(ctx);
+	}
 
 	/* the same VM without its TPM driver: nothing there gives evidence */
 	unput(root, "dev/tpmrm0");

@@ -31,8 +31,22 @@ else
 	t_ok "provider=azure-vtpm without a TPM refuses to load"
 fi
 
+# status judges the host by the vTPM's HCL report index (jansson indents by 2 per level)
+jhost() { # file key: a value of host or host.interfaces in `status --json`
+	sed -n "s/^ *\"$2\": \(.*\)\$/\1/p" "$1" | sed 's/,$//' | head -n 1
+}
+
 # ---- SNP behind the paravisor -------------------------------------------------------------------
 start_pv pv-snp snp
+"$CLI" status --json --no-device > $W/st.json 2>$W/err
+t_is "$(jhost $W/st.json hcl_report)" true "status: the vTPM has the HCL report index (hcl_report true)"
+t_is "$(jhost $W/st.json platform)" '"azure-vtpm"' "status: host platform azure-vtpm from the HCL report index"
+"$CLI" status --no-device > $W/st.txt 2>&1
+grep -q "confidential VM behind Azure's paravisor" $W/st.txt &&
+	t_ok "status: the host is named a CVM behind the paravisor" ||
+	t_fail "status: the host is named a CVM behind the paravisor" "$(head -n 12 $W/st.txt)"
+"$CLI" status --json --no-device --no-tpm > $W/st.json 2>$W/err
+t_is "$(jhost $W/st.json hcl_report)" null "status --no-tpm: hcl_report null"
 t_run "insmod (auto: no sev-guest/tdx_guest, the paravisor's TPM)" insmod $KO vtpm_timeout_ms=3000
 t_is "$(cat $SYS/provider)" azure-vtpm "sysfs provider: azure-vtpm"
 t_is "$(cat $SYS/platform)" sev-snp "sysfs platform: sev-snp (from the HCL report)"
@@ -96,6 +110,9 @@ stop_pv pv-tdx
 # ---- a TPM without the paravisor's report index --------------------------------------------
 start_pv pv-bare snp
 echo "undefine_report on" > /run/pv-bare/control
+"$CLI" status --json --no-device > $W/st.json 2>$W/err
+t_is "$(jhost $W/st.json hcl_report)" false "status: a TPM without the HCL report index (hcl_report false)"
+t_is "$(jhost $W/st.json platform)" '"none"' "status: an ordinary TPM is not taken for a CVM"
 t_run "insmod with a TPM but no HCL report" insmod $KO
 t_is "$(cat $SYS/provider)" none "an ordinary TPM is not taken for Azure's paravisor"
 kt enodev

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-util.h"
+#include "libcvmattest-attest.h"
 #include "libcvmattest-status.h"
 
 static void status_help(void)
@@ -30,6 +32,8 @@ static void status_help(void)
 	       "                          request instead of sysfs\n"
 	       "      --device PATH       default " CVM_DEVICE_PATH "\n"
 	       "      --no-device         do not query the device (INFO)\n"
+	       "      --no-tpm            do not look for Azure's HCL report in the vTPM\n"
+	       "                          (NV 0x01400001, tpm2-tss on /dev/tpmrm0)\n"
 	       "  -q, --quiet             print nothing; only the exit status tells\n"
 	       "  -v, --verbose           more messages\n"
 	       "  -h, --help              this text\n"
@@ -54,6 +58,7 @@ enum {
 	OPT_SYSFS,
 	OPT_ROOT,
 	OPT_NOW,
+	OPT_NO_TPM,
 };
 
 int cmd_status(int argc, char **argv, struct cli_common *common)
@@ -67,6 +72,7 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 		{ "sysfs", required_argument, NULL, OPT_SYSFS },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "now", required_argument, NULL, OPT_NOW },
+		{ "no-tpm", no_argument, NULL, OPT_NO_TPM },
 		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
@@ -74,7 +80,7 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 	_cleanup_free_ char *out = NULL;
 	_cleanup_free_ struct cvm_state *st = NULL;
 	struct cvm_state_source src = { 0 };
-	bool prom = false;
+	bool prom = false, no_tpm = false;
 	int c, r;
 
 	optind = 0;
@@ -92,6 +98,9 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 			break;
 		case OPT_DEVICE:
 			src.device = optarg;
+			break;
+		case OPT_NO_TPM:
+			no_tpm = true;
 			break;
 		case OPT_NO_DEVICE:
 			src.no_device = true;
@@ -131,6 +140,22 @@ int cmd_status(int argc, char **argv, struct cli_common *common)
 
 	if (cli_ctx_new(common, &ctx) < 0)
 		return EXIT_USAGE;
+	/*
+	 * Behind Azure's paravisor only the vTPM's HCL report index tells a
+	 * CVM from an ordinary (Trusted Launch) VM; the status layer has no
+	 * TPM code, so ask here (the real machine only, never under --root).
+	 */
+	if (!src.root && !no_tpm) {
+		const char *tcti = access("/dev/tpmrm0", F_OK) == 0 ? "device:/dev/tpmrm0" :
+				   access("/dev/tpm0", F_OK) == 0 ? "device:/dev/tpm0" : NULL;
+		size_t size;
+
+		if (tcti) {
+			r = cvm_tpm_nv_index_size(ctx, tcti, CVM_AZURE_HCL_NV_INDEX, &size);
+			src.hcl_probed = r == 0 || r == -ENOENT;
+			src.hcl_report = r == 0;
+		}
+	}
 	/* About 4 KiB: on the heap, not on the stack of a small tool */
 	st = calloc(1, sizeof(*st));
 	if (!st)

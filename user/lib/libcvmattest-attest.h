@@ -190,6 +190,19 @@ int cvm_tsm_get_evidence(struct cvm_ctx *ctx, const char *tsm_dir,
 			 const struct cvm_evidence_request *req, struct cvm_evidence *ret,
 			 char *provider, size_t provider_len);
 
+/* ---- the TPM ------------------------------------------------------------------------ */
+
+/* Azure's paravisor keeps its HCL report (the hardware report) here. */
+#define CVM_AZURE_HCL_NV_INDEX 0x01400001u
+
+/*
+ * Whether the TPM behind @tcti (tpm2-tss TCTI string, e.g.
+ * "device:/dev/tpmrm0") has NV index @index: 0 and its size in @size, or
+ * -ENOENT without it, -ENODEV when the TPM cannot be opened (messages only
+ * at debug level: this is a probe).  No authorization: NV_ReadPublic only.
+ */
+int cvm_tpm_nv_index_size(struct cvm_ctx *ctx, const char *tcti, uint32_t index, size_t *size);
+
 /* ---- low-level pieces, exposed for tests and for tools ---------------------------- */
 
 /*

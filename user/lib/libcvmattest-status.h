@@ -122,6 +122,8 @@ struct cvm_state {
 	char sys_vendor[65];		/* DMI sys_vendor, "" unknown */
 	bool tsm_report;		/* configfs-tsm /sys/kernel/config/tsm/report (6.7+) */
 	bool tdx_measurements;		/* tsm-mr: tdx_guest's measurements/ in sysfs (6.16+) */
+	int tpm_hcl_report;		/* the vTPM has Azure's HCL report index
+					   (NV 0x01400001); -1 not probed */
 	char tsm_provider[CVM_STATE_WORD];	/* configfs-tsm's provider ("sev_guest",
 						   "tdx_guest"...), "none" when none is
 						   registered, "" unknown (not root) */
@@ -170,6 +172,13 @@ struct cvm_state_source {
 	bool netlink;			/* the module's values from GET_STATUS instead of sysfs */
 	bool no_device;			/* do not ask /dev/cvmattest for INFO */
 	time_t now;			/* default time(NULL) */
+	/*
+	 * The caller's probe of the vTPM for Azure's HCL report (NV 0x01400001,
+	 * cvm_tpm_nv_index_size() of libcvmattest-attest.h), which this layer
+	 * cannot make: hcl_probed false leaves it unknown.
+	 */
+	bool hcl_probed;
+	bool hcl_report;
 };
 
 /*

@@ -84,6 +84,46 @@ int tpm_open(struct cvm_ctx *ctx, const struct cvm_config *cfg, struct tpm_sessi
 	return 0;
 }
 
+int cvm_tpm_nv_index_size(struct cvm_ctx *ctx, const char *tcti, uint32_t index, size_t *size)
+{
+	TSS2_TCTI_CONTEXT *tc = NULL;
+	ESYS_CONTEXT *esys = NULL;
+	TPM2B_NV_PUBLIC *pub = NULL;
+	ESYS_TR nv = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int r;
+
+	rc = Tss2_TctiLdr_Initialize(tcti, &tc);
+	if (rc != TSS2_RC_SUCCESS) {
+		log_debug(ctx, "TPM \"%s\": %s", tcti, Tss2_RC_Decode(rc));
+		return -ENODEV;
+	}
+	rc = Esys_Initialize(&esys, tc, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		log_debug(ctx, "TPM \"%s\": %s", tcti, Tss2_RC_Decode(rc));
+		r = -ENODEV;
+		goto out;
+	}
+	rc = Esys_TR_FromTPMPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_NV_ReadPublic(esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		log_debug(ctx, "TPM NV index 0x%08x: %s", index, Tss2_RC_Decode(rc));
+		/* TPM_RC_HANDLE, a format-1 code with its handle number (0x18b): no such index */
+		r = (rc & TPM2_RC_FMT1) && (rc & 0x3f) == (TPM2_RC_HANDLE & 0x3f) ? -ENOENT : -EIO;
+		goto out;
+	}
+	*size = pub->nvPublic.dataSize;
+	Esys_Free(pub);
+	r = 0;
+out:
+	if (nv != ESYS_TR_NONE)
+		Esys_TR_Close(esys, &nv);
+	Esys_Finalize(&esys);
+	Tss2_TctiLdr_Finalize(&tc);
+	return r;
+}
+
 /* Read all of an NV index with owner authorization (as Azure documents). */
 int tpm_nv_read(struct cvm_ctx *ctx, struct tpm_session *t, TPM2_HANDLE index,
 		       uint8_t **ret, size_t *ret_len)

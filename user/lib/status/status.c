@@ -218,8 +218,11 @@ static void judge_host_platform(struct cvm_state *s)
 	else if (s->cpu_tdx_guest == 1 || s->tdx_guest_node ||
 		 strcmp(s->tsm_provider, "tdx_guest") == 0)
 		p = "tdx";
-	else if ((s->azure || strcmp(s->sys_vendor, "Microsoft Corporation") == 0) && s->tpm_node)
-		p = "azure-vtpm";
+	else if (s->tpm_hcl_report == 1)
+		p = "azure-vtpm";	/* only Azure's paravisor writes that index */
+	else if ((s->azure || strcmp(s->sys_vendor, "Microsoft Corporation") == 0) && s->tpm_node &&
+		 s->tpm_hcl_report != 0)
+		p = "azure-vtpm";	/* not probed: possibly (a Trusted Launch VM has none) */
 	copy_str(s->host_platform, sizeof(s->host_platform), p);
 }
 
@@ -320,6 +323,7 @@ int cvm_state_read(struct cvm_ctx *ctx, const struct cvm_state_source *src, stru
 	if (!src->device)
 		host_path(device, sizeof(device), root, CVM_DEVICE_PATH);
 
+	ret->tpm_hcl_report = src->hcl_probed ? src->hcl_report : -1;
 	read_host_facts(ctx, root, ret);
 
 	/*

@@ -153,6 +153,7 @@ static json_t *host_json(const struct cvm_state *s)
 	set(ifs, "tsm_provider", *s->tsm_provider ? json_text(s->tsm_provider) : json_null());
 	set(ifs, "tdx_measurements", json_boolean(s->tdx_measurements));
 	set(ifs, "tpm", json_boolean(s->tpm_node));
+	set(ifs, "hcl_report", jtri(s->tpm_hcl_report));
 	set(ifs, "cvmattest", json_boolean(s->module_loaded));
 	set(o, "interfaces", ifs);
 	set(o, "lockdown", *s->host_lockdown ? json_text(s->host_lockdown) : json_null());
@@ -390,6 +391,8 @@ static const char *host_platform_text(const struct cvm_state *s)
 		return "AMD SEV-SNP guest";
 	if (strcmp(p, "tdx") == 0)
 		return "Intel TDX guest";
+	if (strcmp(p, "azure-vtpm") == 0 && s->tpm_hcl_report == 1)
+		return "confidential VM behind Azure's paravisor (HCL report in the vTPM)";
 	if (strcmp(p, "azure-vtpm") == 0)
 		return "Azure VM with a vTPM (CVM if NV 0x01400001 has a report)";
 	return "not a confidential VM";
@@ -408,8 +411,11 @@ static void text_host(FILE *f, const struct cvm_state *s)
 	     s->sev_guest_node ? "yes" : "no", s->tdx_guest_node ? "yes" : "no",
 	     s->tsm_report ? "yes" : "no", s->tsm_report && *s->tsm_provider ? " (" : "",
 	     s->tsm_report ? s->tsm_provider : "", s->tsm_report && *s->tsm_provider ? ")" : "");
-	line(f, "", "TDX measurements %s, TPM %s", s->tdx_measurements ? "yes" : "no",
-	     s->tpm_node ? "yes" : "no");
+	line(f, "", "TDX measurements %s, TPM %s%s", s->tdx_measurements ? "yes" : "no",
+	     s->tpm_node ? "yes" : "no",
+	     !s->tpm_node || s->tpm_hcl_report < 0 ? "" :
+	     s->tpm_hcl_report ? " (with Azure's HCL report, NV 0x01400001)" :
+	     " (no HCL report in NV 0x01400001: not behind Azure's paravisor)");
 }
 
 static void text_findings(FILE *f, const struct cvm_state *s, enum cvm_severity sev,
@@ -675,6 +681,7 @@ static void prom_host(FILE *f, const struct cvm_state *s)
 	label(f, &first, "configfs_tsm", s->tsm_report ? "1" : "0");
 	label(f, &first, "tdx_measurements", s->tdx_measurements ? "1" : "0");
 	label(f, &first, "tpm", s->tpm_node ? "1" : "0");
+	label(f, &first, "hcl_report", s->tpm_hcl_report < 0 ? "unknown" : s->tpm_hcl_report ? "1" : "0");
 	fputs("} 1\n", f);
 }
 
