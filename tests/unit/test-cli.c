@@ -703,6 +703,12 @@ static void test_fields_snp(void **state)
 					       "--guest-policy", "smt", "--family-id", fam,
 					       "--min-launch-tcb", "bl=0", "--require-id-key", rep)), 3);
 	assert_false(json_array_has(json_object_get(o, "unchecked"), "--platform-info"));
+	/* a group partly given lists the rest only */
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "IMAGE_ID: any accepted (--image-id)"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "AUTHOR_KEY_DIGEST: any accepted (--author-key-digest"));
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "FAMILY_ID"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "COMMITTED_TCB: no minimum given (--min-committed-tcb)"));
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "LAUNCH_TCB"));
 	assert_true(json_array_has(json_object_get(o, "errors"), "ID_KEY_DIGEST is all zero"));
 	json_decref(o);
 	/* text */
@@ -786,7 +792,7 @@ static void test_fields_tdx(void **state)
 	assert_int_equal(json_integer_value(json_object_get(td, "qe_svn")), isvsvn);
 	assert_int_equal(json_integer_value(json_object_get(td, "pce_svn")), 0);
 	assert_json_hex(td, "mrseam", q + 48 + 16, 48);
-	assert_true(json_array_has(json_object_get(o, "unchecked"), "MRSEAM, MRSIGNERSEAM (the TDX module): any accepted"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "MRSEAM, MRSIGNERSEAM, MRCONFIGID, MROWNER, MROWNERCONFIG: any accepted (--mrseam, "));
 	assert_true(json_array_has(json_object_get(o, "unchecked"), "--td-attributes, --xfam"));
 	json_decref(o);
 	assert_int_equal(run_cli_json(&o, ARGS("verify", "--mrseam", seam, "--xfam", xfam, quote)), 0);

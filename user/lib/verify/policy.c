@@ -1161,37 +1161,73 @@ void policy_check_td_more(const struct cvm_policy *p, const struct td_view *td, 
 			     "a minimum QE/PCE SVN is required, and only a TDX quote carries them");
 }
 
+/*
+ * One "not checked" line for a group of fields: those of @names whose @given
+ * is false, with their options; nothing when all were given.
+ */
+static void unchecked_group(struct cvm_result *r, const char *const *names, const char *const *opts,
+			    const bool *given, size_t n, const char *what)
+{
+	char fields[256] = "", options[256] = "";
+	size_t fl = 0, ol = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (given[i])
+			continue;
+		fl += (size_t)snprintf(fields + fl, fl < sizeof(fields) ? sizeof(fields) - fl : 0, "%s%s",
+				       fl ? ", " : "", names[i]);
+		ol += (size_t)snprintf(options + ol, ol < sizeof(options) ? sizeof(options) - ol : 0, "%s%s",
+				       ol ? ", " : "", opts[i]);
+	}
+	if (fl)
+		result_unchecked(r, "%s: %s (%s)", fields, what, options);
+}
+
+#define UNCHECKED(r, what, ...)                                                                \
+	do {                                                                                   \
+		const struct {                                                                 \
+			const char *name, *opt;                                                \
+			bool given;                                                            \
+		} g_[] = { __VA_ARGS__ };                                                      \
+		const char *n_[ELEMENTSOF(g_)], *o_[ELEMENTSOF(g_)];                           \
+		bool v_[ELEMENTSOF(g_)];                                                       \
+		for (size_t i_ = 0; i_ < ELEMENTSOF(g_); i_++)                                 \
+			n_[i_] = g_[i_].name, o_[i_] = g_[i_].opt, v_[i_] = g_[i_].given;      \
+		unchecked_group(r, n_, o_, v_, ELEMENTSOF(g_), what);                          \
+	} while (0)
+
 /* What the first set of "not checked" lines does not cover, for the fields above. */
 void policy_unchecked_more(const struct cvm_policy *p, struct cvm_result *r)
 {
 	if (r->has_snp) {
-		if (!p->n_values[CVM_POLICY_SNP_ID_KEY_DIGEST] && !p->n_values[CVM_POLICY_SNP_AUTHOR_KEY_DIGEST] &&
-		    !p->require_id_key && !p->require_author_key)
-			result_unchecked(r, "ID_KEY_DIGEST, AUTHOR_KEY_DIGEST: any accepted, an ID block not "
-					 "required (--id-key-digest, --author-key-digest, --require-id-key)");
-		if (!p->n_values[CVM_POLICY_SNP_FAMILY_ID] && !p->n_values[CVM_POLICY_SNP_IMAGE_ID])
-			result_unchecked(r, "FAMILY_ID, IMAGE_ID: any accepted (--family-id, --image-id)");
-		if (!p->has_min_tcb_of[CVM_SNP_TCB_LAUNCH] && !p->has_min_tcb_of[CVM_SNP_TCB_COMMITTED])
-			result_unchecked(r, "LAUNCH_TCB, COMMITTED_TCB: no minimum given (--min-launch-tcb, "
-					 "--min-committed-tcb)");
-		if (!p->bits_mask[CVM_POLICY_SNP_GUEST_POLICY] && !p->has_min_policy_abi)
-			result_unchecked(r, "guest POLICY bits other than DEBUG (SMT, MIGRATE_MA, "
-					 "SINGLE_SOCKET, ...) and its ABI version: none required "
-					 "(--guest-policy, --min-policy-abi)");
-		if (!p->bits_mask[CVM_POLICY_SNP_PLATFORM_INFO])
-			result_unchecked(r, "PLATFORM_INFO (SMT_EN, TSME_EN, ECC_EN, ...): none required "
-					 "(--platform-info)");
+		UNCHECKED(r, "any accepted",
+			  { "ID_KEY_DIGEST", "--id-key-digest, --require-id-key",
+			    p->n_values[CVM_POLICY_SNP_ID_KEY_DIGEST] || p->require_id_key },
+			  { "AUTHOR_KEY_DIGEST", "--author-key-digest, --require-author-key",
+			    p->n_values[CVM_POLICY_SNP_AUTHOR_KEY_DIGEST] || p->require_author_key });
+		UNCHECKED(r, "any accepted",
+			  { "FAMILY_ID", "--family-id", p->n_values[CVM_POLICY_SNP_FAMILY_ID] > 0 },
+			  { "IMAGE_ID", "--image-id", p->n_values[CVM_POLICY_SNP_IMAGE_ID] > 0 });
+		UNCHECKED(r, "no minimum given",
+			  { "LAUNCH_TCB", "--min-launch-tcb", p->has_min_tcb_of[CVM_SNP_TCB_LAUNCH] },
+			  { "COMMITTED_TCB", "--min-committed-tcb", p->has_min_tcb_of[CVM_SNP_TCB_COMMITTED] });
+		UNCHECKED(r, "none required",
+			  { "guest POLICY bits other than DEBUG (SMT, MIGRATE_MA, SINGLE_SOCKET, ...)",
+			    "--guest-policy", p->bits_mask[CVM_POLICY_SNP_GUEST_POLICY] != 0 },
+			  { "its ABI version", "--min-policy-abi", p->has_min_policy_abi },
+			  { "PLATFORM_INFO (SMT_EN, TSME_EN, ECC_EN, ...)", "--platform-info",
+			    p->bits_mask[CVM_POLICY_SNP_PLATFORM_INFO] != 0 });
 	}
 	if (r->has_quote || r->has_tdreport) {
-		if (!p->n_values[CVM_POLICY_TDX_MRSEAM] && !p->n_values[CVM_POLICY_TDX_MRSIGNERSEAM])
-			result_unchecked(r, "MRSEAM, MRSIGNERSEAM (the TDX module): any accepted (--mrseam, "
-					 "--mrsignerseam)");
-		if (!p->bits_mask[CVM_POLICY_TDX_TD_ATTRIBUTES] && !p->bits_mask[CVM_POLICY_TDX_XFAM])
-			result_unchecked(r, "TD_ATTRIBUTES bits other than DEBUG, and XFAM: none required "
-					 "(--td-attributes, --xfam)");
-		if (!p->n_values[CVM_POLICY_TDX_MRCONFIGID] && !p->n_values[CVM_POLICY_TDX_MROWNER] &&
-		    !p->n_values[CVM_POLICY_TDX_MROWNERCONFIG])
-			result_unchecked(r, "MRCONFIGID, MROWNER, MROWNERCONFIG: any accepted (--mrconfigid, "
-					 "--mrowner, --mrownerconfig)");
+		UNCHECKED(r, "any accepted",
+			  { "MRSEAM", "--mrseam", p->n_values[CVM_POLICY_TDX_MRSEAM] > 0 },
+			  { "MRSIGNERSEAM", "--mrsignerseam", p->n_values[CVM_POLICY_TDX_MRSIGNERSEAM] > 0 },
+			  { "MRCONFIGID", "--mrconfigid", p->n_values[CVM_POLICY_TDX_MRCONFIGID] > 0 },
+			  { "MROWNER", "--mrowner", p->n_values[CVM_POLICY_TDX_MROWNER] > 0 },
+			  { "MROWNERCONFIG", "--mrownerconfig", p->n_values[CVM_POLICY_TDX_MROWNERCONFIG] > 0 });
+		UNCHECKED(r, "none required",
+			  { "TD_ATTRIBUTES bits other than DEBUG", "--td-attributes",
+			    p->bits_mask[CVM_POLICY_TDX_TD_ATTRIBUTES] != 0 },
+			  { "XFAM", "--xfam", p->bits_mask[CVM_POLICY_TDX_XFAM] != 0 });
 	}
 }
