@@ -522,6 +522,16 @@ uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, si
 	put_le64(b + TDX_QB_SEAM_ATTRIBUTES, o->seam_attributes);
 	put_le64(b + TDX_QB_TD_ATTRIBUTES, o->td_attributes);
 	put_le64(b + TDX_QB_XFAM, 0x61ae7);
+	/* issue 19 */
+	if (o->xfam)
+		put_le64(b + TDX_QB_XFAM, o->xfam);
+	if (o->mrseam)
+		memcpy(b + TDX_QB_MRSEAM, o->mrseam, 48);
+	memcpy(b + TDX_QB_MRSIGNERSEAM, o->mrsignerseam, 48);
+	memcpy(b + TDX_QB_MRCONFIGID, o->mrconfigid, 48);
+	memcpy(b + TDX_QB_MROWNER, o->mrowner, 48);
+	memcpy(b + TDX_QB_MROWNERCONFIG, o->mrownerconfig, 48);
+	put_le16(q + TDX_Q_RESERVED + 2, o->header_pce_svn);
 	memcpy(b + TDX_QB_MRTD, o->mrtd, 48);
 	for (int i = 0; i < 4; i++)
 		memcpy(b + TDX_QB_RTMR0 + 48 * i, o->rtmr[i], 48);
@@ -540,6 +550,7 @@ uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, si
 	/* QE report: Intel's TD QE shape, REPORT_DATA = SHA-256(key || auth) || 0^32 */
 	cd[SGX_RB_ATTRIBUTES] = 0x15;
 	put_le16(cd + SGX_RB_ISVPRODID, 2);
+	put_le16(cd + SGX_RB_ISVSVN, o->qe_isvsvn);
 	for (size_t i = 0; i < auth_len; i++)
 		cd[TDX_QE_AUTH_DATA + i] = (uint8_t)i;
 	put_le16(cd + TDX_QE_AUTH_SIZE, (uint16_t)auth_len);

@@ -92,6 +92,15 @@ struct forge_quote_opts {
 	bool nul_after_chain;
 	bool bad_binding;		/* QE REPORT_DATA not the hash of the key */
 	const char *chain_pem;		/* NULL: the forge's own chain */
+	/* issue 19: the other fields a policy can require */
+	uint64_t xfam;			/* 0: 0x61ae7 */
+	const uint8_t *mrseam;		/* NULL: 0x11 x 48 */
+	uint8_t mrsignerseam[48];
+	uint8_t mrconfigid[48];
+	uint8_t mrowner[48];
+	uint8_t mrownerconfig[48];
+	uint16_t qe_isvsvn;		/* QE report ISVSVN */
+	uint16_t header_pce_svn;	/* header bytes 10-11 */
 };
 
 uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, size_t *len);

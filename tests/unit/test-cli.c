@@ -615,6 +615,248 @@ static void test_fetch(void **state)
 	free(bin);
 }
 
+/* ---- issue 19: the other policy fields on the command line ---------------------------------- */
+
+/* Exit @want, and the combined output holds each of @needles. */
+static void cli_expect(int want, const char *const *args, const char *const *needles)
+{
+	char *out;
+	int rc = run_cli_all(&out, args);
+
+	if (rc != want)
+		fail_msg("%s %s: exit %d, expected %d:\n%s", args[0], args[1], rc, want, out);
+	for (size_t i = 0; needles[i]; i++)
+		if (!strstr(out, needles[i]))
+			fail_msg("%s %s ...: no \"%s\" in:\n%s", args[0], args[1], needles[i], out);
+	free(out);
+}
+
+#define EXPECT(rc, args, ...) cli_expect(rc, args, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The real Milan report (POLICY 0xB0000) and its VCEK; fields at AMD 56860 offsets. */
+static void test_fields_snp(void **state)
+{
+	const char *rep = td_path("snp/gsg-milan-v2-report.bin");
+	const char *vcek = td_path("snp/gsg-milan-vcek.der");
+	size_t len;
+	uint8_t *b = load_td("snp/gsg-milan-v2-report.bin", &len);
+	char fam[33], img[33], idk[97], spec[64], want[200], other[97];
+	json_t *o, *snp;
+
+	(void)state;
+	assert_int_equal(b[0x08] | b[0x09] << 8 | b[0x0a] << 16, 0xb0000);	/* POLICY */
+	assert_int_equal(b[0x40] & 0x3, 0x1);	/* PLATFORM_INFO: SMT_EN, not TSME_EN */
+	cvm_hex_encode(b + 0x10, 16, fam);	/* FAMILY_ID */
+	cvm_hex_encode(b + 0x20, 16, img);	/* IMAGE_ID */
+	cvm_hex_encode(b + 0xe0, 48, idk);	/* ID_KEY_DIGEST */
+	memset(other, 'e', 96), other[96] = 0;
+	snprintf(spec, sizeof(spec), "snp=%u,ucode=%u", b[0x1f0 + 6], b[0x1f0 + 7]);	/* LAUNCH_TCB */
+
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--allow-debug",
+					   "--guest-policy", "smt,no-migrate-ma,no-single-socket",
+					   "--platform-info", "smt,no-tsme", "--family-id", fam, "--image-id", img,
+					   "--id-key-digest", other, "--id-key-digest", idk, "--min-launch-tcb", spec,
+					   "--min-committed-tcb", "bl=0", "--min-current-tcb", spec,
+					   "--min-guest-svn", "0", "--min-report-version", "2",
+					   "--min-policy-abi", "0.0", rep)), 0);
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--guest-policy", "no-smt", rep),
+	       "POLICY 0xb0000: SMT (bit 16) is 1, expected 0", "REJECTED");
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--platform-info", "no-smt,tsme", rep),
+	       "PLATFORM_INFO 0x1: SMT_EN (bit 0) is 1, expected 0; TSME_EN (bit 1) is 0, expected 1");
+	snprintf(want, sizeof(want), "FAMILY_ID %s differs from the expected value %.32s", fam, other);
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--family-id",
+		       "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", rep), want);
+	snprintf(want, sizeof(want), "ID_KEY_DIGEST %s differs from the expected value %s", idk, other);
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--id-key-digest", other, rep), want);
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--require-id-key", rep),
+	       "ID_KEY_DIGEST is all zero, an ID key is required");
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--require-author-key", rep),
+	       "AUTHOR_KEY_EN is 0");
+	snprintf(want, sizeof(want), "LAUNCH_TCB SNP SPL %u is below the minimum 200", b[0x1f0 + 6]);
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--min-launch-tcb", "snp=200", rep), want);
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--min-committed-tcb", "bl=200", rep),
+	       "COMMITTED_TCB bootloader SPL");
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--min-guest-svn", "1", rep),
+	       "GUEST_SVN 0 is below the minimum 1");
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--min-report-version", "3", rep),
+	       "report VERSION 2 is below the minimum 3");
+	EXPECT(3, ARGS("verify", "--certs", vcek, "--allow-debug", "--min-policy-abi", "1.51", rep),
+	       "POLICY ABI_MAJOR.ABI_MINOR 0.0 is below the minimum 1.51");
+	/* DEBUG is --allow-debug's, not a --guest-policy bit */
+	EXPECT(1, ARGS("verify", "--certs", vcek, "--guest-policy", "debug", rep), "--guest-policy: \"debug\" is not a list of smt");
+
+	/* JSON: the decoded bits, and what is no longer "unchecked" */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, "--allow-debug", rep)), 0);
+	snp = json_object_get(o, "snp");
+	assert_true(json_is_true(json_object_get(json_object_get(snp, "policy_bits"), "smt")));
+	assert_true(json_is_true(json_object_get(json_object_get(snp, "policy_bits"), "debug")));
+	assert_true(json_is_false(json_object_get(json_object_get(snp, "policy_bits"), "single_socket")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(snp, "policy_bits"), "abi")), "0.0");
+	assert_true(json_is_true(json_object_get(json_object_get(snp, "platform_info_bits"), "smt_en")));
+	assert_true(json_is_false(json_object_get(json_object_get(snp, "platform_info_bits"), "tsme_en")));
+	assert_true(json_is_false(json_object_get(snp, "id_key_present")));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "PLATFORM_INFO (SMT_EN, TSME_EN"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "--guest-policy"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "--family-id"));
+	json_decref(o);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--certs", vcek, "--allow-debug", "--platform-info", "smt",
+					       "--guest-policy", "smt", "--family-id", fam,
+					       "--min-launch-tcb", "bl=0", "--require-id-key", rep)), 3);
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "--platform-info"));
+	/* a group partly given lists the rest only */
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "IMAGE_ID: any accepted (--image-id)"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "AUTHOR_KEY_DIGEST: any accepted (--author-key-digest"));
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "FAMILY_ID"));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "COMMITTED_TCB: no minimum given (--min-committed-tcb)"));
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "LAUNCH_TCB"));
+	assert_true(json_array_has(json_object_get(o, "errors"), "ID_KEY_DIGEST is all zero"));
+	json_decref(o);
+	/* text */
+	EXPECT(0, ARGS("verify", "--certs", vcek, "--allow-debug", rep),
+	       "\nGuest policy:   ABI 0.0, SMT yes, MIGRATE_MA no, SINGLE_SOCKET no (0xb0000)",
+	       "\nPlatform info:  SMT_EN 1, TSME_EN 0", "\nLaunch TCB:     ", "\nFamily ID:      ");
+
+	/* the same from a policy file */
+	{
+		char json[512];
+		const char *pol;
+
+		snprintf(json, sizeof(json),
+			 "{\"allow_debug\":true,\"snp\":{\"guest_policy\":{\"smt\":true},\"family_id\":\"%s\","
+			 "\"platform_info\":{\"tsme\":false},\"min_launch_tcb\":{\"snp\":%u}}}", fam, b[0x1f0 + 6]);
+		pol = write_tmp("fields-ok.json", json, strlen(json));
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--certs", vcek, "--policy", pol, rep)), 0);
+		/* a flag adds to the file: one more bit */
+		EXPECT(3, ARGS("verify", "--certs", vcek, "--policy", pol, "--guest-policy", "single-socket", rep),
+		       "SINGLE_SOCKET (bit 20) is 0, expected 1 (required 0x110000 under mask 0x110000)");
+		snprintf(json, sizeof(json), "{\"allow_debug\":true,\"snp\":{\"platform_info\":{\"tsme\":true}}}");
+		pol = write_tmp("fields-bad.json", json, strlen(json));
+		EXPECT(3, ARGS("verify", "--certs", vcek, "--policy", pol, rep), "TSME_EN (bit 1) is 0, expected 1");
+		snprintf(json, sizeof(json), "{\"snp\":{\"platform_info\":{\"tsm\":true}}}");
+		pol = write_tmp("fields-typo.json", json, strlen(json));
+		EXPECT(1, ARGS("verify", "--certs", vcek, "--policy", pol, rep),
+		       "\"snp.platform_info.tsm\": expected one of smt, tsme, ecc");
+	}
+	free(b);
+}
+
+/* The real SPR v4 quote; fields at DCAP quote v4 offsets (header 48 B, body 584 B). */
+static void test_fields_tdx(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v4-quote-spr-e4.bin");
+	size_t len;
+	uint8_t *q = load_td("tdx/gtg-v4-quote-spr-e4.bin", &len);
+	size_t qe = 48 + 584 + 4 + 134;		/* QE report in the certification data */
+	unsigned isvsvn = q[qe + 258] | q[qe + 259] << 8;
+	char seam[97], signer[97], cfg[97], attr[64], xfam[64], svn[16], want[200], other[97];
+	uint64_t a = 0, x = 0;
+	json_t *o, *td;
+
+	(void)state;
+	for (int k = 7; k >= 0; k--) {
+		a = a << 8 | q[48 + 120 + k];	/* TD_ATTRIBUTES */
+		x = x << 8 | q[48 + 128 + k];	/* XFAM */
+	}
+	cvm_hex_encode(q + 48 + 16, 48, seam);		/* MRSEAM */
+	cvm_hex_encode(q + 48 + 64, 48, signer);	/* MRSIGNERSEAM */
+	cvm_hex_encode(q + 48 + 184, 48, cfg);		/* MRCONFIGID */
+	snprintf(attr, sizeof(attr), "0x%llx/0xffffffffffffffff", (unsigned long long)a);
+	snprintf(xfam, sizeof(xfam), "0x%llx/0xffffffff", (unsigned long long)(x & 0xffffffff));
+	snprintf(svn, sizeof(svn), "%u", isvsvn);
+	memset(other, 'b', 96), other[96] = 0;
+
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--mrseam", other, "--mrseam", seam,
+					   "--mrsignerseam", signer, "--mrconfigid", cfg, "--mrowner", cfg,
+					   "--mrownerconfig", cfg, "--td-attributes", attr, "--xfam", xfam,
+					   "--min-qe-svn", svn, "--min-pce-svn", "0", quote)), 0);
+	snprintf(want, sizeof(want), "MRSEAM %s differs from the expected value %s", seam, other);
+	EXPECT(3, ARGS("verify", "--mrseam", other, quote), want, "REJECTED");
+	EXPECT(3, ARGS("verify", "--mrseam", other, "--mrseam", other, quote), "is none of the 2 accepted values");
+	EXPECT(3, ARGS("verify", "--mrsignerseam", other, quote), "MRSIGNERSEAM 0000");
+	EXPECT(3, ARGS("verify", "--mrownerconfig", other, quote), "MROWNERCONFIG 0000");
+	snprintf(want, sizeof(want), "TD_ATTRIBUTES 0x%llx: SEPT_VE_DISABLE (bit 28) is %u, expected %u",
+		 (unsigned long long)a, (unsigned)(a >> 28) & 1, !((a >> 28) & 1));
+	EXPECT(3, ARGS("verify", "--td-attributes", (a >> 28) & 1 ? "0x0/0x10000000" : "0x10000000/0x10000000",
+		       quote), want);
+	snprintf(want, sizeof(want), "XFAM 0x%llx: bit 0 is 1, expected 0", (unsigned long long)x);
+	EXPECT(3, ARGS("verify", "--xfam", "0/1", quote), want);
+	snprintf(svn, sizeof(svn), "%u", isvsvn + 1);
+	snprintf(want, sizeof(want), "QE report ISVSVN %u is below the minimum QE SVN %u", isvsvn, isvsvn + 1);
+	EXPECT(3, ARGS("verify", "--min-qe-svn", svn, quote), want);
+	EXPECT(3, ARGS("verify", "--min-pce-svn", "1", quote), "quote header PCE SVN 0 is below the minimum 1");
+	/* v5 */
+	EXPECT(3, ARGS("verify", "--min-pce-svn", "1", td_path("tdx/gtg-v5-quote.bin")), "PCE SVN 0");
+
+	assert_int_equal(run_cli_json(&o, ARGS("verify", quote)), 0);
+	td = json_object_get(o, "tdx");
+	assert_int_equal(json_integer_value(json_object_get(td, "qe_svn")), isvsvn);
+	assert_int_equal(json_integer_value(json_object_get(td, "pce_svn")), 0);
+	assert_json_hex(td, "mrseam", q + 48 + 16, 48);
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "MRSEAM, MRSIGNERSEAM, MRCONFIGID, MROWNER, MROWNERCONFIG: any accepted (--mrseam, "));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "--td-attributes, --xfam"));
+	json_decref(o);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--mrseam", seam, "--xfam", xfam, quote)), 0);
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "--mrseam"));
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "--xfam"));
+	json_decref(o);
+	snprintf(want, sizeof(want), "\nMRSEAM:         %s\n", seam);
+	EXPECT(0, ARGS("verify", quote), want, "\nXFAM:           0x", "\nSVNs:           QE ");
+	free(q);
+}
+
+/* Malformed values: exit 1 and the form expected; options of the other platform: exit 1. */
+static void test_fields_usage(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v4-quote-spr-e4.bin");
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	const char *vcek = td_path("snp/virtee-milan-vcek.der");
+	const char *hcl_tdx = td_path("azure/kinvolk-hcl-report-tdx.bin");
+	const char *h48 = "000000000000000000000000000000000000000000000000000000000000000000000000"
+			  "000000000000000000000000";
+
+	(void)state;
+	EXPECT(1, ARGS("verify", "--family-id", "0011", rep), "--family-id: 16 bytes of hex (32 hex digits) expected");
+	EXPECT(1, ARGS("verify", "--image-id", h48, rep), "--image-id: 16 bytes of hex (32 hex digits) expected");
+	EXPECT(1, ARGS("verify", "--id-key-digest", "zz", rep), "--id-key-digest: 48 bytes of hex (96 hex digits)");
+	EXPECT(1, ARGS("verify", "--author-key-digest", "00", rep), "--author-key-digest: 48 bytes of hex");
+	EXPECT(1, ARGS("verify", "--mrseam", "00", quote), "--mrseam: 48 bytes of hex (96 hex digits) expected");
+	EXPECT(1, ARGS("verify", "--mrconfigid", "00", quote), "--mrconfigid: 48 bytes");
+	EXPECT(1, ARGS("verify", "--td-attributes", "0x10000000", quote),
+	       "--td-attributes: \"0x10000000\" is not VALUE/MASK with VALUE inside MASK, e.g. 0x10000000/0xf0000000");
+	EXPECT(1, ARGS("verify", "--td-attributes", "0x3/0x1", quote), "is not VALUE/MASK with VALUE inside MASK");
+	EXPECT(1, ARGS("verify", "--xfam", "x/y", quote), "--xfam: \"x/y\" is not VALUE/MASK");
+	EXPECT(1, ARGS("verify", "--guest-policy", "smt,bogus", rep), "--guest-policy: \"smt,bogus\" is not a list of");
+	EXPECT(1, ARGS("verify", "--platform-info", "smt,", rep), "--platform-info: \"smt,\" is not a list of smt, tsme");
+	EXPECT(1, ARGS("verify", "--min-launch-tcb", "bl", rep), "--min-launch-tcb: expected e.g. bl=3,tee=0,snp=8,ucode=115");
+	EXPECT(1, ARGS("verify", "--min-committed-tcb", "snp=256", rep), "--min-committed-tcb: expected e.g.");
+	EXPECT(1, ARGS("verify", "--min-policy-abi", "1", rep), "--min-policy-abi: expected MAJOR.MINOR (0-255 each), e.g. 1.51");
+	EXPECT(1, ARGS("verify", "--min-policy-abi", "1.2.3", rep), "expected MAJOR.MINOR");
+	EXPECT(1, ARGS("verify", "--min-guest-svn", "-1", rep), "--min-guest-svn: expected a number from 0 to 4294967295");
+	EXPECT(1, ARGS("verify", "--min-qe-svn", "65536", quote), "--min-qe-svn: expected a number from 0 to 65535");
+	EXPECT(1, ARGS("verify", "--min-pce-svn", "x", quote), "--min-pce-svn: expected a number");
+	EXPECT(1, ARGS("verify", "--min-report-version", "", rep), "--min-report-version: expected a number");
+
+	/* the other platform's options, before any verdict */
+	EXPECT(1, ARGS("verify", "--family-id", "00000000000000000000000000000000", quote),
+	       "--family-id applies to SEV-SNP reports, not to a TDX quote");
+	EXPECT(1, ARGS("verify", "--guest-policy", "no-smt", hcl_tdx),
+	       "--guest-policy applies to SEV-SNP reports, not to an Azure HCL report (around a TDREPORT)");
+	EXPECT(1, ARGS("verify", "--min-launch-tcb", "bl=0", quote), "--min-launch-tcb applies to SEV-SNP reports");
+	EXPECT(1, ARGS("verify", "--certs", vcek, "--mrseam", h48, rep),
+	       "--mrseam applies to TDX quotes and TDREPORTs, not to an SEV-SNP report");
+	EXPECT(1, ARGS("verify", "--certs", vcek, "--xfam", "0x1/0x1", rep), "--xfam applies to TDX quotes");
+	EXPECT(1, ARGS("verify", "--certs", vcek, "--min-qe-svn", "1", rep), "--min-qe-svn applies to TDX quotes");
+	/* QE/PCE SVN exist in a quote only */
+	EXPECT(1, ARGS("verify", "--min-pce-svn", "0", hcl_tdx),
+	       "--min-pce-svn applies to TDX quotes (the QE report and the quote header), not to an Azure HCL report (around a TDREPORT)");
+	/* MRSEAM is in a TDREPORT too: not refused, judged (exit 5: a TDREPORT is not verifiable) */
+	EXPECT(5, ARGS("verify", "--mrseam", h48, hcl_tdx), "MRSEAM ");
+	/* FMC SPL: Turin only */
+	EXPECT(1, ARGS("verify", "--certs", vcek, "--min-launch-tcb", "fmc=0", rep),
+	       "--min-launch-tcb fmc= applies to Turin reports (FMC SPL), not to this Milan report");
+	EXPECT(0, ARGS("verify", "--certs", vcek, "--min-current-tcb", "bl=0", rep), "OK");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +873,9 @@ int main(void)
 		cmocka_unit_test(test_unchecked),
 		cmocka_unit_test(test_vcek_where),
 		cmocka_unit_test(test_fetch),
+		cmocka_unit_test(test_fields_snp),
+		cmocka_unit_test(test_fields_tdx),
+		cmocka_unit_test(test_fields_usage),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -178,6 +178,138 @@ static void test_tdx_requirements(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* ---- issue 19 ----------------------------------------------------------------------------- */
+
+/* The new keys: each malformed form refused (-EINVAL), each good form taken. */
+static void test_json_fields(void **state)
+{
+	struct cvm_ctx *ctx = quiet_ctx();
+	const char *bad[] = {
+		"{\"snp\":{\"id_key_digest\":\"00\"}}", "{\"snp\":{\"id_key_digest\":[]}}",
+		"{\"snp\":{\"author_key_digest\":5}}",
+		"{\"snp\":{\"family_id\":\"000000000000000000000000000000000000\"}}",
+		"{\"snp\":{\"image_id\":\"zz000000000000000000000000000000\"}}",
+		"{\"snp\":{\"min_launch_tcb\":{\"ucode\":1}}}", "{\"snp\":{\"min_committed_tcb\":[]}}",
+		"{\"snp\":{\"min_current_tcb\":{\"snp\":256}}}", "{\"snp\":{\"require_id_key\":1}}",
+		"{\"snp\":{\"require_author_key\":\"yes\"}}", "{\"snp\":{\"guest_policy\":{\"debug\":true}}}",
+		"{\"snp\":{\"guest_policy\":{\"smt\":1}}}", "{\"snp\":{\"guest_policy\":{\"tsme\":true}}}",
+		"{\"snp\":{\"guest_policy\":{}}}", "{\"snp\":{\"guest_policy\":\"smt\"}}",
+		"{\"snp\":{\"guest_policy\":{\"no-smt\":true}}}", "{\"snp\":{\"platform_info\":\"0x3/0x1\"}}",
+		"{\"snp\":{\"platform_info\":\"0x1\"}}", "{\"snp\":{\"platform_info\":{\"smt_en,tsme\":true}}}",
+		"{\"snp\":{\"min_policy_abi\":\"1\"}}", "{\"snp\":{\"min_policy_abi\":\"1.x\"}}",
+		"{\"snp\":{\"min_policy_abi\":\"256.0\"}}", "{\"snp\":{\"min_policy_abi\":1.5}}",
+		"{\"snp\":{\"min_report_version\":-1}}", "{\"tdx\":{\"mrseam\":\"00\"}}",
+		"{\"tdx\":{\"mrsignerseam\":[\"00\"]}}", "{\"tdx\":{\"mrconfigid\":\"\"}}",
+		"{\"tdx\":{\"td_attributes\":\"1\"}}", "{\"tdx\":{\"td_attributes\":\"0x1/\"}}",
+		"{\"tdx\":{\"td_attributes\":\"/0x1\"}}", "{\"tdx\":{\"td_attributes\":\"-1/0x1\"}}",
+		"{\"tdx\":{\"xfam\":{\"x87\":true}}}", "{\"tdx\":{\"xfam\":\"0x1/0x0\"}}",
+		"{\"tdx\":{\"min_qe_svn\":65536}}", "{\"tdx\":{\"min_pce_svn\":\"1\"}}",
+		"{\"tdx\":{\"mrseems\":\"00\"}}",
+	};
+	const char *good[] = {
+		"{\"snp\":{\"guest_policy\":{\"smt\":false,\"SINGLE_SOCKET\":true,\"mem-aes-256-xts\":true}}}",
+		"{\"snp\":{\"guest_policy\":\"0x100000/0x110000\",\"min_policy_abi\":\"1.51\"}}",
+		"{\"snp\":{\"platform_info\":{\"smt_en\":false,\"tsme\":true}}}",
+		"{\"tdx\":{\"td_attributes\":{\"sept_ve_disable\":true},\"xfam\":\"0x2e7/0xffffffff\"}}",
+		"{\"tdx\":{\"mrowner\":\"000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000\"}}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cvm_policy *p;
+
+		assert_int_equal(cvm_policy_new(&p), 0);
+		if (cvm_policy_load_json(ctx, p, bad[i], strlen(bad[i])) != -EINVAL)
+			fail_msg("policy accepted: %s", bad[i]);
+		cvm_policy_free(p);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct cvm_policy *p;
+
+		assert_int_equal(cvm_policy_new(&p), 0);
+		if (cvm_policy_load_json(ctx, p, good[i], strlen(good[i])) != 0)
+			fail_msg("policy refused: %s", good[i]);
+		cvm_policy_free(p);
+	}
+	cvm_ctx_free(ctx);
+}
+
+static void test_bits_parse(void **state)
+{
+	uint64_t v, m;
+
+	(void)state;
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_PLATFORM_INFO, "no-smt,tsme", &v, &m), 0);
+	assert_true(v == 0x2 && m == 0x3);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_PLATFORM_INFO, "!smt_en,ECC,alias-check-complete,tio", &v, &m), 0);
+	assert_true(v == 0xa4 && m == 0xa5);
+	/* AMD 56860 bit positions: SMT 16, MIGRATE_MA 18, SINGLE_SOCKET 20 ... PAGE_SWAP_DISABLE 25 */
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_GUEST_POLICY,
+					       "no-smt,no-migrate-ma,single-socket,no-cxl-allow,mem-aes-256-xts,"
+					       "rapl-dis,ciphertext-hiding,page-swap-disable", &v, &m), 0);
+	assert_true(v == 0x3d00000 && m == 0x3f50000);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_TD_ATTRIBUTES, "0x10000000/0xf0000001", &v, &m), 0);
+	assert_true(v == 0x10000000 && m == 0xf0000001);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_TD_ATTRIBUTES, "sept-ve-disable,no-pks", &v, &m), 0);
+	assert_true(v == 0x10000000 && m == 0x50000000);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_XFAM, "231/0xffff", &v, &m), 0);
+	assert_true(v == 231 && m == 0xffff);
+	/* malformed */
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_GUEST_POLICY, "debug", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_GUEST_POLICY, "smt,", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_GUEST_POLICY, ",smt", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_GUEST_POLICY, "no-", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_SNP_PLATFORM_INFO, "", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_XFAM, "x87", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_XFAM, "0x3/0x1", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_XFAM, "0x1/0x1/0x1", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_TDX_XFAM, "0x1/0x10000000000000000", &v, &m), -EINVAL);
+	assert_int_equal(cvm_policy_bits_parse(CVM_POLICY_BITS_COUNT, "0x1/0x1", &v, &m), -EINVAL);
+	/* setters check sizes */
+	{
+		struct cvm_policy *p;
+		uint8_t b[48] = { 0 };
+
+		assert_int_equal(cvm_policy_new(&p), 0);
+		assert_int_equal(cvm_policy_add_value(p, CVM_POLICY_SNP_FAMILY_ID, b, 48), -EINVAL);
+		assert_int_equal(cvm_policy_add_value(p, CVM_POLICY_SNP_FAMILY_ID, b, 16), 0);
+		assert_int_equal(cvm_policy_add_value(p, CVM_POLICY_FIELD_COUNT, b, 48), -EINVAL);
+		for (int i = 0; i < 16; i++)
+			assert_int_equal(cvm_policy_add_value(p, CVM_POLICY_TDX_MRSEAM, b, 48), 0);
+		assert_int_equal(cvm_policy_add_value(p, CVM_POLICY_TDX_MRSEAM, b, 48), -E2BIG);
+		assert_int_equal(cvm_policy_set_bits(p, CVM_POLICY_TDX_XFAM, 0x3, 0x1), -EINVAL);
+		cvm_policy_free(p);
+	}
+}
+
+/* HCL-TDX: a TDREPORT has the TDINFO fields, and the policy reaches them. */
+static void test_fields_hcl_tdx(void **state)
+{
+	struct cvm_ctx *ctx = quiet_ctx();
+	size_t len;
+	uint8_t *h = load_td("azure/kinvolk-hcl-report-tdx.bin", &len);
+	struct cvm_policy *p;
+	struct cvm_result *r;
+	char json[256], seam[97];
+
+	(void)state;
+	/* TDREPORT at 32 in the HCL report, MRSEAM at 0x118 in it (TDX Module ABI TDREPORT_STRUCT) */
+	cvm_hex_encode(h + 32 + 0x118, 48, seam);
+	seam[0] = seam[0] == 'f' ? '0' : 'f';
+	snprintf(json, sizeof(json), "{\"tdx\":{\"mrseam\":\"%s\"}}", seam);
+	assert_int_equal(cvm_policy_new(&p), 0);
+	assert_int_equal(cvm_policy_load_json(ctx, p, json, strlen(json)), 0);
+	assert_int_equal(cvm_verify(ctx, h, len, CVM_FORMAT_UNKNOWN, p, &r), 0);
+	/* unverifiable by itself, and the policy still says what differs */
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_UNVERIFIABLE);
+	assert_true(result_has_error(r, "MRSEAM "));
+	assert_true(result_has_error(r, seam));
+	cvm_result_free(r);
+	cvm_policy_free(p);
+	free(h);
+	cvm_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +318,9 @@ int main(void)
 		cmocka_unit_test(test_snp_requirements),
 		cmocka_unit_test(test_padded_report_data),
 		cmocka_unit_test(test_tdx_requirements),
+		cmocka_unit_test(test_json_fields),
+		cmocka_unit_test(test_bits_parse),
+		cmocka_unit_test(test_fields_hcl_tdx),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

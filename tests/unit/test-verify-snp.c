@@ -351,6 +351,251 @@ static void test_offered_ark_not_trusted(void **state)
 	free_sample(&s);
 }
 
+/* ---- issue 19: the other policy fields, on forged reports ---------------------------------- */
+
+struct fields_case {
+	struct forge_amd *f;
+	uint8_t report[1184];
+	uint8_t *der;
+	size_t der_len;
+};
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * A signed report of @p with every field a policy can name set to something
+ * recognisable, and a VCEK for it (test roots).
+ */
+static void fields_case_init(struct fields_case *c, enum cvm_snp_product p, uint32_t version)
+{
+	bool turin = p == CVM_SNP_PRODUCT_TURIN;
+	struct forge_snp_opts o = { .version = version, .product = p, .guest_svn = 7,
+				    .policy = 0x130000 | (1 << 8) | 55 };	/* ABI 1.55, SMT, SINGLE_SOCKET */
+	struct forge_vek_opts vo = { 0 };
+
+	memset(c, 0, sizeof(*c));
+	c->f = forge_amd(p);
+	for (int i = 0; i < (turin ? 8 : 64); i++)
+		o.chip_id[i] = (uint8_t)(0x21 + 5 * i);
+	o.tcb = turin ? forge_tcb(p, 1, 0, 2, 0x47, 3) : forge_tcb(p, 3, 0, 8, 0x73, 0);
+	cvm_snp_tcb_decode(o.tcb, p, &vo.tcb);
+	vo.hwid = o.chip_id;
+	vo.hwid_len = turin ? 8 : 64;
+	X509_free(forge_vek(c->f, &vo, &c->der, &c->der_len));
+	forge_snp_report(c->report, &o, c->f->vek_key);
+	/* the fields forge_snp_report() leaves zero, at the offsets of evidence.h */
+	memset(c->report + SNP_R_FAMILY_ID, 0xf1, 16);
+	memset(c->report + SNP_R_IMAGE_ID, 0x19, 16);
+	memset(c->report + SNP_R_ID_KEY_DIGEST, 0x1d, 48);
+	memset(c->report + SNP_R_AUTHOR_KEY_DIGEST, 0xa7, 48);
+	c->report[SNP_R_SIGNER_INFO] |= SNP_SIGNER_AUTHOR_KEY_EN;
+	put64(c->report + SNP_R_PLATFORM_INFO, 0x2 | 0x4 | 0x20);	/* TSME, ECC, ALIAS_CHECK_COMPLETE */
+	/* launch and committed one SNP SPL behind what runs now */
+	put64(c->report + SNP_R_LAUNCH_TCB,
+	      turin ? forge_tcb(p, 1, 0, 1, 0x47, 2) : forge_tcb(p, 3, 0, 7, 0x73, 0));
+	put64(c->report + SNP_R_COMMITTED_TCB,
+	      turin ? forge_tcb(p, 1, 0, 1, 0x47, 3) : forge_tcb(p, 3, 0, 7, 0x73, 0));
+	forge_snp_sign(c->report, c->f->vek_key);
+}
+
+/* The verdict on @c under the policy @json; *ret keeps the result when non-NULL. */
+static enum cvm_status fields_verify(struct fields_case *c, const char *json, struct cvm_result **ret)
+{
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_policy *p;
+	struct cvm_result *r;
+	enum cvm_status s;
+
+	assert_int_equal(cvm_add_certs(ctx, c->der, c->der_len), 0);
+	assert_int_equal(cvm_set_amd_roots(ctx, c->f->roots_path), 0);
+	assert_int_equal(cvm_policy_new(&p), 0);
+	if (cvm_policy_load_json(ctx, p, json, strlen(json)) < 0)
+		fail_msg("policy did not load: %s", json);
+	assert_int_equal(cvm_verify(ctx, c->report, sizeof(c->report), CVM_FORMAT_UNKNOWN, p, &r), 0);
+	s = cvm_result_status(r);
+	if (ret)
+		*ret = r;
+	else
+		cvm_result_free(r);
+	cvm_policy_free(p);
+	cvm_ctx_free(ctx);
+	return s;
+}
+
+/* Fails @json with a message holding each of @needles (NULL-terminated). */
+static void fields_fail(struct fields_case *c, const char *json, const char *const *needles)
+{
+	struct cvm_result *r;
+
+	if (fields_verify(c, json, &r) != CVM_STATUS_POLICY)
+		fail_msg("%s: status %d (%s), expected a policy failure", json, cvm_result_status(r),
+			 cvm_result_error(r, 0));
+	for (size_t i = 0; needles[i]; i++)
+		if (!result_has_error(r, needles[i]))
+			fail_msg("%s: no error with \"%s\"; first: %s", json, needles[i], cvm_result_error(r, 0));
+	cvm_result_free(r);
+}
+
+#define FAILS(c, json, ...) fields_fail(c, json, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_policy_fields_forged(void **state)
+{
+	char h48[97], h16[33], json[1024];
+	struct fields_case c;
+
+	(void)state;
+	fields_case_init(&c, CVM_SNP_PRODUCT_MILAN, 3);
+	{
+		struct cvm_result *r;
+
+		if (fields_verify(&c, "{}", &r) != CVM_STATUS_OK)
+			fail_msg("forged report: %s", cvm_result_error(r, 0));
+		cvm_result_free(r);
+	}
+
+	/* accepted values: the report's among others passes, others alone fail */
+	memset(h48, '1', 96), h48[96] = 0;
+	memset(h16, 'f', 32), h16[32] = 0;
+	snprintf(json, sizeof(json),
+		 "{\"snp\":{\"id_key_digest\":[\"%s\",\"%s\"],\"author_key_digest\":\"%s\","
+		 "\"family_id\":\"%s\",\"image_id\":[\"%s\"],\"require_id_key\":true,"
+		 "\"require_author_key\":true}}", h48,
+		 "1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d",
+		 "a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7",
+		 "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1", "19191919191919191919191919191919");
+	assert_int_equal(fields_verify(&c, json, NULL), CVM_STATUS_OK);
+	snprintf(json, sizeof(json), "{\"snp\":{\"id_key_digest\":\"%s\"}}", h48);
+	FAILS(&c, json, "ID_KEY_DIGEST 1d1d1d", "differs from the expected value 111111");
+	snprintf(json, sizeof(json), "{\"snp\":{\"id_key_digest\":[\"%s\",\"%s\"]}}", h48, h48);
+	FAILS(&c, json, "ID_KEY_DIGEST 1d1d1d", "none of the 2 accepted values (111111");
+	snprintf(json, sizeof(json), "{\"snp\":{\"author_key_digest\":\"%s\"}}", h48);
+	FAILS(&c, json, "AUTHOR_KEY_DIGEST a7a7a7", "expected value 111111");
+	snprintf(json, sizeof(json), "{\"snp\":{\"family_id\":\"%s\"}}", h16);
+	FAILS(&c, json, "FAMILY_ID f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1 differs from the expected value ffffffff");
+	snprintf(json, sizeof(json), "{\"snp\":{\"image_id\":\"%s\"}}", h16);
+	FAILS(&c, json, "IMAGE_ID 19191919191919191919191919191919 differs from the expected value ffff");
+
+	/* minimum TCBs: launch/committed at SNP SPL 7, reported/current at 8 */
+	assert_int_equal(fields_verify(&c, "{\"snp\":{\"min_launch_tcb\":{\"snp\":7,\"microcode\":115},"
+				       "\"min_committed_tcb\":{\"snp\":7},\"min_current_tcb\":{\"snp\":8}}}",
+				       NULL), CVM_STATUS_OK);
+	FAILS(&c, "{\"snp\":{\"min_launch_tcb\":{\"snp\":8}}}", "LAUNCH_TCB SNP SPL 7 is below the minimum 8");
+	FAILS(&c, "{\"snp\":{\"min_committed_tcb\":{\"snp\":8}}}", "COMMITTED_TCB SNP SPL 7 is below the minimum 8");
+	FAILS(&c, "{\"snp\":{\"min_current_tcb\":{\"microcode\":116}}}",
+	      "CURRENT_TCB microcode SPL 115 is below the minimum 116");
+	/* FMC: Milan has none, so fmc= alone asks nothing of it (as for min_tcb) */
+	assert_int_equal(fields_verify(&c, "{\"snp\":{\"min_launch_tcb\":{\"fmc\":9}}}", NULL), CVM_STATUS_OK);
+
+	/* guest SVN, report version */
+	assert_int_equal(fields_verify(&c, "{\"snp\":{\"min_guest_svn\":7,\"min_report_version\":3}}", NULL),
+			 CVM_STATUS_OK);
+	FAILS(&c, "{\"snp\":{\"min_guest_svn\":8}}", "GUEST_SVN 7 is below the minimum 8");
+	FAILS(&c, "{\"snp\":{\"min_report_version\":5}}", "report VERSION 3 is below the minimum 5");
+
+	/* guest POLICY 0x130137: ABI 1.55, SMT, SINGLE_SOCKET, no MIGRATE_MA, no DEBUG */
+	assert_int_equal(fields_verify(&c, "{\"snp\":{\"guest_policy\":{\"single_socket\":true,\"smt\":true,"
+				       "\"migrate_ma\":false,\"cxl_allow\":false},\"min_policy_abi\":\"1.55\"}}",
+				       NULL), CVM_STATUS_OK);
+	FAILS(&c, "{\"snp\":{\"guest_policy\":{\"smt\":false}}}", "POLICY 0x130137: SMT (bit 16) is 1, expected 0");
+	FAILS(&c, "{\"snp\":{\"guest_policy\":{\"mem_aes_256_xts\":true,\"rapl_dis\":true}}}",
+	      "MEM_AES_256_XTS (bit 22) is 0, expected 1; RAPL_DIS (bit 23) is 0, expected 1");
+	FAILS(&c, "{\"snp\":{\"guest_policy\":{\"ciphertext_hiding\":true,\"page_swap_disable\":true}}}",
+	      "CIPHERTEXT_HIDING (bit 24) is 0, expected 1; PAGE_SWAP_DISABLE (bit 25) is 0, expected 1");
+	FAILS(&c, "{\"snp\":{\"guest_policy\":\"0x0/0x100000\"}}", "SINGLE_SOCKET (bit 20) is 1, expected 0");
+	FAILS(&c, "{\"snp\":{\"min_policy_abi\":\"1.56\"}}",
+	      "POLICY ABI_MAJOR.ABI_MINOR 1.55 is below the minimum 1.56");
+	FAILS(&c, "{\"snp\":{\"min_policy_abi\":\"2.0\"}}", "1.55 is below the minimum 2.0");
+
+	/* PLATFORM_INFO 0x26: TSME, ECC, ALIAS_CHECK_COMPLETE; SMT off */
+	assert_int_equal(fields_verify(&c, "{\"snp\":{\"platform_info\":{\"smt\":false,\"tsme\":true,\"ecc\":true,"
+				       "\"alias_check_complete\":true}}}", NULL), CVM_STATUS_OK);
+	FAILS(&c, "{\"snp\":{\"platform_info\":{\"smt\":true}}}", "PLATFORM_INFO 0x26: SMT_EN (bit 0) is 0, expected 1");
+	FAILS(&c, "{\"snp\":{\"platform_info\":{\"tsme\":false,\"rapl_dis\":true,\"ciphertext_hiding\":true}}}",
+	      "TSME_EN (bit 1) is 1, expected 0", "RAPL_DIS (bit 3) is 0, expected 1",
+	      "CIPHERTEXT_HIDING_DRAM_EN (bit 4) is 0, expected 1");
+	FAILS(&c, "{\"snp\":{\"platform_info\":{\"tio\":true}}}", "TIO_EN (bit 7) is 0, expected 1");
+
+	/* no ID block, no author key */
+	memset(c.report + SNP_R_ID_KEY_DIGEST, 0, 48);
+	memset(c.report + SNP_R_AUTHOR_KEY_DIGEST, 0, 48);
+	c.report[SNP_R_SIGNER_INFO] &= (uint8_t)~SNP_SIGNER_AUTHOR_KEY_EN;
+	forge_snp_sign(c.report, c.f->vek_key);
+	assert_int_equal(fields_verify(&c, "{}", NULL), CVM_STATUS_OK);
+	FAILS(&c, "{\"snp\":{\"require_id_key\":true}}", "ID_KEY_DIGEST is all zero, an ID key is required");
+	FAILS(&c, "{\"snp\":{\"require_author_key\":true}}", "SIGNER_INFO AUTHOR_KEY_EN is 0, an author key is required");
+	free(c.der);
+
+	/* Turin: the FMC SPL of LAUNCH_TCB (2) and COMMITTED_TCB (3) counts */
+	fields_case_init(&c, CVM_SNP_PRODUCT_TURIN, 5);
+	assert_int_equal(fields_verify(&c, "{\"snp\":{\"min_launch_tcb\":{\"fmc\":2,\"snp\":1},"
+				       "\"min_committed_tcb\":{\"fmc\":3}}}", NULL), CVM_STATUS_OK);
+	FAILS(&c, "{\"snp\":{\"min_launch_tcb\":{\"fmc\":3}}}", "LAUNCH_TCB FMC SPL 2 is below the minimum 3");
+	FAILS(&c, "{\"snp\":{\"min_committed_tcb\":{\"fmc\":4}}}", "COMMITTED_TCB FMC SPL 3 is below the minimum 4");
+	free(c.der);
+}
+
+/* The real Milan report (go-sev-guest): fields read at offsets of AMD 56860 Table 23, not via the parser. */
+static void test_policy_fields_real(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	char json[512], fam[33];
+	uint64_t pol = 0, pinfo = 0;
+
+	(void)state;
+	load_sample(&s, "snp/gsg-milan-v2-report.bin", "snp/gsg-milan-vcek.der");
+	ctx = ctx_with(&s);
+	for (int i = 7; i >= 0; i--) {
+		pol = pol << 8 | s.report[0x08 + i];		/* POLICY */
+		pinfo = pinfo << 8 | s.report[0x40 + i];	/* PLATFORM_INFO */
+	}
+	assert_true(pol == 0xb0000);				/* as the testdata README says */
+	cvm_hex_encode(s.report + 0x10, 16, fam);		/* FAMILY_ID */
+
+	snprintf(json, sizeof(json),
+		 "{\"allow_debug\":true,\"snp\":{\"guest_policy\":{\"smt\":true,\"migrate_ma\":false,"
+		 "\"single_socket\":false},\"platform_info\":\"0x%llx/0xff\",\"family_id\":\"%s\","
+		 "\"min_launch_tcb\":{\"snp\":%u},\"min_report_version\":2}}",
+		 (unsigned long long)(pinfo & 0xff), fam, s.report[0x1f0 + 6]);	/* LAUNCH_TCB SNP SPL */
+	{
+		struct cvm_policy *p;
+		struct cvm_result *r;
+
+		assert_int_equal(cvm_policy_new(&p), 0);
+		assert_int_equal(cvm_policy_load_json(ctx, p, json, strlen(json)), 0);
+		assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, p, &r), 0);
+		if (cvm_result_status(r) != CVM_STATUS_OK)
+			fail_msg("%s: %s", json, cvm_result_error(r, 0));
+		cvm_result_free(r);
+		cvm_policy_free(p);
+	}
+	/* SMT not allowed, a single socket, an ID key: each named with both values */
+	{
+		const char *bad = "{\"allow_debug\":true,\"snp\":{\"guest_policy\":{\"smt\":false,\"single_socket\":true},"
+				  "\"require_id_key\":true,\"min_launch_tcb\":{\"snp\":99}}}";
+		struct cvm_policy *p;
+		struct cvm_result *r;
+		char want[96];
+
+		assert_int_equal(cvm_policy_new(&p), 0);
+		assert_int_equal(cvm_policy_load_json(ctx, p, bad, strlen(bad)), 0);
+		assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, p, &r), 0);
+		assert_int_equal(cvm_result_status(r), CVM_STATUS_POLICY);
+		assert_true(result_has_error(r, "POLICY 0xb0000: SMT (bit 16) is 1, expected 0; SINGLE_SOCKET (bit 20) is 0, expected 1"));
+		assert_true(result_has_error(r, "ID_KEY_DIGEST is all zero"));
+		snprintf(want, sizeof(want), "LAUNCH_TCB SNP SPL %u is below the minimum 99", s.report[0x1f0 + 6]);
+		assert_true(result_has_error(r, want));
+		cvm_result_free(r);
+		cvm_policy_free(p);
+	}
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +610,8 @@ int main(void)
 		cmocka_unit_test(test_validity_time),
 		cmocka_unit_test(test_explicit_roots),
 		cmocka_unit_test(test_offered_ark_not_trusted),
+		cmocka_unit_test(test_policy_fields_forged),
+		cmocka_unit_test(test_policy_fields_real),
 	};
 
 	return cmocka_run_group_tests_name("verify-snp", tests, NULL, NULL);

@@ -176,6 +176,158 @@ static void test_policy_on_quote(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* ---- issue 19: the other policy fields ------------------------------------------------------- */
+
+/* Verify @q under the policy @json: the status, and each of @needles in an error. */
+static void tdx_fields(struct cvm_ctx *ctx, const uint8_t *q, size_t len, const char *json,
+		       enum cvm_status want, const char *const *needles)
+{
+	struct cvm_policy *p;
+	struct cvm_result *r;
+
+	assert_int_equal(cvm_policy_new(&p), 0);
+	if (cvm_policy_load_json(ctx, p, json, strlen(json)) < 0)
+		fail_msg("policy did not load: %s", json);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, p, &r), 0);
+	if (cvm_result_status(r) != want)
+		fail_msg("%s: status %d, expected %d (%s)", json, cvm_result_status(r), want,
+			 cvm_result_error(r, 0));
+	for (size_t i = 0; needles && needles[i]; i++)
+		if (!result_has_error(r, needles[i]))
+			fail_msg("%s: no error with \"%s\"; first: %s", json, needles[i], cvm_result_error(r, 0));
+	cvm_result_free(r);
+	cvm_policy_free(p);
+}
+
+#define TDX_OK(ctx, q, len, json) tdx_fields(ctx, q, len, json, CVM_STATUS_OK, NULL)
+#define TDX_FAILS(ctx, q, len, json, ...) \
+	tdx_fields(ctx, q, len, json, CVM_STATUS_POLICY, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void hex_of(const uint8_t *b, size_t n, char *out)
+{
+	cvm_hex_encode(b, n, out);
+}
+
+static void test_policy_fields_forged(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts o = { .version = 4, .td_attributes = 0x10000000, .xfam = 0x2e7,
+				      .qe_isvsvn = 8, .header_pce_svn = 13 };
+	struct cvm_ctx *ctx = quiet_ctx();
+	uint8_t seam[48];
+	char json[1024], other[97];
+	uint8_t *q;
+	size_t len;
+
+	(void)state;
+	memset(seam, 0x5e, 48);
+	o.mrseam = seam;
+	memset(o.mrsignerseam, 0x51, 48);
+	memset(o.mrconfigid, 0xc0, 48);
+	memset(o.mrowner, 0x0e, 48);
+	memset(o.mrownerconfig, 0x0c, 48);
+	memset(other, 'a', 96), other[96] = 0;
+	assert_int_equal(cvm_set_intel_root(ctx, f->root_path), 0);
+	for (int v = 4; v <= 5; v++) {
+		o.version = v;
+		o.body_type = 3;
+		q = forge_quote(f, &o, &len);
+		TDX_OK(ctx, q, len, "{}");
+		snprintf(json, sizeof(json),
+			 "{\"tdx\":{\"mrseam\":[\"%s\",\"%s\"],\"mrsignerseam\":\"%s\",\"mrconfigid\":\"%s\","
+			 "\"mrowner\":[\"%s\"],\"mrownerconfig\":\"%s\",\"td_attributes\":\"0x10000000/0xf0000001\","
+			 "\"xfam\":\"0x2e7/0xffffffff\",\"min_qe_svn\":8,\"min_pce_svn\":13}}", other,
+			 "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e",
+			 "515151515151515151515151515151515151515151515151515151515151515151515151515151515151515151515151",
+			 "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
+			 "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e",
+			 "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c");
+		TDX_OK(ctx, q, len, json);
+		/* each, alone, with another value */
+		{
+			static const char *const keys[] = { "mrseam", "mrsignerseam", "mrconfigid", "mrowner",
+							    "mrownerconfig" };
+			static const char *const names[] = { "MRSEAM 5e5e", "MRSIGNERSEAM 5151", "MRCONFIGID c0c0",
+							     "MROWNER 0e0e", "MROWNERCONFIG 0c0c" };
+
+			for (size_t i = 0; i < 5; i++) {
+				snprintf(json, sizeof(json), "{\"tdx\":{\"%s\":\"%s\"}}", keys[i], other);
+				TDX_FAILS(ctx, q, len, json, names[i], "differs from the expected value aaaa");
+			}
+		}
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"td_attributes\":\"0x0/0x10000000\"}}",
+			  "TD_ATTRIBUTES 0x10000000: SEPT_VE_DISABLE (bit 28) is 1, expected 0 (required 0x0 under mask 0x10000000)");
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"td_attributes\":{\"pks\":true,\"perfmon\":false}}}",
+			  "PKS (bit 30) is 0, expected 1");
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"xfam\":\"0x20000/0x20000\"}}",
+			  "XFAM 0x2e7: bit 17 is 0, expected 1 (required 0x20000 under mask 0x20000)");
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"min_qe_svn\":9}}", "QE report ISVSVN 8 is below the minimum QE SVN 9");
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"min_pce_svn\":14}}", "quote header PCE SVN 13 is below the minimum 14");
+		free(q);
+	}
+	/* DEBUG: its own named check, whatever the masks say */
+	o.td_attributes |= 1;
+	q = forge_quote(f, &o, &len);
+	TDX_FAILS(ctx, q, len, "{\"tdx\":{\"td_attributes\":\"0x1/0x1\"}}", "TD_ATTRIBUTES.DEBUG");
+	TDX_OK(ctx, q, len, "{\"allow_debug\":true,\"tdx\":{\"td_attributes\":\"0x1/0x1\"}}");
+	free(q);
+	cvm_ctx_free(ctx);
+}
+
+/*
+ * The real quotes, each field read at the offsets of Intel's DCAP quote
+ * format (v4: body at 48; v5: body at 54 after type and size), not by the
+ * parser: MRSEAM body+16, TD_ATTRIBUTES body+120, XFAM body+128; the QE
+ * report (384 B) opens the certification data, 134 bytes into the
+ * signature data that follows the body and its 4-byte length; ISVSVN at 258.
+ */
+static void test_policy_fields_real(void **state)
+{
+	static const struct {
+		const char *file;
+		size_t body, body_len;
+	} real[] = {
+		{ "tdx/gtg-v4-quote-spr-e4.bin", 48, 584 },
+		{ "tdx/gtg-v5-quote.bin", 54, 648 },
+	};
+	struct cvm_ctx *ctx = quiet_ctx();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+		size_t len, b = real[i].body;
+		uint8_t *q = load_td(real[i].file, &len);
+		size_t qe = b + real[i].body_len + 4 + 134;
+		uint64_t attr = 0, xfam = 0;
+		unsigned isvsvn = q[qe + 258] | q[qe + 259] << 8;
+		char mrseam[97], json[1024], want[160];
+
+		for (int k = 7; k >= 0; k--) {
+			attr = attr << 8 | q[b + 120 + k];
+			xfam = xfam << 8 | q[b + 128 + k];
+		}
+		hex_of(q + b + 16, 48, mrseam);
+		snprintf(json, sizeof(json),
+			 "{\"tdx\":{\"mrseam\":\"%s\",\"td_attributes\":\"0x%llx/0xffffffffffffffff\","
+			 "\"xfam\":\"0x%llx/0xffffffffffffffff\",\"min_qe_svn\":%u,\"min_pce_svn\":0}}", mrseam,
+			 (unsigned long long)attr, (unsigned long long)xfam, isvsvn);
+		TDX_OK(ctx, q, len, json);
+		/* one more than it has, a changed MRSEAM, XFAM bit 0 (x87, always set) clear */
+		snprintf(json, sizeof(json), "{\"tdx\":{\"min_qe_svn\":%u}}", isvsvn + 1);
+		snprintf(want, sizeof(want), "QE report ISVSVN %u is below the minimum QE SVN %u", isvsvn, isvsvn + 1);
+		TDX_FAILS(ctx, q, len, json, want);
+		mrseam[0] = mrseam[0] == '0' ? '1' : '0';
+		snprintf(json, sizeof(json), "{\"tdx\":{\"mrseam\":\"%s\"}}", mrseam);
+		snprintf(want, sizeof(want), "differs from the expected value %s", mrseam);
+		TDX_FAILS(ctx, q, len, json, want);
+		snprintf(want, sizeof(want), "XFAM 0x%llx: bit 0 is 1, expected 0", (unsigned long long)xfam);
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"xfam\":\"0x0/0x1\"}}", want);
+		/* real quotes carry 0 in the header's PCE SVN (evidence-formats.md) */
+		TDX_FAILS(ctx, q, len, "{\"tdx\":{\"min_pce_svn\":1}}", "quote header PCE SVN 0 is below the minimum 1");
+		free(q);
+	}
+	cvm_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +336,8 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_other_root_and_time),
 		cmocka_unit_test(test_policy_on_quote),
+		cmocka_unit_test(test_policy_fields_forged),
+		cmocka_unit_test(test_policy_fields_real),
 	};
 
 	return cmocka_run_group_tests_name("verify-tdx", tests, NULL, NULL);

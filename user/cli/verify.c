@@ -43,6 +43,39 @@ static void verify_help(void)
 	       "      --min-tee-tcb-svn HEX  TDX minimum TEE_TCB_SVN (16 bytes, per byte)\n"
 	       "      --rtmr N=HEX           expected TDX RTMR N (0-3) (repeatable)\n"
 	       "\n"
+	       "More SEV-SNP fields (HEX lists: any one may match; options repeatable):\n"
+	       "      --id-key-digest HEX    accepted ID_KEY_DIGEST (48 bytes)\n"
+	       "      --author-key-digest HEX  accepted AUTHOR_KEY_DIGEST (48 bytes)\n"
+	       "      --require-id-key       an ID key must have signed the ID block\n"
+	       "      --require-author-key   an author key too (SIGNER_INFO AUTHOR_KEY_EN)\n"
+	       "      --family-id HEX        accepted FAMILY_ID (16 bytes)\n"
+	       "      --image-id HEX         accepted IMAGE_ID (16 bytes)\n"
+	       "      --min-launch-tcb SPEC  minimum LAUNCH_TCB, SPEC as for --min-tcb\n"
+	       "      --min-committed-tcb SPEC  minimum COMMITTED_TCB\n"
+	       "      --min-current-tcb SPEC minimum CURRENT_TCB\n"
+	       "      --min-guest-svn N      minimum GUEST_SVN\n"
+	       "      --guest-policy BITS    required POLICY bits: names, 'no-' for clear:\n"
+	       "                             smt migrate-ma single-socket cxl-allow\n"
+	       "                             mem-aes-256-xts rapl-dis ciphertext-hiding\n"
+	       "                             page-swap-disable; or VALUE/MASK\n"
+	       "      --min-policy-abi MAJOR.MINOR  minimum ABI the POLICY demands\n"
+	       "      --platform-info BITS   required PLATFORM_INFO bits, e.g. no-smt,tsme:\n"
+	       "                             smt tsme ecc rapl-dis ciphertext-hiding\n"
+	       "                             alias-check-complete tio; or VALUE/MASK\n"
+	       "      --min-report-version N minimum report VERSION\n"
+	       "\n"
+	       "More TDX fields:\n"
+	       "      --mrseam HEX           accepted MRSEAM (48 bytes, repeatable)\n"
+	       "      --mrsignerseam HEX     accepted MRSIGNERSEAM (repeatable)\n"
+	       "      --mrconfigid HEX       accepted MRCONFIGID (repeatable)\n"
+	       "      --mrowner HEX          accepted MROWNER (repeatable)\n"
+	       "      --mrownerconfig HEX    accepted MROWNERCONFIG (repeatable)\n"
+	       "      --td-attributes VALUE/MASK  required TD_ATTRIBUTES bits, e.g.\n"
+	       "                             0x10000000/0xf0000000\n"
+	       "      --xfam VALUE/MASK      required XFAM bits\n"
+	       "      --min-qe-svn N         minimum QE report ISVSVN (quotes)\n"
+	       "      --min-pce-svn N        minimum PCE SVN of the quote header (quotes)\n"
+	       "\n"
 	       "Output:\n"
 	       "      --json                 one JSON object on stdout\n"
 	       "  -q, --quiet                print nothing; the exit status tells\n"
@@ -74,6 +107,292 @@ enum {
 	OPT_MIN_TEE_TCB_SVN,
 	OPT_RTMR,
 };
+
+/*
+ * Issue 19: the other report fields, in a block of their own (options,
+ * storage, parsing, policy, applicability).
+ */
+enum {
+	OPT_F_ID_KEY_DIGEST = 0x300,
+	OPT_F_AUTHOR_KEY_DIGEST,
+	OPT_F_REQUIRE_ID_KEY,
+	OPT_F_REQUIRE_AUTHOR_KEY,
+	OPT_F_FAMILY_ID,
+	OPT_F_IMAGE_ID,
+	OPT_F_MIN_LAUNCH_TCB,
+	OPT_F_MIN_COMMITTED_TCB,
+	OPT_F_MIN_CURRENT_TCB,
+	OPT_F_MIN_GUEST_SVN,
+	OPT_F_GUEST_POLICY,
+	OPT_F_MIN_POLICY_ABI,
+	OPT_F_PLATFORM_INFO,
+	OPT_F_MIN_REPORT_VERSION,
+	OPT_F_MRSEAM,
+	OPT_F_MRSIGNERSEAM,
+	OPT_F_MRCONFIGID,
+	OPT_F_MROWNER,
+	OPT_F_MROWNERCONFIG,
+	OPT_F_TD_ATTRIBUTES,
+	OPT_F_XFAM,
+	OPT_F_MIN_QE_SVN,
+	OPT_F_MIN_PCE_SVN,
+};
+
+#define FIELD_LONG_OPTIONS \
+	{ "id-key-digest", required_argument, NULL, OPT_F_ID_KEY_DIGEST }, \
+	{ "author-key-digest", required_argument, NULL, OPT_F_AUTHOR_KEY_DIGEST }, \
+	{ "require-id-key", no_argument, NULL, OPT_F_REQUIRE_ID_KEY }, \
+	{ "require-author-key", no_argument, NULL, OPT_F_REQUIRE_AUTHOR_KEY }, \
+	{ "family-id", required_argument, NULL, OPT_F_FAMILY_ID }, \
+	{ "image-id", required_argument, NULL, OPT_F_IMAGE_ID }, \
+	{ "min-launch-tcb", required_argument, NULL, OPT_F_MIN_LAUNCH_TCB }, \
+	{ "min-committed-tcb", required_argument, NULL, OPT_F_MIN_COMMITTED_TCB }, \
+	{ "min-current-tcb", required_argument, NULL, OPT_F_MIN_CURRENT_TCB }, \
+	{ "min-guest-svn", required_argument, NULL, OPT_F_MIN_GUEST_SVN }, \
+	{ "guest-policy", required_argument, NULL, OPT_F_GUEST_POLICY }, \
+	{ "min-policy-abi", required_argument, NULL, OPT_F_MIN_POLICY_ABI }, \
+	{ "platform-info", required_argument, NULL, OPT_F_PLATFORM_INFO }, \
+	{ "min-report-version", required_argument, NULL, OPT_F_MIN_REPORT_VERSION }, \
+	{ "mrseam", required_argument, NULL, OPT_F_MRSEAM }, \
+	{ "mrsignerseam", required_argument, NULL, OPT_F_MRSIGNERSEAM }, \
+	{ "mrconfigid", required_argument, NULL, OPT_F_MRCONFIGID }, \
+	{ "mrowner", required_argument, NULL, OPT_F_MROWNER }, \
+	{ "mrownerconfig", required_argument, NULL, OPT_F_MROWNERCONFIG }, \
+	{ "td-attributes", required_argument, NULL, OPT_F_TD_ATTRIBUTES }, \
+	{ "xfam", required_argument, NULL, OPT_F_XFAM }, \
+	{ "min-qe-svn", required_argument, NULL, OPT_F_MIN_QE_SVN }, \
+	{ "min-pce-svn", required_argument, NULL, OPT_F_MIN_PCE_SVN }
+
+struct field_options {
+	struct {
+		enum cvm_policy_field field;
+		uint8_t value[48];
+	} values[CLI_MAX_REPEAT];
+	size_t n_values;
+	bool has_tcb[CVM_SNP_TCB_KIND_COUNT];
+	struct cvm_snp_min_tcb tcb[CVM_SNP_TCB_KIND_COUNT];
+	bool has_guest_svn;
+	uint32_t guest_svn;
+	bool has_abi;
+	uint8_t abi_major, abi_minor;
+	bool has_report_version;
+	uint32_t report_version;
+	bool require_id_key, require_author_key;
+	uint64_t bits_value[CVM_POLICY_BITS_COUNT], bits_mask[CVM_POLICY_BITS_COUNT];
+	bool has_qe_svn, has_pce_svn;
+	uint16_t qe_svn, pce_svn;
+	/* the first option given of each kind, for check_fields_apply() */
+	const char *snp_only, *tdx_only, *quote_only, *fmc_opt;
+};
+
+static int parse_uint_arg(const char *opt, const char *s, unsigned long max, unsigned long *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoul(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || *ret > max)
+		return usage_error("%s: expected a number from 0 to %lu, not \"%s\"", opt, max, s);
+	return 0;
+}
+
+/* -1: not one of these; 0: taken; > 0: an exit status. */
+static int field_opt(int c, const char *arg, struct field_options *f)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		enum cvm_policy_field field;
+	} hex[] = {
+		{ OPT_F_ID_KEY_DIGEST, "--id-key-digest", CVM_POLICY_SNP_ID_KEY_DIGEST },
+		{ OPT_F_AUTHOR_KEY_DIGEST, "--author-key-digest", CVM_POLICY_SNP_AUTHOR_KEY_DIGEST },
+		{ OPT_F_FAMILY_ID, "--family-id", CVM_POLICY_SNP_FAMILY_ID },
+		{ OPT_F_IMAGE_ID, "--image-id", CVM_POLICY_SNP_IMAGE_ID },
+		{ OPT_F_MRSEAM, "--mrseam", CVM_POLICY_TDX_MRSEAM },
+		{ OPT_F_MRSIGNERSEAM, "--mrsignerseam", CVM_POLICY_TDX_MRSIGNERSEAM },
+		{ OPT_F_MRCONFIGID, "--mrconfigid", CVM_POLICY_TDX_MRCONFIGID },
+		{ OPT_F_MROWNER, "--mrowner", CVM_POLICY_TDX_MROWNER },
+		{ OPT_F_MROWNERCONFIG, "--mrownerconfig", CVM_POLICY_TDX_MROWNERCONFIG },
+	};
+	static const struct {
+		int opt;
+		const char *name;
+		enum cvm_snp_tcb_kind kind;
+	} tcb[] = {
+		{ OPT_F_MIN_LAUNCH_TCB, "--min-launch-tcb", CVM_SNP_TCB_LAUNCH },
+		{ OPT_F_MIN_COMMITTED_TCB, "--min-committed-tcb", CVM_SNP_TCB_COMMITTED },
+		{ OPT_F_MIN_CURRENT_TCB, "--min-current-tcb", CVM_SNP_TCB_CURRENT },
+	};
+	static const struct {
+		int opt;
+		const char *name;
+		enum cvm_policy_bits bits;
+		const char *form;
+	} bits[] = {
+		{ OPT_F_GUEST_POLICY, "--guest-policy", CVM_POLICY_SNP_GUEST_POLICY,
+		  "a list of smt, migrate-ma, single-socket, cxl-allow, mem-aes-256-xts, rapl-dis, "
+		  "ciphertext-hiding, page-swap-disable (each 'no-NAME' for clear), or VALUE/MASK "
+		  "such as 0x100000/0x110000" },
+		{ OPT_F_PLATFORM_INFO, "--platform-info", CVM_POLICY_SNP_PLATFORM_INFO,
+		  "a list of smt, tsme, ecc, rapl-dis, ciphertext-hiding, alias-check-complete, tio "
+		  "(each 'no-NAME' for clear), e.g. no-smt,tsme, or VALUE/MASK such as 0x2/0x3" },
+		{ OPT_F_TD_ATTRIBUTES, "--td-attributes", CVM_POLICY_TDX_TD_ATTRIBUTES,
+		  "VALUE/MASK with VALUE inside MASK, e.g. 0x10000000/0xf0000000" },
+		{ OPT_F_XFAM, "--xfam", CVM_POLICY_TDX_XFAM,
+		  "VALUE/MASK with VALUE inside MASK, e.g. 0x61ae7/0xffffffff" },
+	};
+	unsigned long n;
+
+	for (size_t i = 0; i < ELEMENTSOF(hex); i++) {
+		size_t len;
+
+		if (c != hex[i].opt)
+			continue;
+		len = cvm_policy_field_len(hex[i].field);
+		if (f->n_values >= ELEMENTSOF(f->values))
+			return usage_error("too many accepted values (%s)", hex[i].name);
+		if (cvm_hex_decode_fixed(arg, f->values[f->n_values].value, len, NULL, true) < 0)
+			return usage_error("%s: %zu bytes of hex (%zu hex digits) expected", hex[i].name,
+					   len, 2 * len);
+		f->values[f->n_values++].field = hex[i].field;
+		if (hex[i].field <= CVM_POLICY_SNP_IMAGE_ID)
+			f->snp_only = f->snp_only ? f->snp_only : hex[i].name;
+		else
+			f->tdx_only = f->tdx_only ? f->tdx_only : hex[i].name;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(tcb); i++) {
+		if (c != tcb[i].opt)
+			continue;
+		if (cvm_snp_min_tcb_parse(arg, &f->tcb[tcb[i].kind]) < 0)
+			return usage_error("%s: expected e.g. bl=3,tee=0,snp=8,ucode=115[,fmc=0]", tcb[i].name);
+		f->has_tcb[tcb[i].kind] = true;
+		f->snp_only = f->snp_only ? f->snp_only : tcb[i].name;
+		if (f->tcb[tcb[i].kind].fmc >= 0 && !f->fmc_opt)
+			f->fmc_opt = tcb[i].name;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bits); i++) {
+		uint64_t v, m;
+
+		if (c != bits[i].opt)
+			continue;
+		if (cvm_policy_bits_parse(bits[i].bits, arg, &v, &m) < 0)
+			return usage_error("%s: \"%s\" is not %s", bits[i].name, arg, bits[i].form);
+		f->bits_value[bits[i].bits] = (f->bits_value[bits[i].bits] & ~m) | v;
+		f->bits_mask[bits[i].bits] |= m;
+		if (bits[i].bits <= CVM_POLICY_SNP_PLATFORM_INFO)
+			f->snp_only = f->snp_only ? f->snp_only : bits[i].name;
+		else
+			f->tdx_only = f->tdx_only ? f->tdx_only : bits[i].name;
+		return 0;
+	}
+	switch (c) {
+	case OPT_F_REQUIRE_ID_KEY:
+		f->require_id_key = true;
+		f->snp_only = f->snp_only ? f->snp_only : "--require-id-key";
+		return 0;
+	case OPT_F_REQUIRE_AUTHOR_KEY:
+		f->require_author_key = true;
+		f->snp_only = f->snp_only ? f->snp_only : "--require-author-key";
+		return 0;
+	case OPT_F_MIN_GUEST_SVN:
+		if (parse_uint_arg("--min-guest-svn", arg, UINT32_MAX, &n))
+			return EXIT_USAGE;
+		f->has_guest_svn = true;
+		f->guest_svn = (uint32_t)n;
+		f->snp_only = f->snp_only ? f->snp_only : "--min-guest-svn";
+		return 0;
+	case OPT_F_MIN_REPORT_VERSION:
+		if (parse_uint_arg("--min-report-version", arg, UINT32_MAX, &n))
+			return EXIT_USAGE;
+		f->has_report_version = true;
+		f->report_version = (uint32_t)n;
+		f->snp_only = f->snp_only ? f->snp_only : "--min-report-version";
+		return 0;
+	case OPT_F_MIN_POLICY_ABI: {
+		unsigned major, minor;
+		char end;
+
+		if (arg[0] < '0' || arg[0] > '9' || sscanf(arg, "%u.%u%c", &major, &minor, &end) != 2 ||
+		    major > 255 || minor > 255)
+			return usage_error("--min-policy-abi: expected MAJOR.MINOR (0-255 each), e.g. 1.51");
+		f->has_abi = true;
+		f->abi_major = (uint8_t)major;
+		f->abi_minor = (uint8_t)minor;
+		f->snp_only = f->snp_only ? f->snp_only : "--min-policy-abi";
+		return 0;
+	}
+	case OPT_F_MIN_QE_SVN:
+	case OPT_F_MIN_PCE_SVN: {
+		const char *name = c == OPT_F_MIN_QE_SVN ? "--min-qe-svn" : "--min-pce-svn";
+
+		if (parse_uint_arg(name, arg, UINT16_MAX, &n))
+			return EXIT_USAGE;
+		if (c == OPT_F_MIN_QE_SVN) {
+			f->has_qe_svn = true;
+			f->qe_svn = (uint16_t)n;
+		} else {
+			f->has_pce_svn = true;
+			f->pce_svn = (uint16_t)n;
+		}
+		f->tdx_only = f->tdx_only ? f->tdx_only : name;
+		f->quote_only = f->quote_only ? f->quote_only : name;
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+static int apply_field_options(struct cvm_policy *p, const struct field_options *f)
+{
+	for (size_t i = 0; i < f->n_values; i++)
+		if (cvm_policy_add_value(p, f->values[i].field, f->values[i].value,
+					 cvm_policy_field_len(f->values[i].field)) < 0)
+			return usage_error("too many accepted values for one field (at most 16 with the "
+					   "policy file's)");
+	for (int k = 0; k < CVM_SNP_TCB_KIND_COUNT; k++)
+		if (f->has_tcb[k])
+			cvm_policy_set_snp_min_tcb_of(p, (enum cvm_snp_tcb_kind)k, &f->tcb[k]);
+	if (f->has_guest_svn)
+		cvm_policy_set_snp_min_guest_svn(p, f->guest_svn);
+	if (f->has_report_version)
+		cvm_policy_set_snp_min_report_version(p, f->report_version);
+	if (f->has_abi)
+		cvm_policy_set_snp_min_policy_abi(p, f->abi_major, f->abi_minor);
+	if (f->require_id_key)
+		cvm_policy_set_snp_require_id_key(p, true);
+	if (f->require_author_key)
+		cvm_policy_set_snp_require_author_key(p, true);
+	for (int b = 0; b < CVM_POLICY_BITS_COUNT; b++)
+		if (f->bits_mask[b])
+			cvm_policy_set_bits(p, (enum cvm_policy_bits)b, f->bits_value[b], f->bits_mask[b]);
+	if (f->has_qe_svn)
+		cvm_policy_set_tdx_min_qe_svn(p, f->qe_svn);
+	if (f->has_pce_svn)
+		cvm_policy_set_tdx_min_pce_svn(p, f->pce_svn);
+	return 0;
+}
+
+/* As check_options_apply() below, for these options. */
+static int check_fields_apply(const struct field_options *f, const struct cvm_result *result, bool tdx,
+			      const char *what)
+{
+	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
+
+	if (tdx && f->snp_only)
+		return usage_error("%s applies to SEV-SNP reports, not to %s", f->snp_only, what);
+	if (!tdx && f->tdx_only)
+		return usage_error("%s applies to TDX quotes and TDREPORTs, not to %s", f->tdx_only, what);
+	if (tdx && f->quote_only && cvm_result_format(result) != CVM_FORMAT_TDX_QUOTE)
+		return usage_error("%s applies to TDX quotes (the QE report and the quote header), not "
+				   "to %s", f->quote_only, what);
+	if (f->fmc_opt && snp && snp->product != CVM_SNP_PRODUCT_UNKNOWN && !snp->reported_tcb.turin)
+		return usage_error("%s fmc= applies to Turin reports (FMC SPL), not to this %s report",
+				   f->fmc_opt, cvm_snp_product_name(snp->product));
+	return 0;
+}
 
 static int parse_time(const char *s, time_t *ret)
 {
@@ -142,6 +461,7 @@ struct verify_options {
 	uint8_t min_svn[16];
 	bool has_rtmr[4];
 	uint8_t rtmrs[4][48];
+	struct field_options fields;	/* issue 19 */
 };
 
 /* 0, an exit status (> 0), or CLI_PARSE_DONE (--help shown). */
@@ -165,6 +485,7 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "vmpl", required_argument, NULL, OPT_VMPL },
 		{ "min-tee-tcb-svn", required_argument, NULL, OPT_MIN_TEE_TCB_SVN },
 		{ "rtmr", required_argument, NULL, OPT_RTMR },
+		FIELD_LONG_OPTIONS,
 		CLI_JSON_LONG_OPTION,
 		CLI_COMMON_LONG_OPTIONS,
 		{}
@@ -172,7 +493,7 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 	/* Checked once all are seen: the last of a repeated one counts. */
 	const char *measurements[CLI_MAX_REPEAT], *rtmrs[4] = { 0 };
 	const char *report_data_hex = NULL, *min_tcb = NULL, *vmpls = NULL, *min_svn = NULL;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->cache_dir = CVM_DEFAULT_CACHE_DIR;
@@ -181,6 +502,12 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 	while ((c = getopt_long(argc, argv, "qvh", options, NULL)) >= 0) {
 		if (cli_common_opt(common, c))
 			continue;
+		r = field_opt(c, optarg, &o->fields);
+		if (r >= 0) {
+			if (r)
+				return r;
+			continue;
+		}
 		switch (c) {
 		case OPT_CERTS:
 			if (o->n_certs >= ELEMENTSOF(o->certs))
@@ -316,6 +643,8 @@ static int make_policy(struct cvm_ctx *ctx, const struct verify_options *o,
 	for (unsigned i = 0; i < 4; i++)
 		if (o->has_rtmr[i])
 			cvm_policy_set_rtmr(policy, i, o->rtmrs[i], 48);
+	if (apply_field_options(policy, &o->fields))
+		return EXIT_USAGE;
 	*ret = TAKE_PTR(policy);
 	return 0;
 }
@@ -347,11 +676,15 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
 	bool tdx;
 	const char *what;
+	int r;
 
 	if (!platform)
 		return 0;	/* did not parse far enough: that error says more */
 	tdx = strcmp(platform, "tdx") == 0;
 	what = evidence_name(result, tdx);
+	r = check_fields_apply(&o->fields, result, tdx, what);
+	if (r)
+		return r;
 	if (tdx) {
 		if (o->vmpl_mask)
 			return usage_error("--vmpl applies to SEV-SNP reports, not to %s", what);
@@ -444,7 +777,7 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 
 int cmd_verify(int argc, char **argv, struct cli_common *common)
 {
-	/* About 4 KiB, most of it decoded measurements: fine on the stack. */
+	/* About 8 KiB, most of it decoded measurements: fine on the stack. */
 	struct verify_options o;
 	int r;
 

@@ -406,6 +406,68 @@ void cvm_policy_set_vmpl_mask(struct cvm_policy *p, uint32_t mask);
 int cvm_policy_set_min_tee_tcb_svn(struct cvm_policy *p, const uint8_t *svn, size_t len);
 int cvm_policy_set_rtmr(struct cvm_policy *p, unsigned idx, const uint8_t *buf, size_t len);
 
+/*
+ * Issue 19: the other report fields a policy can hold (cvmattest-verify(1)).
+ * Accepted values of a fixed-size field; any one may match.  SNP fields apply
+ * to SEV-SNP reports (also inside an Azure HCL report), TDX ones to quotes and
+ * TDREPORTs.
+ */
+enum cvm_policy_field {
+	CVM_POLICY_SNP_ID_KEY_DIGEST,		/* 48 bytes */
+	CVM_POLICY_SNP_AUTHOR_KEY_DIGEST,	/* 48 */
+	CVM_POLICY_SNP_FAMILY_ID,		/* 16 */
+	CVM_POLICY_SNP_IMAGE_ID,		/* 16 */
+	CVM_POLICY_TDX_MRSEAM,			/* 48 */
+	CVM_POLICY_TDX_MRSIGNERSEAM,		/* 48 */
+	CVM_POLICY_TDX_MRCONFIGID,		/* 48 */
+	CVM_POLICY_TDX_MROWNER,			/* 48 */
+	CVM_POLICY_TDX_MROWNERCONFIG,		/* 48 */
+	CVM_POLICY_FIELD_COUNT
+};
+/* The size of @f's values, 0 if @f is unknown. */
+size_t cvm_policy_field_len(enum cvm_policy_field f);
+/* -EINVAL: wrong @len; -E2BIG: too many values. */
+int cvm_policy_add_value(struct cvm_policy *p, enum cvm_policy_field f, const uint8_t *buf, size_t len);
+
+/* Which SNP TCB_VERSION a minimum applies to. */
+enum cvm_snp_tcb_kind {
+	CVM_SNP_TCB_REPORTED,			/* = cvm_policy_set_snp_min_tcb() */
+	CVM_SNP_TCB_LAUNCH,
+	CVM_SNP_TCB_COMMITTED,
+	CVM_SNP_TCB_CURRENT,
+	CVM_SNP_TCB_KIND_COUNT
+};
+int cvm_policy_set_snp_min_tcb_of(struct cvm_policy *p, enum cvm_snp_tcb_kind k,
+				  const struct cvm_snp_min_tcb *t);
+void cvm_policy_set_snp_min_guest_svn(struct cvm_policy *p, uint32_t svn);
+/* Minimum report VERSION. */
+void cvm_policy_set_snp_min_report_version(struct cvm_policy *p, uint32_t version);
+/* Minimum ABI_MAJOR.ABI_MINOR that the guest POLICY demands of the firmware. */
+void cvm_policy_set_snp_min_policy_abi(struct cvm_policy *p, uint8_t major, uint8_t minor);
+/* An ID key (ID_KEY_DIGEST non-zero) / an author key (SIGNER_INFO.AUTHOR_KEY_EN) must be present. */
+void cvm_policy_set_snp_require_id_key(struct cvm_policy *p, bool require);
+void cvm_policy_set_snp_require_author_key(struct cvm_policy *p, bool require);
+
+/* 64-bit fields whose bits under a mask must have given values. */
+enum cvm_policy_bits {
+	CVM_POLICY_SNP_GUEST_POLICY,		/* POLICY */
+	CVM_POLICY_SNP_PLATFORM_INFO,		/* PLATFORM_INFO */
+	CVM_POLICY_TDX_TD_ATTRIBUTES,		/* TD_ATTRIBUTES */
+	CVM_POLICY_TDX_XFAM,			/* XFAM */
+	CVM_POLICY_BITS_COUNT
+};
+/* (field & @mask) must equal @value; merged with what is set already (@mask's bits replaced). */
+int cvm_policy_set_bits(struct cvm_policy *p, enum cvm_policy_bits f, uint64_t value, uint64_t mask);
+/*
+ * Parse "VALUE/MASK" (hex or decimal), or for the SNP fields also a list of
+ * bit names, each required set, or clear with a "no-" or "!" prefix:
+ * "no-smt,tsme".  -EINVAL if malformed or a name is unknown.
+ */
+int cvm_policy_bits_parse(enum cvm_policy_bits f, const char *s, uint64_t *value, uint64_t *mask);
+/* TDX quotes: minimum QE report ISVSVN, minimum PCE SVN of the quote header. */
+void cvm_policy_set_tdx_min_qe_svn(struct cvm_policy *p, uint16_t svn);
+void cvm_policy_set_tdx_min_pce_svn(struct cvm_policy *p, uint16_t svn);
+
 /* ---- verification --------------------------------------------------------- */
 
 enum cvm_status {

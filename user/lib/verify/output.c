@@ -74,6 +74,43 @@ static const char *signing_key_name(uint8_t k)
 	       k == SNP_SIGNING_KEY_NONE ? "none" : "reserved";
 }
 
+/*
+ * Issue 19: the bits a policy can require, decoded (AMD 56860 "Guest Policy"
+ * and "PLATFORM_INFO"; the names are those of policy.c).
+ */
+static void snp_json_more(const struct cvm_snp_report *s, json_t *snp)
+{
+	static const struct {
+		const char *key;
+		unsigned bit;
+	} policy_bits[] = {
+		{ "smt", 16 }, { "migrate_ma", 18 }, { "debug", 19 }, { "single_socket", 20 },
+		{ "cxl_allow", 21 }, { "mem_aes_256_xts", 22 }, { "rapl_dis", 23 },
+		{ "ciphertext_hiding", 24 }, { "page_swap_disable", 25 },
+	}, platform_bits[] = {
+		{ "smt_en", 0 }, { "tsme_en", 1 }, { "ecc_en", 2 }, { "rapl_dis", 3 },
+		{ "ciphertext_hiding_dram_en", 4 }, { "alias_check_complete", 5 }, { "tio_en", 7 },
+	};
+	json_t *pb = json_object(), *ib = json_object();
+	char abi[16];
+
+	if (!pb || !ib) {
+		json_decref(pb);
+		json_decref(ib);
+		return;
+	}
+	snprintf(abi, sizeof(abi), "%u.%u", (unsigned)((s->policy >> SNP_POLICY_ABI_MAJOR_SHIFT) & 0xff),
+		 (unsigned)(s->policy & SNP_POLICY_ABI_MINOR_MASK));
+	set(pb, "abi", json_string(abi));
+	for (size_t i = 0; i < ELEMENTSOF(policy_bits); i++)
+		set(pb, policy_bits[i].key, json_boolean((s->policy >> policy_bits[i].bit) & 1));
+	for (size_t i = 0; i < ELEMENTSOF(platform_bits); i++)
+		set(ib, platform_bits[i].key, json_boolean((s->platform_info >> platform_bits[i].bit) & 1));
+	set(snp, "policy_bits", pb);
+	set(snp, "platform_info_bits", ib);
+	set(snp, "id_key_present", json_boolean(!all_zero(s->id_key_digest, 48)));
+}
+
 static void snp_json(const struct cvm_result *r, json_t *o)
 {
 	const struct cvm_snp_report *s = &r->snp;
@@ -127,6 +164,7 @@ static void snp_json(const struct cvm_result *r, json_t *o)
 	}
 	if (r->snp_certs_in_evidence)
 		set(snp, "certificates_in_evidence", json_integer((json_int_t)r->snp_certs_in_evidence));
+	snp_json_more(s, snp);
 	set(o, "snp", snp);
 }
 
@@ -182,6 +220,9 @@ static void quote_json(const struct cvm_result *r, json_t *o)
 	set(qe, "isvprodid", json_integer(q->qe_report.isvprodid));
 	set(qe, "isvsvn", json_integer(q->qe_report.isvsvn));
 	set(td, "qe", qe);
+	/* issue 19: the two SVNs a policy can set a minimum for */
+	set(td, "qe_svn", json_integer(q->qe_report.isvsvn));
+	set(td, "pce_svn", json_integer(get_le16(q->header_reserved + 2)));
 	if (r->pck.has_fmspc)
 		set(td, "fmspc", jhex(r->pck.fmspc, 6));
 	if (r->pck.has_pceid)
@@ -332,6 +373,39 @@ static void text_tcb(struct text *t, const char *name, const struct cvm_snp_tcb 
 		    c->snp, c->microcode, (unsigned long long)c->raw);
 }
 
+/* Issue 19: the other fields a policy can require. */
+static void text_snp_more(struct text *t, const struct cvm_snp_report *s, char *hx)
+{
+	text_tcb(t, "Committed TCB:", &s->committed_tcb);
+	text_tcb(t, "Launch TCB:", &s->launch_tcb);
+	add(t, "%-15s %u\n", "Guest SVN:", s->guest_svn);
+	add(t, "%-15s ABI %u.%u, SMT %s, MIGRATE_MA %s, SINGLE_SOCKET %s (0x%llx)\n", "Guest policy:",
+	    (unsigned)((s->policy >> SNP_POLICY_ABI_MAJOR_SHIFT) & 0xff),
+	    (unsigned)(s->policy & SNP_POLICY_ABI_MINOR_MASK), (s->policy & SNP_POLICY_SMT) ? "yes" : "no",
+	    (s->policy & SNP_POLICY_MIGRATE_MA) ? "yes" : "no",
+	    (s->policy & SNP_POLICY_SINGLE_SOCKET) ? "yes" : "no", (unsigned long long)s->policy);
+	add(t, "%-15s SMT_EN %u, TSME_EN %u, ECC_EN %u (0x%llx)\n", "Platform info:",
+	    (unsigned)(s->platform_info & 1), (unsigned)((s->platform_info >> 1) & 1),
+	    (unsigned)((s->platform_info >> 2) & 1), (unsigned long long)s->platform_info);
+	add(t, "%-15s %s\n", "ID key digest:", hexs(s->id_key_digest, 48, hx));
+	add(t, "%-15s %s%s\n", "Author key:", hexs(s->author_key_digest, 48, hx),
+	    s->author_key_en ? "" : " (AUTHOR_KEY_EN 0)");
+	add(t, "%-15s %s\n", "Family ID:", hexs(s->family_id, 16, hx));
+	add(t, "%-15s %s\n", "Image ID:", hexs(s->image_id, 16, hx));
+}
+
+static void text_td_more(struct text *t, const struct td_view *v, char *hx)
+{
+	add(t, "%-15s %s\n", "MRSEAM:", hexs(v->mrseam, 48, hx));
+	add(t, "%-15s %s\n", "MRSIGNERSEAM:", hexs(v->mrsignerseam, 48, hx));
+	add(t, "%-15s 0x%016llx\n", "XFAM:", (unsigned long long)v->xfam);
+	add(t, "%-15s %s\n", "MRCONFIGID:", hexs(v->mrconfigid, 48, hx));
+	add(t, "%-15s %s\n", "MROWNER:", hexs(v->mrowner, 48, hx));
+	add(t, "%-15s %s\n", "MROWNERCONFIG:", hexs(v->mrownerconfig, 48, hx));
+	if (v->has_quote_svns)
+		add(t, "%-15s QE %u, PCE %u\n", "SVNs:", v->qe_svn, v->pce_svn);
+}
+
 static void text_td(struct text *t, const struct td_view *v, char *hx)
 {
 	add(t, "%-15s %s\n", "MRTD:", hexs(v->mrtd, 48, hx));
@@ -345,6 +419,7 @@ static void text_td(struct text *t, const struct td_view *v, char *hx)
 	add(t, "%-15s %s\n", "Debug:", (v->td_attributes & TDX_TD_ATTR_DEBUG) ? "yes" : "no");
 	add(t, "%-15s 0x%016llx\n", "TD attributes:", (unsigned long long)v->td_attributes);
 	add(t, "%-15s %s\n", "TEE TCB SVN:", hexs(v->tee_tcb_svn, 16, hx));
+	text_td_more(t, v, hx);
 }
 
 int cvm_result_to_text(const struct cvm_result *r, char **ret)
@@ -392,12 +467,14 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 		add(&t, "%-15s %s\n", "Chip ID:", hexs(s->chip_id, 64, hx));
 		text_tcb(&t, "Reported TCB:", &s->reported_tcb);
 		text_tcb(&t, "Current TCB:", &s->current_tcb);
+		text_snp_more(&t, s, hx);
 	}
 	if (r->has_quote) {
 		const struct cvm_tdx_quote_body *b = &r->quote.body;
 		struct td_view v;
 
 		td_view_from_quote(b, &v);
+		td_view_add_quote_svns(&r->quote, &v);
 		if (r->tdx_root[0])
 			add(&t, "%-15s PCK <- ... <- %s%s\n", "Chain:", r->tdx_root,
 			    r->tdx_root_builtin ? " (built-in root)" : " (root given on the command line)");

@@ -204,6 +204,12 @@ static int load_min_tcb(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t 
 	return 0;
 }
 
+/* issue 19, below: true if @key is one of theirs, with its verdict in *ret. */
+static bool load_snp_more(const struct cvm_ctx *ctx, struct cvm_policy *p, const char *key,
+			  json_t *v, int *ret);
+static bool load_tdx_more(const struct cvm_ctx *ctx, struct cvm_policy *p, const char *key,
+			  json_t *v, int *ret);
+
 static int load_snp(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *obj)
 {
 	const char *key;
@@ -250,6 +256,8 @@ static int load_snp(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *obj
 		} else if (strcmp(key, "host_data") == 0) {
 			r = json_hex(ctx, v, "snp.host_data", p->host_data, 32, true);
 			p->has_host_data = r == 0;
+		} else if (load_snp_more(ctx, p, key, v, &r)) {
+			/* issue 19: the fields of policy.c "more fields" */
 		} else {
 			log_error(ctx, "policy: unknown key \"snp.%s\"", key);
 			r = -EINVAL;
@@ -277,15 +285,8 @@ static int load_tdx(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *obj
 
 			r = json_hex(ctx, v, key, p->rtmr[i], 48, true);
 			p->has_rtmr[i] = r == 0;
-		} else if (strcmp(key, "mrconfigid") == 0) {
-			r = json_hex(ctx, v, "tdx.mrconfigid", p->mrconfigid, 48, true);
-			p->has_mrconfigid = r == 0;
-		} else if (strcmp(key, "mrowner") == 0) {
-			r = json_hex(ctx, v, "tdx.mrowner", p->mrowner, 48, true);
-			p->has_mrowner = r == 0;
-		} else if (strcmp(key, "mrownerconfig") == 0) {
-			r = json_hex(ctx, v, "tdx.mrownerconfig", p->mrownerconfig, 48, true);
-			p->has_mrownerconfig = r == 0;
+		} else if (load_tdx_more(ctx, p, key, v, &r)) {
+			/* issue 19: mrconfigid, mrowner, mrownerconfig and the fields after them */
 		} else {
 			log_error(ctx, "policy: unknown key \"tdx.%s\"", key);
 			r = -EINVAL;
@@ -414,6 +415,7 @@ void policy_check_snp(const struct cvm_policy *p, const struct cvm_snp_report *s
 			     p->min_guest_svn);
 	if (p->has_host_data && memcmp(p->host_data, s->host_data, 32) != 0)
 		result_error(r, CVM_STATUS_POLICY, "HOST_DATA differs from the expected value");
+	policy_check_snp_more(p, s, r);
 }
 
 static void check_mr(struct cvm_result *r, bool has, const uint8_t *want, const uint8_t *have,
@@ -453,9 +455,7 @@ void policy_check_td(const struct cvm_policy *p, const struct td_view *td, bool 
 			}
 	for (int i = 0; i < 4; i++)
 		check_mr(r, p->has_rtmr[i], p->rtmr[i], td->rtmr[i], rtmr_names[i]);
-	check_mr(r, p->has_mrconfigid, p->mrconfigid, td->mrconfigid, "MRCONFIGID");
-	check_mr(r, p->has_mrowner, p->mrowner, td->mrowner, "MROWNER");
-	check_mr(r, p->has_mrownerconfig, p->mrownerconfig, td->mrownerconfig, "MROWNERCONFIG");
+	policy_check_td_more(p, td, r);
 }
 
 void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl_claims *c,
@@ -510,7 +510,724 @@ void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r)
 	if (!p->has_report_data)
 		result_unchecked(r, "REPORT_DATA: no expected value given (--report-data): freshness "
 				 "and what the report binds are the caller's to check");
+	policy_unchecked_more(p, r);
 	if (r->has_hcl)
 		result_unchecked(r, "the vTPM's PCRs: the HCL report binds the vTPM's keys, not its "
 				 "measurements");
+}
+
+/* ---- issue 19: the full set of fields ------------------------------------------- */
+
+/*
+ * Named bits of the 64-bit fields a policy can constrain.  @opt is the name
+ * in options and policy files; NULL for one it must not set (DEBUG: see
+ * allow_debug).
+ */
+struct bit_name {
+	unsigned bit;
+	const char *name;	/* as the specification spells it */
+	const char *opt;
+};
+
+/*
+ * Guest POLICY: AMD SEV-SNP Firmware ABI (56860), "Guest Policy" table, as
+ * ../shared/reference/evidence-formats.md §1.3 gives it (go-sev-guest
+ * abi.go ParseSnpPolicy, virtee/sev GuestPolicy).  Bits 7:0 ABI_MINOR and
+ * 15:8 ABI_MAJOR are checked by min_policy_abi.
+ */
+static const struct bit_name guest_policy_bits[] = {
+	{ 16, "SMT", "smt" },
+	{ 17, "RESERVED_1", NULL },
+	{ 18, "MIGRATE_MA", "migrate-ma" },
+	{ 19, "DEBUG", NULL },
+	{ 20, "SINGLE_SOCKET", "single-socket" },
+	{ 21, "CXL_ALLOW", "cxl-allow" },
+	{ 22, "MEM_AES_256_XTS", "mem-aes-256-xts" },
+	{ 23, "RAPL_DIS", "rapl-dis" },
+	{ 24, "CIPHERTEXT_HIDING", "ciphertext-hiding" },
+	{ 25, "PAGE_SWAP_DISABLE", "page-swap-disable" },
+};
+
+/* PLATFORM_INFO: AMD 56860 "PLATFORM_INFO"; evidence-formats.md §1.4 (GSG ParseSnpPlatformInfo). */
+static const struct bit_name platform_info_bits[] = {
+	{ 0, "SMT_EN", "smt" },
+	{ 1, "TSME_EN", "tsme" },
+	{ 2, "ECC_EN", "ecc" },
+	{ 3, "RAPL_DIS", "rapl-dis" },
+	{ 4, "CIPHERTEXT_HIDING_DRAM_EN", "ciphertext-hiding" },
+	{ 5, "ALIAS_CHECK_COMPLETE", "alias-check-complete" },
+	{ 7, "TIO_EN", "tio" },
+};
+
+/*
+ * TD_ATTRIBUTES: Intel TDX Module ABI specification, "TD_ATTRIBUTES" (the
+ * same bits in QEMU target/i386/kvm/tdx.c and Linux's TDX_TD_ATTR_*).
+ */
+static const struct bit_name td_attributes_bits[] = {
+	{ 0, "DEBUG", NULL },
+	{ 27, "LASS", "lass" },
+	{ 28, "SEPT_VE_DISABLE", "sept-ve-disable" },
+	{ 29, "MIGRATABLE", "migratable" },
+	{ 30, "PKS", "pks" },
+	{ 31, "KL", "kl" },
+	{ 63, "PERFMON", "perfmon" },
+};
+
+static const struct {
+	const char *name;		/* in messages */
+	const struct bit_name *bits;
+	size_t n_bits;
+} bits_fields[CVM_POLICY_BITS_COUNT] = {
+	[CVM_POLICY_SNP_GUEST_POLICY] = { "POLICY", guest_policy_bits, ELEMENTSOF(guest_policy_bits) },
+	[CVM_POLICY_SNP_PLATFORM_INFO] = { "PLATFORM_INFO", platform_info_bits,
+					   ELEMENTSOF(platform_info_bits) },
+	[CVM_POLICY_TDX_TD_ATTRIBUTES] = { "TD_ATTRIBUTES", td_attributes_bits,
+					   ELEMENTSOF(td_attributes_bits) },
+	[CVM_POLICY_TDX_XFAM] = { "XFAM", NULL, 0 },
+};
+
+static const struct {
+	const char *name;		/* in messages: the specification's */
+	const char *key;		/* policy file key */
+	size_t len;
+} value_fields[CVM_POLICY_FIELD_COUNT] = {
+	[CVM_POLICY_SNP_ID_KEY_DIGEST] = { "ID_KEY_DIGEST", "snp.id_key_digest", 48 },
+	[CVM_POLICY_SNP_AUTHOR_KEY_DIGEST] = { "AUTHOR_KEY_DIGEST", "snp.author_key_digest", 48 },
+	[CVM_POLICY_SNP_FAMILY_ID] = { "FAMILY_ID", "snp.family_id", 16 },
+	[CVM_POLICY_SNP_IMAGE_ID] = { "IMAGE_ID", "snp.image_id", 16 },
+	[CVM_POLICY_TDX_MRSEAM] = { "MRSEAM", "tdx.mrseam", 48 },
+	[CVM_POLICY_TDX_MRSIGNERSEAM] = { "MRSIGNERSEAM", "tdx.mrsignerseam", 48 },
+	[CVM_POLICY_TDX_MRCONFIGID] = { "MRCONFIGID", "tdx.mrconfigid", 48 },
+	[CVM_POLICY_TDX_MROWNER] = { "MROWNER", "tdx.mrowner", 48 },
+	[CVM_POLICY_TDX_MROWNERCONFIG] = { "MROWNERCONFIG", "tdx.mrownerconfig", 48 },
+};
+
+static const char *const tcb_kind_names[CVM_SNP_TCB_KIND_COUNT] = {
+	"REPORTED_TCB", "LAUNCH_TCB", "COMMITTED_TCB", "CURRENT_TCB",
+};
+
+size_t cvm_policy_field_len(enum cvm_policy_field f)
+{
+	return (unsigned)f < CVM_POLICY_FIELD_COUNT ? value_fields[f].len : 0;
+}
+
+int cvm_policy_add_value(struct cvm_policy *p, enum cvm_policy_field f, const uint8_t *buf, size_t len)
+{
+	if ((unsigned)f >= CVM_POLICY_FIELD_COUNT || len != value_fields[f].len)
+		return -EINVAL;
+	if (p->n_values[f] >= CVM_POLICY_VALUES_MAX)
+		return -E2BIG;
+	memcpy(p->values[f][p->n_values[f]++], buf, len);
+	return 0;
+}
+
+int cvm_policy_set_snp_min_tcb_of(struct cvm_policy *p, enum cvm_snp_tcb_kind k,
+				  const struct cvm_snp_min_tcb *t)
+{
+	if ((unsigned)k >= CVM_SNP_TCB_KIND_COUNT)
+		return -EINVAL;
+	if (k == CVM_SNP_TCB_REPORTED) {
+		cvm_policy_set_snp_min_tcb(p, t);
+		return 0;
+	}
+	p->min_tcb_of[k] = *t;
+	p->has_min_tcb_of[k] = true;
+	return 0;
+}
+
+void cvm_policy_set_snp_min_guest_svn(struct cvm_policy *p, uint32_t svn)
+{
+	p->min_guest_svn = svn;
+	p->has_min_guest_svn = true;
+}
+
+void cvm_policy_set_snp_min_report_version(struct cvm_policy *p, uint32_t version)
+{
+	p->min_report_version = version;
+	p->has_min_report_version = true;
+}
+
+void cvm_policy_set_snp_min_policy_abi(struct cvm_policy *p, uint8_t major, uint8_t minor)
+{
+	p->min_policy_abi_major = major;
+	p->min_policy_abi_minor = minor;
+	p->has_min_policy_abi = true;
+}
+
+void cvm_policy_set_snp_require_id_key(struct cvm_policy *p, bool require)
+{
+	p->require_id_key = require;
+}
+
+void cvm_policy_set_snp_require_author_key(struct cvm_policy *p, bool require)
+{
+	p->require_author_key = require;
+}
+
+int cvm_policy_set_bits(struct cvm_policy *p, enum cvm_policy_bits f, uint64_t value, uint64_t mask)
+{
+	if ((unsigned)f >= CVM_POLICY_BITS_COUNT || (value & ~mask))
+		return -EINVAL;
+	p->bits_value[f] = (p->bits_value[f] & ~mask) | value;
+	p->bits_mask[f] |= mask;
+	return 0;
+}
+
+void cvm_policy_set_tdx_min_qe_svn(struct cvm_policy *p, uint16_t svn)
+{
+	p->min_qe_svn = svn;
+	p->has_min_qe_svn = true;
+}
+
+void cvm_policy_set_tdx_min_pce_svn(struct cvm_policy *p, uint16_t svn)
+{
+	p->min_pce_svn = svn;
+	p->has_min_pce_svn = true;
+}
+
+static bool parse_u64(const char *s, const char *end, uint64_t *ret)
+{
+	char buf[32], *e;
+	size_t n = (size_t)(end - s);
+	unsigned long long v;
+
+	if (n == 0 || n >= sizeof(buf) || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	errno = 0;
+	v = strtoull(buf, &e, 0);
+	if (errno || *e)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* "smt" and "SMT_EN", "-" and "_" alike. */
+static bool bit_name_is(const struct bit_name *b, const char *s, size_t n)
+{
+	const char *names[] = { b->opt, b->name };
+
+	if (!b->opt)
+		return false;
+	for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+		size_t i;
+
+		if (strlen(names[k]) != n)
+			continue;
+		for (i = 0; i < n; i++) {
+			char a = s[i] == '_' ? '-' : (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+			char c = names[k][i] == '_' ? '-' :
+				 (char)(names[k][i] >= 'A' && names[k][i] <= 'Z' ? names[k][i] - 'A' + 'a' : names[k][i]);
+
+			if (a != c)
+				break;
+		}
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+int cvm_policy_bits_parse(enum cvm_policy_bits f, const char *s, uint64_t *value, uint64_t *mask)
+{
+	const char *slash;
+	uint64_t v = 0, m = 0;
+
+	if ((unsigned)f >= CVM_POLICY_BITS_COUNT || !s || !*s)
+		return -EINVAL;
+	slash = strchr(s, '/');
+	if (slash) {
+		if (!parse_u64(s, slash, &v) || !parse_u64(slash + 1, slash + 1 + strlen(slash + 1), &m) ||
+		    (v & ~m) || !m)
+			return -EINVAL;
+		*value = v;
+		*mask = m;
+		return 0;
+	}
+	while (*s) {
+		size_t tok = strcspn(s, ","), n = tok;
+		bool set = true, found = false;
+		const char *name = s;
+
+		if (n > 1 && name[0] == '!') {
+			set = false;
+			name++, n--;
+		} else if (n > 3 && strncmp(name, "no-", 3) == 0) {
+			set = false;
+			name += 3, n -= 3;
+		}
+		for (size_t i = 0; i < bits_fields[f].n_bits && !found; i++)
+			if (bit_name_is(&bits_fields[f].bits[i], name, n)) {
+				uint64_t b = 1ULL << bits_fields[f].bits[i].bit;
+
+				found = true;
+				m |= b;
+				v = set ? v | b : v & ~b;
+			}
+		if (!found)
+			return -EINVAL;
+		s += tok;
+		if (*s == ',' && !*++s)
+			return -EINVAL;
+	}
+	*value = v;
+	*mask = m;
+	return 0;
+}
+
+/* Names that cvm_policy_bits_parse() takes for @f, for a message: "smt, tsme, ...". */
+static void bit_names_list(enum cvm_policy_bits f, char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < bits_fields[f].n_bits; i++) {
+		if (!bits_fields[f].bits[i].opt)
+			continue;
+		used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%s", used ? ", " : "",
+					 bits_fields[f].bits[i].opt);
+		if (used >= size)
+			break;
+	}
+}
+
+/* ---- JSON (issue 19) -- */
+
+static int json_values(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *v,
+		       enum cvm_policy_field f)
+{
+	const char *key = value_fields[f].key;
+	size_t len = value_fields[f].len;
+	uint8_t m[48];
+	json_t *e;
+	size_t i;
+	int r;
+
+	if (json_is_string(v)) {
+		r = json_hex(ctx, v, key, m, len, true);
+		return r < 0 ? r : cvm_policy_add_value(p, f, m, len);
+	}
+	if (!json_is_array(v) || json_array_size(v) == 0) {
+		log_error(ctx, "policy: \"%s\" must be a hex string of %zu bytes or a non-empty array of them",
+			  key, len);
+		return -EINVAL;
+	}
+	json_array_foreach(v, i, e) {
+		r = json_hex(ctx, e, key, m, len, true);
+		if (r < 0)
+			return r;
+		r = cvm_policy_add_value(p, f, m, len);
+		if (r < 0)
+			return log_error_errno(ctx, r, "policy: \"%s\": at most %d values", key,
+					       CVM_POLICY_VALUES_MAX);
+	}
+	return 0;
+}
+
+/* An object of names -> true/false, or a "VALUE/MASK" string. */
+static int json_bits(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *v, enum cvm_policy_bits f,
+		     const char *key)
+{
+	uint64_t value = 0, mask = 0;
+	char names[256];
+	const char *name;
+	json_t *e;
+
+	bit_names_list(f, names, sizeof(names));
+	if (json_is_string(v)) {
+		if (cvm_policy_bits_parse(f, json_string_value(v), &value, &mask) < 0 ||
+		    !strchr(json_string_value(v), '/')) {
+			log_error(ctx, "policy: \"%s\" must be \"VALUE/MASK\" (e.g. \"0x0/0x1\")%s%s%s", key,
+				  names[0] ? " or an object of bit names to true or false (" : "", names,
+				  names[0] ? ")" : "");
+			return -EINVAL;
+		}
+		return cvm_policy_set_bits(p, f, value, mask);
+	}
+	if (!json_is_object(v) || !names[0] || json_object_size(v) == 0) {
+		log_error(ctx, "policy: \"%s\" must be \"VALUE/MASK\"%s%s%s", key,
+			  names[0] ? " or an object of bit names to true or false (" : "", names,
+			  names[0] ? ")" : "");
+		return -EINVAL;
+	}
+	json_object_foreach(v, name, e) {
+		uint64_t b1, m1;
+
+		if (!json_is_boolean(e) || cvm_policy_bits_parse(f, name, &b1, &m1) < 0 || strchr(name, ',') ||
+		    strchr(name, '/') || name[0] == '!' || strncmp(name, "no-", 3) == 0) {
+			log_error(ctx, "policy: \"%s.%s\": expected one of %s, each true or false", key, name,
+				  names);
+			return -EINVAL;
+		}
+		mask |= m1;
+		if (json_is_true(e))
+			value |= m1;
+	}
+	return cvm_policy_set_bits(p, f, value, mask);
+}
+
+static int parse_min_tcb_obj(const struct cvm_ctx *ctx, json_t *obj, const char *name,
+			     struct cvm_snp_min_tcb *ret)
+{
+	struct cvm_snp_min_tcb t = { -1, -1, -1, -1, -1 };
+	static const char *const parts[] = { "bootloader", "tee", "snp", "microcode", "fmc" };
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return log_error_errno(ctx, -EINVAL, "policy: \"%s\" must be an object", name);
+	json_object_foreach(obj, key, v) {
+		int *slots[] = { &t.bootloader, &t.tee, &t.snp, &t.microcode, &t.fmc };
+		json_int_t n;
+		size_t i;
+
+		for (i = 0; i < ELEMENTSOF(parts); i++)
+			if (strcmp(key, parts[i]) == 0)
+				break;
+		if (i == ELEMENTSOF(parts)) {
+			log_error(ctx, "policy: unknown key \"%s.%s\"", name, key);
+			return -EINVAL;
+		}
+		if (json_uint(ctx, v, key, 255, &n) < 0)
+			return -EINVAL;
+		*slots[i] = (int)n;
+	}
+	*ret = t;
+	return 0;
+}
+
+static bool load_snp_more(const struct cvm_ctx *ctx, struct cvm_policy *p, const char *key,
+			  json_t *v, int *ret)
+{
+	static const struct {
+		const char *key;
+		enum cvm_policy_field f;
+	} values[] = {
+		{ "id_key_digest", CVM_POLICY_SNP_ID_KEY_DIGEST },
+		{ "author_key_digest", CVM_POLICY_SNP_AUTHOR_KEY_DIGEST },
+		{ "family_id", CVM_POLICY_SNP_FAMILY_ID },
+		{ "image_id", CVM_POLICY_SNP_IMAGE_ID },
+	};
+	static const struct {
+		const char *key;
+		enum cvm_snp_tcb_kind k;
+	} tcbs[] = {
+		{ "min_launch_tcb", CVM_SNP_TCB_LAUNCH },
+		{ "min_committed_tcb", CVM_SNP_TCB_COMMITTED },
+		{ "min_current_tcb", CVM_SNP_TCB_CURRENT },
+	};
+	json_int_t n;
+
+	for (size_t i = 0; i < ELEMENTSOF(values); i++)
+		if (strcmp(key, values[i].key) == 0) {
+			*ret = json_values(ctx, p, v, values[i].f);
+			return true;
+		}
+	for (size_t i = 0; i < ELEMENTSOF(tcbs); i++)
+		if (strcmp(key, tcbs[i].key) == 0) {
+			struct cvm_snp_min_tcb t;
+			char name[64];
+
+			snprintf(name, sizeof(name), "snp.%s", key);
+			*ret = parse_min_tcb_obj(ctx, v, name, &t);
+			if (*ret == 0)
+				*ret = cvm_policy_set_snp_min_tcb_of(p, tcbs[i].k, &t);
+			return true;
+		}
+	if (strcmp(key, "require_id_key") == 0 || strcmp(key, "require_author_key") == 0) {
+		if (!json_is_boolean(v)) {
+			log_error(ctx, "policy: \"snp.%s\" must be true or false", key);
+			*ret = -EINVAL;
+		} else {
+			if (key[8] == 'i')
+				p->require_id_key = json_is_true(v);
+			else
+				p->require_author_key = json_is_true(v);
+			*ret = 0;
+		}
+		return true;
+	}
+	if (strcmp(key, "guest_policy") == 0) {
+		*ret = json_bits(ctx, p, v, CVM_POLICY_SNP_GUEST_POLICY, "snp.guest_policy");
+		return true;
+	}
+	if (strcmp(key, "platform_info") == 0) {
+		*ret = json_bits(ctx, p, v, CVM_POLICY_SNP_PLATFORM_INFO, "snp.platform_info");
+		return true;
+	}
+	if (strcmp(key, "min_report_version") == 0) {
+		*ret = json_uint(ctx, v, "snp.min_report_version", UINT32_MAX, &n);
+		if (*ret == 0)
+			cvm_policy_set_snp_min_report_version(p, (uint32_t)n);
+		return true;
+	}
+	if (strcmp(key, "min_policy_abi") == 0) {
+		unsigned major, minor;
+		char end;
+
+		if (!json_is_string(v) ||
+		    sscanf(json_string_value(v), "%u.%u%c", &major, &minor, &end) != 2 || major > 255 ||
+		    minor > 255 || !strchr("0123456789", json_string_value(v)[0])) {
+			log_error(ctx, "policy: \"snp.min_policy_abi\" must be \"MAJOR.MINOR\", e.g. \"1.51\"");
+			*ret = -EINVAL;
+		} else {
+			cvm_policy_set_snp_min_policy_abi(p, (uint8_t)major, (uint8_t)minor);
+			*ret = 0;
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool load_tdx_more(const struct cvm_ctx *ctx, struct cvm_policy *p, const char *key,
+			  json_t *v, int *ret)
+{
+	static const struct {
+		const char *key;
+		enum cvm_policy_field f;
+	} values[] = {
+		{ "mrseam", CVM_POLICY_TDX_MRSEAM },
+		{ "mrsignerseam", CVM_POLICY_TDX_MRSIGNERSEAM },
+		{ "mrconfigid", CVM_POLICY_TDX_MRCONFIGID },
+		{ "mrowner", CVM_POLICY_TDX_MROWNER },
+		{ "mrownerconfig", CVM_POLICY_TDX_MROWNERCONFIG },
+	};
+	json_int_t n;
+
+	for (size_t i = 0; i < ELEMENTSOF(values); i++)
+		if (strcmp(key, values[i].key) == 0) {
+			*ret = json_values(ctx, p, v, values[i].f);
+			return true;
+		}
+	if (strcmp(key, "td_attributes") == 0) {
+		*ret = json_bits(ctx, p, v, CVM_POLICY_TDX_TD_ATTRIBUTES, "tdx.td_attributes");
+		return true;
+	}
+	if (strcmp(key, "xfam") == 0) {
+		*ret = json_bits(ctx, p, v, CVM_POLICY_TDX_XFAM, "tdx.xfam");
+		return true;
+	}
+	if (strcmp(key, "min_qe_svn") == 0 || strcmp(key, "min_pce_svn") == 0) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "tdx.%s", key);
+		*ret = json_uint(ctx, v, name, UINT16_MAX, &n);
+		if (*ret == 0 && key[4] == 'q')
+			cvm_policy_set_tdx_min_qe_svn(p, (uint16_t)n);
+		else if (*ret == 0)
+			cvm_policy_set_tdx_min_pce_svn(p, (uint16_t)n);
+		return true;
+	}
+	return false;
+}
+
+/* ---- checks (issue 19) -- */
+
+static void check_values(const struct cvm_policy *p, enum cvm_policy_field f, const uint8_t *have,
+			 struct cvm_result *r)
+{
+	size_t n = p->n_values[f], len = value_fields[f].len;
+	char hex[97], want[97];
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(p->values[f][i], have, len) == 0)
+			return;
+	cvm_hex_encode(have, len, hex);
+	cvm_hex_encode(p->values[f][0], len, want);
+	if (n == 1)
+		result_error(r, CVM_STATUS_POLICY, "%s %s differs from the expected value %s",
+			     value_fields[f].name, hex, want);
+	else
+		result_error(r, CVM_STATUS_POLICY, "%s %s is none of the %zu accepted values (%s, ...)",
+			     value_fields[f].name, hex, n, want);
+}
+
+/* One message for all the bits of @f that differ: "POLICY 0x30000: SMT is 1, expected 0; ..." */
+static void check_bits(const struct cvm_policy *p, enum cvm_policy_bits f, uint64_t have,
+		       struct cvm_result *r)
+{
+	uint64_t bad = (have ^ p->bits_value[f]) & p->bits_mask[f];
+	char msg[700];
+	size_t used = 0;
+
+	if (!bad)
+		return;
+	for (unsigned bit = 0; bit < 64 && used < sizeof(msg); bit++) {
+		const char *name = NULL;
+
+		if (!(bad & (1ULL << bit)))
+			continue;
+		for (size_t i = 0; i < bits_fields[f].n_bits; i++)
+			if (bits_fields[f].bits[i].bit == bit)
+				name = bits_fields[f].bits[i].name;
+		if (name)
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s (bit %u) is %u, expected %u",
+						 used ? "; " : "", name, bit, (unsigned)((have >> bit) & 1),
+						 (unsigned)((p->bits_value[f] >> bit) & 1));
+		else
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%sbit %u is %u, expected %u",
+						 used ? "; " : "", bit, (unsigned)((have >> bit) & 1),
+						 (unsigned)((p->bits_value[f] >> bit) & 1));
+	}
+	result_error(r, CVM_STATUS_POLICY, "%s 0x%llx: %s (required 0x%llx under mask 0x%llx)",
+		     bits_fields[f].name, (unsigned long long)have, msg,
+		     (unsigned long long)p->bits_value[f], (unsigned long long)p->bits_mask[f]);
+}
+
+static void check_min_tcb_of(struct cvm_result *r, const char *field, const struct cvm_snp_min_tcb *m,
+			     const struct cvm_snp_tcb *t)
+{
+	const struct {
+		const char *name;
+		int min;
+		uint8_t have;
+	} parts[] = {
+		{ "bootloader", m->bootloader, t->bootloader },
+		{ "TEE", m->tee, t->tee },
+		{ "SNP", m->snp, t->snp },
+		{ "microcode", m->microcode, t->microcode },
+		{ "FMC", t->turin ? m->fmc : -1, t->fmc },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+		if (parts[i].min >= 0 && parts[i].have < parts[i].min)
+			result_error(r, CVM_STATUS_POLICY, "%s %s SPL %u is below the minimum %d (%s 0x%016llx)",
+				     field, parts[i].name, parts[i].have, parts[i].min, field,
+				     (unsigned long long)t->raw);
+}
+
+void policy_check_snp_more(const struct cvm_policy *p, const struct cvm_snp_report *s,
+			   struct cvm_result *r)
+{
+	const struct cvm_snp_tcb *tcbs[CVM_SNP_TCB_KIND_COUNT] = {
+		[CVM_SNP_TCB_REPORTED] = &s->reported_tcb,
+		[CVM_SNP_TCB_LAUNCH] = &s->launch_tcb,
+		[CVM_SNP_TCB_COMMITTED] = &s->committed_tcb,
+		[CVM_SNP_TCB_CURRENT] = &s->current_tcb,
+	};
+	unsigned abi_major = (unsigned)((s->policy >> SNP_POLICY_ABI_MAJOR_SHIFT) & 0xff);
+	unsigned abi_minor = (unsigned)(s->policy & SNP_POLICY_ABI_MINOR_MASK);
+
+	if (p->has_min_report_version && s->version < p->min_report_version)
+		result_error(r, CVM_STATUS_POLICY, "report VERSION %u is below the minimum %u", s->version,
+			     p->min_report_version);
+	if (p->require_id_key && all_zero(s->id_key_digest, 48))
+		result_error(r, CVM_STATUS_POLICY,
+			     "ID_KEY_DIGEST is all zero, an ID key is required: the guest was launched "
+			     "without a signed ID block");
+	if (p->require_author_key && !s->author_key_en)
+		result_error(r, CVM_STATUS_POLICY,
+			     "SIGNER_INFO AUTHOR_KEY_EN is 0, an author key is required (SIGNER_INFO 0x%x)",
+			     s->signer_info);
+	check_values(p, CVM_POLICY_SNP_ID_KEY_DIGEST, s->id_key_digest, r);
+	check_values(p, CVM_POLICY_SNP_AUTHOR_KEY_DIGEST, s->author_key_digest, r);
+	check_values(p, CVM_POLICY_SNP_FAMILY_ID, s->family_id, r);
+	check_values(p, CVM_POLICY_SNP_IMAGE_ID, s->image_id, r);
+	for (int k = CVM_SNP_TCB_LAUNCH; k < CVM_SNP_TCB_KIND_COUNT; k++)
+		if (p->has_min_tcb_of[k])
+			check_min_tcb_of(r, tcb_kind_names[k], &p->min_tcb_of[k], tcbs[k]);
+	check_bits(p, CVM_POLICY_SNP_GUEST_POLICY, s->policy, r);
+	if (p->has_min_policy_abi &&
+	    (abi_major < p->min_policy_abi_major ||
+	     (abi_major == p->min_policy_abi_major && abi_minor < p->min_policy_abi_minor)))
+		result_error(r, CVM_STATUS_POLICY,
+			     "POLICY ABI_MAJOR.ABI_MINOR %u.%u is below the minimum %u.%u (POLICY 0x%llx)",
+			     abi_major, abi_minor, p->min_policy_abi_major, p->min_policy_abi_minor,
+			     (unsigned long long)s->policy);
+	check_bits(p, CVM_POLICY_SNP_PLATFORM_INFO, s->platform_info, r);
+}
+
+void policy_check_td_more(const struct cvm_policy *p, const struct td_view *td, struct cvm_result *r)
+{
+	check_values(p, CVM_POLICY_TDX_MRSEAM, td->mrseam, r);
+	check_values(p, CVM_POLICY_TDX_MRSIGNERSEAM, td->mrsignerseam, r);
+	check_values(p, CVM_POLICY_TDX_MRCONFIGID, td->mrconfigid, r);
+	check_values(p, CVM_POLICY_TDX_MROWNER, td->mrowner, r);
+	check_values(p, CVM_POLICY_TDX_MROWNERCONFIG, td->mrownerconfig, r);
+	check_bits(p, CVM_POLICY_TDX_TD_ATTRIBUTES, td->td_attributes, r);
+	check_bits(p, CVM_POLICY_TDX_XFAM, td->xfam, r);
+	/* Only a quote has them; the CLI refuses these for a TDREPORT up front. */
+	if (p->has_min_qe_svn && td->has_quote_svns && td->qe_svn < p->min_qe_svn)
+		result_error(r, CVM_STATUS_POLICY, "QE report ISVSVN %u is below the minimum QE SVN %u",
+			     td->qe_svn, p->min_qe_svn);
+	if (p->has_min_pce_svn && td->has_quote_svns && td->pce_svn < p->min_pce_svn)
+		result_error(r, CVM_STATUS_POLICY, "quote header PCE SVN %u is below the minimum %u",
+			     td->pce_svn, p->min_pce_svn);
+	if ((p->has_min_qe_svn || p->has_min_pce_svn) && !td->has_quote_svns)
+		result_error(r, CVM_STATUS_POLICY,
+			     "a minimum QE/PCE SVN is required, and only a TDX quote carries them");
+}
+
+/*
+ * One "not checked" line for a group of fields: those of @names whose @given
+ * is false, with their options; nothing when all were given.
+ */
+static void unchecked_group(struct cvm_result *r, const char *const *names, const char *const *opts,
+			    const bool *given, size_t n, const char *what)
+{
+	char fields[256] = "", options[256] = "";
+	size_t fl = 0, ol = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (given[i])
+			continue;
+		fl += (size_t)snprintf(fields + fl, fl < sizeof(fields) ? sizeof(fields) - fl : 0, "%s%s",
+				       fl ? ", " : "", names[i]);
+		ol += (size_t)snprintf(options + ol, ol < sizeof(options) ? sizeof(options) - ol : 0, "%s%s",
+				       ol ? ", " : "", opts[i]);
+	}
+	if (fl)
+		result_unchecked(r, "%s: %s (%s)", fields, what, options);
+}
+
+#define UNCHECKED(r, what, ...)                                                                \
+	do {                                                                                   \
+		const struct {                                                                 \
+			const char *name, *opt;                                                \
+			bool given;                                                            \
+		} g_[] = { __VA_ARGS__ };                                                      \
+		const char *n_[ELEMENTSOF(g_)], *o_[ELEMENTSOF(g_)];                           \
+		bool v_[ELEMENTSOF(g_)];                                                       \
+		for (size_t i_ = 0; i_ < ELEMENTSOF(g_); i_++)                                 \
+			n_[i_] = g_[i_].name, o_[i_] = g_[i_].opt, v_[i_] = g_[i_].given;      \
+		unchecked_group(r, n_, o_, v_, ELEMENTSOF(g_), what);                          \
+	} while (0)
+
+/* What the first set of "not checked" lines does not cover, for the fields above. */
+void policy_unchecked_more(const struct cvm_policy *p, struct cvm_result *r)
+{
+	if (r->has_snp) {
+		UNCHECKED(r, "any accepted",
+			  { "ID_KEY_DIGEST", "--id-key-digest, --require-id-key",
+			    p->n_values[CVM_POLICY_SNP_ID_KEY_DIGEST] || p->require_id_key },
+			  { "AUTHOR_KEY_DIGEST", "--author-key-digest, --require-author-key",
+			    p->n_values[CVM_POLICY_SNP_AUTHOR_KEY_DIGEST] || p->require_author_key });
+		UNCHECKED(r, "any accepted",
+			  { "FAMILY_ID", "--family-id", p->n_values[CVM_POLICY_SNP_FAMILY_ID] > 0 },
+			  { "IMAGE_ID", "--image-id", p->n_values[CVM_POLICY_SNP_IMAGE_ID] > 0 });
+		UNCHECKED(r, "no minimum given",
+			  { "LAUNCH_TCB", "--min-launch-tcb", p->has_min_tcb_of[CVM_SNP_TCB_LAUNCH] },
+			  { "COMMITTED_TCB", "--min-committed-tcb", p->has_min_tcb_of[CVM_SNP_TCB_COMMITTED] });
+		UNCHECKED(r, "none required",
+			  { "guest POLICY bits other than DEBUG (SMT, MIGRATE_MA, SINGLE_SOCKET, ...)",
+			    "--guest-policy", p->bits_mask[CVM_POLICY_SNP_GUEST_POLICY] != 0 },
+			  { "its ABI version", "--min-policy-abi", p->has_min_policy_abi },
+			  { "PLATFORM_INFO (SMT_EN, TSME_EN, ECC_EN, ...)", "--platform-info",
+			    p->bits_mask[CVM_POLICY_SNP_PLATFORM_INFO] != 0 });
+	}
+	if (r->has_quote || r->has_tdreport) {
+		UNCHECKED(r, "any accepted",
+			  { "MRSEAM", "--mrseam", p->n_values[CVM_POLICY_TDX_MRSEAM] > 0 },
+			  { "MRSIGNERSEAM", "--mrsignerseam", p->n_values[CVM_POLICY_TDX_MRSIGNERSEAM] > 0 },
+			  { "MRCONFIGID", "--mrconfigid", p->n_values[CVM_POLICY_TDX_MRCONFIGID] > 0 },
+			  { "MROWNER", "--mrowner", p->n_values[CVM_POLICY_TDX_MROWNER] > 0 },
+			  { "MROWNERCONFIG", "--mrownerconfig", p->n_values[CVM_POLICY_TDX_MROWNERCONFIG] > 0 });
+		UNCHECKED(r, "none required",
+			  { "TD_ATTRIBUTES bits other than DEBUG", "--td-attributes",
+			    p->bits_mask[CVM_POLICY_TDX_TD_ATTRIBUTES] != 0 },
+			  { "XFAM", "--xfam", p->bits_mask[CVM_POLICY_TDX_XFAM] != 0 });
+	}
 }

@@ -19,6 +19,9 @@ void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v)
 			       .report_data = b->report_data };
 	for (int i = 0; i < 4; i++)
 		v->rtmr[i] = b->rtmr[i];
+	v->mrseam = b->mrseam;
+	v->mrsignerseam = b->mrsignerseam;
+	v->xfam = b->xfam;
 }
 
 void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v)
@@ -33,6 +36,22 @@ void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v)
 			       .report_data = t->report_data };
 	for (int i = 0; i < 4; i++)
 		v->rtmr[i] = t->rtmr[i];
+	v->mrseam = t->mrseam;
+	v->mrsignerseam = t->mrsignerseam;
+	v->xfam = t->xfam;
+}
+
+/*
+ * The SVNs a quote adds to its body: the QE report's ISVSVN (signed by the
+ * PCK key) and the header's PCE SVN, bytes 10-11 as Intel's QVL names them
+ * (QuoteVerification Header: qeSvn at 8, pceSvn at 10; DCAP sgx_quote_4.h
+ * calls the four bytes reserved, evidence-formats.md §3.1).
+ */
+void td_view_add_quote_svns(const struct cvm_tdx_quote *q, struct td_view *v)
+{
+	v->has_quote_svns = true;
+	v->qe_svn = q->qe_report.isvsvn;
+	v->pce_svn = get_le16(q->header_reserved + 2);
 }
 
 /* Base64 (or base64url) text: what IMDS and MAA hand out, given here undecoded. */
@@ -125,6 +144,7 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 		k = verify_tdx_quote(ctx, r, buf, len);
 		if (k == 0 && r->has_quote) {
 			td_view_from_quote(&r->quote.body, &td);
+			td_view_add_quote_svns(&r->quote, &td);
 			policy_check_td(policy, &td, true, r);
 		}
 		break;

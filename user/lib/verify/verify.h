@@ -11,6 +11,7 @@
 /* ---- policy ------------------------------------------------------------------------ */
 
 #define CVM_POLICY_MEASUREMENTS_MAX 64
+#define CVM_POLICY_VALUES_MAX 16
 
 struct cvm_policy {
 	bool allow_debug;
@@ -29,12 +30,24 @@ struct cvm_policy {
 	uint8_t min_tee_tcb_svn[16];
 	bool has_rtmr[4];
 	uint8_t rtmr[4][48];
-	bool has_mrconfigid;
-	uint8_t mrconfigid[48];
-	bool has_mrowner;
-	uint8_t mrowner[48];
-	bool has_mrownerconfig;
-	uint8_t mrownerconfig[48];
+	/* MRCONFIGID, MROWNER, MROWNERCONFIG: accepted values in values[] below */
+	/* issue 19: the full set of fields (policy.c, "more fields") */
+	size_t n_values[CVM_POLICY_FIELD_COUNT];
+	uint8_t values[CVM_POLICY_FIELD_COUNT][CVM_POLICY_VALUES_MAX][48];
+	bool has_min_tcb_of[CVM_SNP_TCB_KIND_COUNT];	/* [REPORTED] unused: has_min_tcb */
+	struct cvm_snp_min_tcb min_tcb_of[CVM_SNP_TCB_KIND_COUNT];
+	bool has_min_report_version;
+	uint32_t min_report_version;
+	bool has_min_policy_abi;
+	uint8_t min_policy_abi_major, min_policy_abi_minor;
+	bool require_id_key;
+	bool require_author_key;
+	uint64_t bits_value[CVM_POLICY_BITS_COUNT];
+	uint64_t bits_mask[CVM_POLICY_BITS_COUNT];
+	bool has_min_qe_svn;
+	uint16_t min_qe_svn;
+	bool has_min_pce_svn;
+	uint16_t min_pce_svn;
 };
 
 /* The TD fields a policy looks at, from a quote body or a TDREPORT. */
@@ -48,10 +61,18 @@ struct td_view {
 	const uint8_t *mrownerconfig;
 	const uint8_t *rtmr[4];
 	const uint8_t *report_data;
+	/* issue 19 */
+	const uint8_t *mrseam;
+	const uint8_t *mrsignerseam;
+	uint64_t xfam;
+	bool has_quote_svns;		/* a quote: the two below are known */
+	uint16_t qe_svn;		/* QE report ISVSVN */
+	uint16_t pce_svn;		/* quote header */
 };
 
 void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v);
 void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v);
+void td_view_add_quote_svns(const struct cvm_tdx_quote *q, struct td_view *v);
 
 /* ---- results -------------------------------------------------------------------------- */
 
@@ -111,6 +132,11 @@ void policy_check_td(const struct cvm_policy *p, const struct td_view *td, bool 
 		     struct cvm_result *r);
 /* What a verified @r did not establish, into r->unchecked (after the checks above). */
 void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r);
+/* policy.c, issue 19: the fields beyond the first set; called by the two above. */
+void policy_check_snp_more(const struct cvm_policy *p, const struct cvm_snp_report *s,
+			   struct cvm_result *r);
+void policy_check_td_more(const struct cvm_policy *p, const struct td_view *td, struct cvm_result *r);
+void policy_unchecked_more(const struct cvm_policy *p, struct cvm_result *r);
 void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl_claims *c,
 				struct cvm_result *r);
 
