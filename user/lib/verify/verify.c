@@ -126,6 +126,7 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 		if (k == 0 && r->has_quote) {
 			td_view_from_quote(&r->quote.body, &td);
 			policy_check_td(policy, &td, true, r);
+			policy_check_tdx_tcb(policy, r);
 		}
 		break;
 	case CVM_FORMAT_TDX_TDREPORT:
