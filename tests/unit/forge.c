@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
@@ -656,10 +657,10 @@ static char *pem_of(X509 *const *certs, size_t n)
 }
 
 /* {"<key>":<value>,"signature":"<hex r||s over value>"} */
-static char *signed_doc(const char *key, const char *value, EVP_PKEY *k, bool tamper)
+static char *signed_doc(const char *key, const char *value, EVP_PKEY *k, bool tamper, char hex[129])
 {
 	uint8_t rs[64];
-	char hex[129], *doc, *p;
+	char *doc, *p;
 
 	sign_raw(k, EVP_sha256(), (const uint8_t *)value, strlen(value), rs, rs + 32, 32, false);
 	cvm_hex_encode(rs, 64, hex);
@@ -732,7 +733,8 @@ const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts
 	static int slot;
 	static const uint8_t zero[16], tdx1[16] = { 3, 0, 5 };
 	char *dir = dirs[slot++ % 4], rel[256], issue[32], next[32], sgx[512], tdx[512], low[512];
-	char *tcb, *qe, *doc, *chain;
+	char *tcb, *qe, *doc, *chain, tcb_sig[129], qe_sig[129], *tcb_chain_pem;
+	char *crl_hex[2];
 	time_t now = time(NULL);
 	EVP_PKEY *signer = f->tcb_key;
 	X509 *chain_certs[2] = { f->tcb, f->root };
@@ -796,11 +798,11 @@ const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts
 		chain_certs[0] = otcb;
 		chain_certs[1] = oroot;
 	}
-	doc = signed_doc("tcbInfo", tcb, signer, o->tamper_tcb_info);
+	doc = signed_doc("tcbInfo", tcb, signer, o->tamper_tcb_info, tcb_sig);
 	snprintf(rel, sizeof(rel), "%s/tcbinfo.json", name);
 	write_tmp(rel, doc, strlen(doc));
 	free(doc);
-	doc = signed_doc("enclaveIdentity", qe, signer, false);
+	doc = signed_doc("enclaveIdentity", qe, signer, false, qe_sig);
 	snprintf(rel, sizeof(rel), "%s/qeidentity.json", name);
 	write_tmp(rel, doc, strlen(doc));
 	free(doc);
@@ -809,21 +811,47 @@ const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts
 	write_tmp(rel, chain, strlen(chain));
 	snprintf(rel, sizeof(rel), "%s/qeidentity-chain.pem", name);
 	write_tmp(rel, chain, strlen(chain));
-	free(chain);
-	free(tcb);
-	free(qe);
+	tcb_chain_pem = chain;
 
 	der = make_crl(o->pck_crl_by_root ? f->root : f->pca, o->pck_crl_by_root ? f->root_key : f->pca_key,
 		       pck_serials, o->revoke_pck ? 2 : 1, now - 3600,
 		       o->crl_next ? o->crl_next : now + 30L * 86400, &len);
 	snprintf(rel, sizeof(rel), "%s/pckcrl.der", name);
 	write_tmp(rel, der, len);
+	crl_hex[0] = malloc(2 * len + 1);
+	CHECK(crl_hex[0]);
+	cvm_hex_encode(der, len, crl_hex[0]);
 	OPENSSL_free(der);
 	der = make_crl(f->root, f->root_key, root_serials, o->revoke_pca ? 2 : 1, now - 3600,
 		       o->crl_next ? o->crl_next : now + 30L * 86400, &len);
 	snprintf(rel, sizeof(rel), "%s/rootcrl.der", name);
 	write_tmp(rel, der, len);
+	crl_hex[1] = malloc(2 * len + 1);
+	CHECK(crl_hex[1]);
+	cvm_hex_encode(der, len, crl_hex[1]);
 	OPENSSL_free(der);
+	/* The same as one bundle file (dcap-qvl QuoteCollateralV3 keys), beside the directory. */
+	{
+		json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "tcb_info_issuer_chain",
+				      tcb_chain_pem, "tcb_info", tcb, "tcb_info_signature", tcb_sig,
+				      "qe_identity_issuer_chain", tcb_chain_pem, "qe_identity", qe,
+				      "qe_identity_signature", qe_sig, "pck_crl", crl_hex[0],
+				      "root_ca_crl", crl_hex[1]);
+		char *text;
+
+		CHECK(b);
+		text = json_dumps(b, JSON_INDENT(1));
+		CHECK(text);
+		snprintf(rel, sizeof(rel), "%s.json", name);
+		write_tmp(rel, text, strlen(text));
+		free(text);
+		json_decref(b);
+	}
+	free(crl_hex[0]);
+	free(crl_hex[1]);
+	free(tcb_chain_pem);
+	free(tcb);
+	free(qe);
 	return dir;
 }
 

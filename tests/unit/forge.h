@@ -121,6 +121,7 @@ struct forge_coll_opts {
 	bool pck_crl_by_root;		/* PCK CRL signed by the root instead of the PCK CA */
 };
 
+/* The directory; the same pieces as one JSON bundle file are written as DIR.json. */
 const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts *o, const char *name);
 
 /* Azure HCL report around a signed SNP report whose REPORT_DATA binds @claims. */

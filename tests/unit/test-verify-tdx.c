@@ -440,6 +440,49 @@ static void test_coll_missing_and_cache(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* The same pieces as one JSON bundle file (dcap-qvl QuoteCollateralV3 keys). */
+static void test_coll_bundle(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4 };
+	struct forge_coll_opts o = { 0 };
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_result *r;
+	char path[4200];
+	uint8_t *q;
+	size_t len;
+
+	(void)state;
+	memcpy(qo.tee_tcb_svn, svn_ok, 16);
+	q = forge_quote(f, &qo, &len);
+	assert_int_equal(cvm_set_intel_root(ctx, f->root_path), 0);
+	snprintf(path, sizeof(path), "%s.json", forge_collateral(f, &o, "coll-bundle"));
+	assert_int_equal(cvm_set_tdx_collateral(ctx, path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_true(json_has(r, "\"tcb_status\": \"UpToDate\""));
+	cvm_result_free(r);
+	o.revoke_pck = true;
+	snprintf(path, sizeof(path), "%s.json", forge_collateral(f, &o, "coll-bundle-rev"));
+	assert_int_equal(cvm_set_tdx_collateral(ctx, path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "PCK certificate is REVOKED");
+	cvm_result_free(r);
+	o = (struct forge_coll_opts){ .other_root = true };
+	snprintf(path, sizeof(path), "%s.json", forge_collateral(f, &o, "coll-bundle-oroot"));
+	assert_int_equal(cvm_set_tdx_collateral(ctx, path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "does not chain to the trusted Intel root");
+	cvm_result_free(r);
+	/* a file that is no bundle */
+	assert_int_equal(cvm_set_tdx_collateral(ctx, f->root_path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "nor a collateral JSON bundle");
+	cvm_result_free(r);
+	free(q);
+	cvm_ctx_free(ctx);
+}
+
 /* The real SPR quote with the collateral go-tdx-guest ships for it (tests/data/tdx-collateral). */
 static void test_coll_real(void **state)
 {
@@ -527,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_coll_stale),
 		cmocka_unit_test(test_coll_eval_num),
 		cmocka_unit_test(test_coll_missing_and_cache),
+		cmocka_unit_test(test_coll_bundle),
 		cmocka_unit_test(test_coll_real),
 	};
 

@@ -89,7 +89,10 @@ int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir);
  * TDX collateral (Intel TCB Info, QE Identity, PCK CRL, Root CA CRL) from
  * this directory, as `cvmattest fetch` stores it (tcbinfo.json,
  * tcbinfo-chain.pem, qeidentity.json, qeidentity-chain.pem, pckcrl.der,
- * rootcrl.der).  NULL (default): DIR/tdx/<FMSPC hex>/ of the cache
+ * rootcrl.der), or from one JSON bundle file of the same pieces (keys
+ * tcb_info, tcb_info_signature, tcb_info_issuer_chain, qe_identity,
+ * qe_identity_signature, qe_identity_issuer_chain, pck_crl, root_ca_crl:
+ * dcap-qvl's QuoteCollateralV3).  NULL (default): DIR/tdx/<FMSPC hex>/ of the cache
  * directory when it exists, else TDX TCB status is left unchecked.
  */
 int cvm_set_tdx_collateral(struct cvm_ctx *ctx, const char *dir);

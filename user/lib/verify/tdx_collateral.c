@@ -15,7 +15,8 @@
  *   pckcrl.der          GET /sgx/certification/v4/pckcrl?ca=platform|processor
  *   rootcrl.der         Intel SGX Root CA CRL (IntelSGXRootCA.der)
  * (Intel PCS API v4 documentation; go-tdx-guest verify/verify.go and pcs/pcs.go
- * use the same responses.)  Nothing here is trusted for where it was found:
+ * use the same responses.)  Or one JSON bundle file of the same pieces
+ * (bundle_keys below).  Nothing here is trusted for where it was found:
  * both JSON documents must be signed (ECDSA P-256/SHA-256 over the exact
  * bytes of the tcbInfo / enclaveIdentity value as they appear in the body)
  * by a TCB Signing certificate that chains to the trusted Intel root, and
@@ -213,32 +214,6 @@ static int raw_member(const char *buf, size_t len, const char *key, const char *
 #undef WS
 }
 
-static int load_crl(const char *path, X509_CRL **ret)
-{
-	_cleanup_free_ uint8_t *buf = NULL;
-	const unsigned char *p;
-	size_t len;
-	X509_CRL *crl;
-	int k;
-
-	k = read_file(path, COLL_FILE_MAX, &buf, &len);
-	if (k < 0)
-		return k;
-	p = buf;
-	crl = d2i_X509_CRL(NULL, &p, (long)len);
-	if (!crl) {
-		_cleanup_(BIO_free_allp) BIO *b = BIO_new_mem_buf(buf, (int)len);
-
-		ERR_clear_error();
-		crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
-	}
-	ERR_clear_error();
-	if (!crl)
-		return -EBADMSG;
-	*ret = crl;
-	return 0;
-}
-
 static int asn1_time_t(const ASN1_TIME *a, time_t *ret)
 {
 	struct tm tm;
@@ -254,7 +229,8 @@ static int asn1_time_t(const ASN1_TIME *a, time_t *ret)
 struct coll {
 	struct cvm_ctx *ctx;
 	struct cvm_result *r;
-	const char *dir;
+	const char *dir;		/* a directory, or the bundle file */
+	json_t *bundle;			/* a bundle file's JSON, or NULL */
 	time_t now;
 	bool failed;
 };
@@ -273,14 +249,113 @@ static void coll_fail(struct coll *c, enum cvm_status cls, const char *fmt, ...)
 	c->r->tdxc.n_bad++;
 }
 
+/*
+ * A bundle file holds the same pieces as one JSON object, in the form of
+ * Phala's dcap-qvl QuoteCollateralV3 (also what other verifiers pass around):
+ * "tcb_info" (the tcbInfo value as signed, a string) and "tcb_info_signature"
+ * (hex), "tcb_info_issuer_chain" (PEM), the same for "qe_identity", and
+ * "pck_crl", "root_ca_crl" (hex of the DER, or PEM).
+ */
+static const struct {
+	const char *file, *key, *sig_key, *doc_key;
+} bundle_keys[] = {
+	{ "tcbinfo.json", "tcb_info", "tcb_info_signature", "tcbInfo" },
+	{ "qeidentity.json", "qe_identity", "qe_identity_signature", "enclaveIdentity" },
+	{ "tcbinfo-chain.pem", "tcb_info_issuer_chain", NULL, NULL },
+	{ "qeidentity-chain.pem", "qe_identity_issuer_chain", NULL, NULL },
+	{ "pckcrl.der", "pck_crl", NULL, NULL },
+	{ "rootcrl.der", "root_ca_crl", NULL, NULL },
+};
+
 static char *coll_path(const struct coll *c, const char *name)
 {
 	char *p = NULL;
 
+	if (c->bundle) {
+		for (size_t i = 0; i < ELEMENTSOF(bundle_keys); i++)
+			if (strcmp(bundle_keys[i].file, name) == 0)
+				return asprintf(&p, "%s \"%s\"", c->dir, bundle_keys[i].key) < 0 ? NULL : p;
+		return NULL;
+	}
 	if (asprintf(&p, "%s/%s", c->dir, name) < 0)
 		return NULL;
 	return p;
 }
+
+/* The bytes of piece @name (a file name of the directory layout). */
+static int coll_read(const struct coll *c, const char *name, uint8_t **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *path = NULL;
+	const char *v, *sig;
+	char *doc;
+
+	if (!c->bundle) {
+		path = coll_path(c, name);
+		return path ? read_file(path, COLL_FILE_MAX, ret, ret_len) : -ENOMEM;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bundle_keys); i++) {
+		if (strcmp(bundle_keys[i].file, name) != 0)
+			continue;
+		v = json_string_value(json_object_get(c->bundle, bundle_keys[i].key));
+		if (!v)
+			return -ENOENT;
+		if (bundle_keys[i].sig_key) {
+			/* The signed value verbatim, wrapped as PCS serves it. */
+			sig = json_string_value(json_object_get(c->bundle, bundle_keys[i].sig_key));
+			if (!sig)
+				return -ENOENT;
+			if (asprintf(&doc, "{\"%s\":%s,\"signature\":\"%s\"}", bundle_keys[i].doc_key, v,
+				     sig) < 0)
+				return -ENOMEM;
+			*ret = (uint8_t *)doc;
+			*ret_len = strlen(doc);
+			return 0;
+		}
+		if (strcmp(name, "pckcrl.der") == 0 || strcmp(name, "rootcrl.der") == 0) {
+			uint8_t *der;
+			size_t dl;
+
+			if (cvm_hex_decode(v, strlen(v), &der, &dl) == 0) {
+				*ret = der;
+				*ret_len = dl;
+				return 0;
+			}
+		}
+		*ret = (uint8_t *)strdup(v);
+		if (!*ret)
+			return -ENOMEM;
+		*ret_len = strlen(v);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int load_crl(const struct coll *c, const char *name, X509_CRL **ret)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	const unsigned char *p;
+	size_t len;
+	X509_CRL *crl;
+	int k;
+
+	k = coll_read(c, name, &buf, &len);
+	if (k < 0)
+		return k;
+	p = buf;
+	crl = d2i_X509_CRL(NULL, &p, (long)len);
+	if (!crl) {
+		_cleanup_(BIO_free_allp) BIO *b = BIO_new_mem_buf(buf, (int)len);
+
+		ERR_clear_error();
+		crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+	}
+	ERR_clear_error();
+	if (!crl)
+		return -EBADMSG;
+	*ret = crl;
+	return 0;
+}
+
 
 static void stale(struct coll *c, const char *what, const char *path, time_t next)
 {
@@ -320,7 +395,7 @@ static int signing_chain(struct coll *c, const char *what, const char *chain_nam
 
 	if (!path)
 		return -ENOMEM;
-	k = read_file(path, COLL_FILE_MAX, &buf, &len);
+	k = coll_read(c, chain_name, &buf, &len);
 	if (k < 0) {
 		coll_fail(c, CVM_STATUS_UNVERIFIABLE, "%s: cannot read its issuer chain %s: %s; fetch "
 			  "it with 'cvmattest fetch QUOTE'", what, path, strerror(-k));
@@ -403,7 +478,7 @@ static int signed_json(struct coll *c, const char *what, const char *file, const
 
 	if (!path)
 		return -ENOMEM;
-	k = read_file(path, COLL_FILE_MAX, &buf, &len);
+	k = coll_read(c, file, &buf, &len);
 	if (k < 0) {
 		coll_fail(c, CVM_STATUS_UNVERIFIABLE, "cannot read the %s %s: %s; fetch it with "
 			  "'cvmattest fetch QUOTE'", what, path, strerror(-k));
@@ -475,7 +550,7 @@ static int check_crl(struct coll *c, const char *what, const char *file, X509 *i
 
 	if (!path)
 		return -ENOMEM;
-	k = load_crl(path, &crl);
+	k = load_crl(c, file, &crl);
 	if (k == -ENOMEM)
 		return k;
 	if (k < 0) {
@@ -828,7 +903,7 @@ static bool is_dir(const char *p)
 int verify_tdx_collateral(struct cvm_ctx *ctx, struct cvm_result *r, X509 *pck, X509 *pca)
 {
 	_cleanup_free_ char *auto_dir = NULL;
-	_cleanup_json_ json_t *tcb = NULL, *qe = NULL;
+	_cleanup_json_ json_t *tcb = NULL, *qe = NULL, *bundle = NULL;
 	_cleanup_(X509_freep) X509 *tcb_signer = NULL, *qe_signer = NULL;
 	struct tdx_coll *tc = &r->tdxc;
 	struct coll c = { .ctx = ctx, .r = r, .now = ctx_verify_time(ctx) };
@@ -838,9 +913,25 @@ int verify_tdx_collateral(struct cvm_ctx *ctx, struct cvm_result *r, X509 *pck, 
 	if (ctx->tdx_collateral) {
 		c.dir = ctx->tdx_collateral;
 		if (!is_dir(c.dir)) {
-			coll_fail(&c, CVM_STATUS_UNVERIFIABLE, "%s is not a directory of collateral "
-				  "(tcbinfo.json, qeidentity.json, pckcrl.der, rootcrl.der...)", c.dir);
-			return 0;
+			_cleanup_free_ uint8_t *buf = NULL;
+			size_t len;
+
+			tc->present = true;
+			snprintf(tc->source, sizeof(tc->source), "%s", c.dir);
+			tc->tcb_status = tc->qe_status = tc->module_status = tc->tcb_level_status = -1;
+			k = read_file(c.dir, COLL_FILE_MAX, &buf, &len);
+			if (k == -ENOMEM)
+				return k;
+			bundle = k < 0 ? NULL : json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+			if (!json_is_object(bundle) || !json_object_get(bundle, "tcb_info")) {
+				coll_fail(&c, k < 0 ? CVM_STATUS_UNVERIFIABLE : CVM_STATUS_INVALID,
+					  "%s is neither a directory of collateral (tcbinfo.json, "
+					  "qeidentity.json, pckcrl.der, rootcrl.der...) nor a collateral "
+					  "JSON bundle (tcb_info, qe_identity, pck_crl, root_ca_crl...)%s%s",
+					  c.dir, k < 0 ? ": " : "", k < 0 ? strerror(-k) : "");
+				return 0;
+			}
+			c.bundle = bundle;
 		}
 	} else {
 		char fmspc[13];
