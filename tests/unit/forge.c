@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
@@ -438,18 +441,80 @@ static void append_pem(char **buf, size_t *len, X509 *x)
 	BIO_free(b);
 }
 
+/* DER TLV of @len content bytes at @out; the length of the whole. */
+static size_t der_put(uint8_t *out, uint8_t tag, const uint8_t *content, size_t len)
+{
+	size_t h = 2;
+
+	out[0] = tag;
+	if (len < 128) {
+		out[1] = (uint8_t)len;
+	} else if (len < 256) {
+		out[1] = 0x81;
+		out[2] = (uint8_t)len;
+		h = 3;
+	} else {
+		out[1] = 0x82;
+		out[2] = (uint8_t)(len >> 8);
+		out[3] = (uint8_t)len;
+		h = 4;
+	}
+	memmove(out + h, content, len);
+	return h + len;
+}
+
+/* SEQUENCE { OID 1.2.840.113741.1.13.1.<a>[.<b>], value TLV } */
+static size_t sgx_item(uint8_t *out, int a, int b, const uint8_t *val, size_t val_len)
+{
+	static const uint8_t base[] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01 };
+	uint8_t oid[16], tmp[600];
+	size_t ol = sizeof(base), n;
+
+	memcpy(oid, base, ol);
+	oid[ol++] = (uint8_t)a;
+	if (b)
+		oid[ol++] = (uint8_t)b;
+	n = der_put(tmp, 0x06, oid, ol);
+	memcpy(tmp + n, val, val_len);
+	return der_put(out, 0x30, tmp, n + val_len);
+}
+
+const uint8_t forge_pck_tcb[16] = { 5, 5, 2, 2, 3, 1, 0, 3 };
+
+/*
+ * The SGX extension of the test PCK: TCB (.2: components 1-16 forge_pck_tcb,
+ * PCESVN FORGE_PCK_PCESVN, CPUSVN), PCEID (.3) 0000, FMSPC (.4) 00906ed50000.
+ */
+static size_t forge_sgx_ext(uint8_t *out)
+{
+	static const uint8_t fmspc[] = { 0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00 };
+	static const uint8_t pceid[] = { 0x00, 0x00 };
+	uint8_t tcb[500], items[700], v[520];
+	size_t tl = 0, il = 0, n;
+
+	for (int i = 1; i <= 17; i++) {
+		uint8_t iv = i <= 16 ? forge_pck_tcb[i - 1] : FORGE_PCK_PCESVN;
+
+		n = der_put(v, 0x02, &iv, 1);
+		tl += sgx_item(tcb + tl, 2, i, v, n);
+	}
+	n = der_put(v, 0x04, forge_pck_tcb, 16);
+	tl += sgx_item(tcb + tl, 2, 18, v, n);
+	n = der_put(v, 0x30, tcb, tl);
+	il += sgx_item(items + il, 2, 0, v, n);
+	n = der_put(v, 0x04, pceid, 2);
+	il += sgx_item(items + il, 3, 0, v, n);
+	n = der_put(v, 0x04, fmspc, 6);
+	il += sgx_item(items + il, 4, 0, v, n);
+	return der_put(out, 0x30, items, il);
+}
+
 struct forge_intel *forge_intel(void)
 {
 	static struct forge_intel fi;
 	struct forge_intel *f = &fi;
-	/* SGX extension: { { FMSPC (.4), OCTET STRING 6 }, { PCEID (.3), OCTET STRING 2 } } */
-	static const uint8_t sgx_ext[] = {
-		0x30, 0x2a,
-		0x30, 0x13, 0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x04,
-		0x04, 0x06, 0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00,
-		0x30, 0x11, 0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x03,
-		0x04, 0x02, 0x00, 0x00,
-	};
+	uint8_t sgx_ext[800];
+	size_t sgx_ext_len;
 	X509_NAME *rn, *pn, *ln;
 
 	if (f->root)
@@ -480,9 +545,22 @@ struct forge_intel *forge_intel(void)
 	add_ext_conf(f->pck, f->pca, NID_basic_constraints, "critical,CA:FALSE");
 	add_ext_conf(f->pck, f->pca, NID_key_usage, "critical,digitalSignature,nonRepudiation");
 	add_ext_conf(f->pck, f->pca, NID_authority_key_identifier, "keyid:always");
-	add_ext_raw(f->pck, INTEL_OID_SGX_EXTENSIONS, sgx_ext, sizeof(sgx_ext));
+	sgx_ext_len = forge_sgx_ext(sgx_ext);
+	add_ext_raw(f->pck, INTEL_OID_SGX_EXTENSIONS, sgx_ext, sgx_ext_len);
 	CHECK(X509_sign(f->pck, f->pca_key, EVP_sha256()) > 0);
 
+	{
+		X509_NAME *tn = intel_name("Intel SGX TCB Signing");
+
+		f->tcb_key = EVP_EC_gen("P-256");
+		CHECK(f->tcb_key);
+		f->tcb = new_cert(tn, rn, f->tcb_key, 4, 0, 0);
+		add_ext_conf(f->tcb, f->root, NID_basic_constraints, "critical,CA:FALSE");
+		add_ext_conf(f->tcb, f->root, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+		add_ext_conf(f->tcb, f->root, NID_authority_key_identifier, "keyid:always");
+		CHECK(X509_sign(f->tcb, f->root_key, EVP_sha256()) > 0);
+		X509_NAME_free(tn);
+	}
 	X509_NAME_free(rn);
 	X509_NAME_free(pn);
 	X509_NAME_free(ln);
@@ -575,6 +653,217 @@ uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, si
 		 32, false);
 	*len = total;
 	return q;
+}
+
+/* ---- TDX collateral -------------------------------------------------------------------------- */
+
+static char *pem_of(X509 *const *certs, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		append_pem(&buf, &len, certs[i]);
+	return buf;
+}
+
+/* {"<key>":<value>,"signature":"<hex r||s over value>"} */
+static char *signed_doc(const char *key, const char *value, EVP_PKEY *k, bool tamper, char hex[129])
+{
+	uint8_t rs[64];
+	char *doc, *p;
+
+	sign_raw(k, EVP_sha256(), (const uint8_t *)value, strlen(value), rs, rs + 32, 32, false);
+	cvm_hex_encode(rs, 64, hex);
+	CHECK(asprintf(&doc, "{\"%s\":%s,\"signature\":\"%s\"}", key, value, hex) > 0);
+	if (tamper) {
+		p = strstr(doc, "\"tcbType\":0");
+		CHECK(p);
+		p[strlen("\"tcbType\":")] = '1';
+	}
+	return doc;
+}
+
+static void iso(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void comps(char *out, size_t len, const uint8_t *svn)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(out + n, len - n, "[");
+	for (int i = 0; i < 16; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s{\"svn\":%u}", i ? "," : "", svn[i]);
+	snprintf(out + n, len - n, "]");
+}
+
+static uint8_t *make_crl(X509 *issuer, EVP_PKEY *key, const long *serials, size_t n, time_t last,
+			 time_t next, size_t *len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	unsigned char *der = NULL;
+	int l;
+
+	CHECK(crl && t);
+	CHECK(X509_CRL_set_version(crl, 1));
+	CHECK(X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)));
+	CHECK(ASN1_TIME_set(t, last));
+	CHECK(X509_CRL_set1_lastUpdate(crl, t));
+	CHECK(ASN1_TIME_set(t, next));
+	CHECK(X509_CRL_set1_nextUpdate(crl, t));
+	for (size_t i = 0; i < n; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+		ASN1_INTEGER *s = ASN1_INTEGER_new();
+
+		CHECK(r && s && ASN1_INTEGER_set(s, serials[i]));
+		CHECK(ASN1_TIME_set(t, last));
+		CHECK(X509_REVOKED_set_serialNumber(r, s));
+		CHECK(X509_REVOKED_set_revocationDate(r, t));
+		CHECK(X509_CRL_add0_revoked(crl, r));
+		ASN1_INTEGER_free(s);
+	}
+	CHECK(X509_CRL_sort(crl));
+	CHECK(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+	l = i2d_X509_CRL(crl, &der);
+	CHECK(l > 0);
+	X509_CRL_free(crl);
+	ASN1_TIME_free(t);
+	*len = (size_t)l;
+	return der;
+}
+
+const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts *o, const char *name)
+{
+	static char dirs[4][4096];
+	static int slot;
+	static const uint8_t zero[16], tdx1[16] = { 3, 0, 5 };
+	char *dir = dirs[slot++ % 4], rel[256], issue[32], next[32], sgx[512], tdx[512], low[512];
+	char *tcb, *qe, *doc, *chain, tcb_sig[129], qe_sig[129], *tcb_chain_pem;
+	char *crl_hex[2];
+	time_t now = time(NULL);
+	EVP_PKEY *signer = f->tcb_key;
+	X509 *chain_certs[2] = { f->tcb, f->root };
+	long pck_serials[2] = { 99, 3 }, root_serials[2] = { 98, 2 };
+	uint8_t *der;
+	size_t len;
+
+	snprintf(dir, 4096, "%s/%d-%s", tmp_dir(), (int)getpid(), name);
+	mkdir(dir, 0755);
+	iso(o->issue ? o->issue : now - 86400, issue);
+	iso(o->next ? o->next : now + 30L * 86400, next);
+	comps(sgx, sizeof(sgx), forge_pck_tcb);
+	comps(tdx, sizeof(tdx), tdx1);
+	comps(low, sizeof(low), zero);
+	CHECK(asprintf(&tcb,
+		       "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
+		       "\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,\"tcbEvaluationDataNumber\":%u,"
+		       "\"tdxModule\":{\"mrsigner\":\"%096d\",\"attributes\":\"0000000000000000\","
+		       "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
+		       "\"tdxModuleIdentities\":[{\"id\":\"TDX_01\",\"mrsigner\":\"%096d\","
+		       "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\","
+		       "\"tcbLevels\":[{\"tcb\":{\"isvsvn\":3},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},"
+		       "{\"tcb\":{\"isvsvn\":0},\"tcbDate\":\"2018-01-04T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
+		       "\"advisoryIDs\":[\"INTEL-SA-00998\"]}]}],"
+		       "\"tcbLevels\":[{\"tcb\":{\"sgxtcbcomponents\":%s,\"pcesvn\":%d,\"tdxtcbcomponents\":%s},"
+		       "\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"%s\"},"
+		       "{\"tcb\":{\"sgxtcbcomponents\":%s,\"pcesvn\":0,\"tdxtcbcomponents\":%s},"
+		       "\"tcbDate\":\"2018-01-04T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
+		       "\"advisoryIDs\":[\"INTEL-SA-00999\",\"INTEL-SA-00837\"]}]}",
+		       issue, next, o->fmspc ? o->fmspc : "00906ed50000", o->eval_num ? o->eval_num : 17, 0, 0,
+		       sgx, FORGE_PCK_PCESVN, tdx, o->tcb_status ? o->tcb_status : "UpToDate", low, low) > 0);
+	CHECK(asprintf(&qe,
+		       "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
+		       "\"tcbEvaluationDataNumber\":%u,\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\","
+		       "\"attributes\":\"11000000000000000000000000000000\","
+		       "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%064d\","
+		       "\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":0},\"tcbDate\":\"2024-03-13T00:00:00Z\","
+		       "\"tcbStatus\":\"%s\"}]}",
+		       issue, next, o->eval_num ? o->eval_num : 17, 0, o->qe_status ? o->qe_status : "UpToDate") > 0);
+
+	if (o->other_root) {
+		static EVP_PKEY *ok, *otk;
+		static X509 *oroot, *otcb;
+
+		if (!oroot) {
+			X509_NAME *rn = intel_name("Intel SGX Root CA"), *tn = intel_name("Intel SGX TCB Signing");
+
+			ok = EVP_EC_gen("P-256");
+			otk = EVP_EC_gen("P-256");
+			CHECK(ok && otk);
+			oroot = new_cert(rn, rn, ok, 1, 0, 0);
+			add_ext_conf(oroot, NULL, NID_basic_constraints, "critical,CA:TRUE");
+			add_ext_conf(oroot, NULL, NID_key_usage, "critical,keyCertSign,cRLSign");
+			CHECK(X509_sign(oroot, ok, EVP_sha256()) > 0);
+			otcb = new_cert(tn, rn, otk, 4, 0, 0);
+			CHECK(X509_sign(otcb, ok, EVP_sha256()) > 0);
+			X509_NAME_free(rn);
+			X509_NAME_free(tn);
+		}
+		signer = otk;
+		chain_certs[0] = otcb;
+		chain_certs[1] = oroot;
+	}
+	doc = signed_doc("tcbInfo", tcb, signer, o->tamper_tcb_info, tcb_sig);
+	snprintf(rel, sizeof(rel), "%s/tcbinfo.json", name);
+	write_tmp(rel, doc, strlen(doc));
+	free(doc);
+	doc = signed_doc("enclaveIdentity", qe, signer, false, qe_sig);
+	snprintf(rel, sizeof(rel), "%s/qeidentity.json", name);
+	write_tmp(rel, doc, strlen(doc));
+	free(doc);
+	chain = pem_of(chain_certs, 2);
+	snprintf(rel, sizeof(rel), "%s/tcbinfo-chain.pem", name);
+	write_tmp(rel, chain, strlen(chain));
+	snprintf(rel, sizeof(rel), "%s/qeidentity-chain.pem", name);
+	write_tmp(rel, chain, strlen(chain));
+	tcb_chain_pem = chain;
+
+	der = make_crl(o->pck_crl_by_root ? f->root : f->pca, o->pck_crl_by_root ? f->root_key : f->pca_key,
+		       pck_serials, o->revoke_pck ? 2 : 1, now - 3600,
+		       o->crl_next ? o->crl_next : now + 30L * 86400, &len);
+	snprintf(rel, sizeof(rel), "%s/pckcrl.der", name);
+	write_tmp(rel, der, len);
+	crl_hex[0] = malloc(2 * len + 1);
+	CHECK(crl_hex[0]);
+	cvm_hex_encode(der, len, crl_hex[0]);
+	OPENSSL_free(der);
+	der = make_crl(f->root, f->root_key, root_serials, o->revoke_pca ? 2 : 1, now - 3600,
+		       o->crl_next ? o->crl_next : now + 30L * 86400, &len);
+	snprintf(rel, sizeof(rel), "%s/rootcrl.der", name);
+	write_tmp(rel, der, len);
+	crl_hex[1] = malloc(2 * len + 1);
+	CHECK(crl_hex[1]);
+	cvm_hex_encode(der, len, crl_hex[1]);
+	OPENSSL_free(der);
+	/* The same as one bundle file (dcap-qvl QuoteCollateralV3 keys), beside the directory. */
+	{
+		json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "tcb_info_issuer_chain",
+				      tcb_chain_pem, "tcb_info", tcb, "tcb_info_signature", tcb_sig,
+				      "qe_identity_issuer_chain", tcb_chain_pem, "qe_identity", qe,
+				      "qe_identity_signature", qe_sig, "pck_crl", crl_hex[0],
+				      "root_ca_crl", crl_hex[1]);
+		char *text;
+
+		CHECK(b);
+		text = json_dumps(b, JSON_INDENT(1));
+		CHECK(text);
+		snprintf(rel, sizeof(rel), "%s.json", name);
+		write_tmp(rel, text, strlen(text));
+		free(text);
+		json_decref(b);
+	}
+	free(crl_hex[0]);
+	free(crl_hex[1]);
+	free(tcb_chain_pem);
+	free(tcb);
+	free(qe);
+	return dir;
 }
 
 /* ---- Azure HCL -------------------------------------------------------------------------------- */

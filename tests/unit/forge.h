@@ -71,8 +71,8 @@ uint8_t *forge_cert_table(const enum cvm_snp_cert_kind *kinds, const uint8_t *co
 			  const size_t *lens, size_t n, size_t *out_len);
 
 struct forge_intel {
-	EVP_PKEY *root_key, *pca_key, *pck_key, *att_key;
-	X509 *root, *pca, *pck;
+	EVP_PKEY *root_key, *pca_key, *pck_key, *att_key, *tcb_key;
+	X509 *root, *pca, *pck, *tcb;	/* tcb: "Intel SGX TCB Signing", by the root */
 	char *chain_pem;		/* leaf, PCA, root */
 	size_t chain_len;
 	char root_path[4096];
@@ -104,6 +104,34 @@ struct forge_quote_opts {
 };
 
 uint8_t *forge_quote(struct forge_intel *f, const struct forge_quote_opts *o, size_t *len);
+
+/* The test PCK's TCB (SGX extension .2): components 1-16 and PCESVN. */
+extern const uint8_t forge_pck_tcb[16];
+#define FORGE_PCK_PCESVN 11
+
+/*
+ * A collateral directory for forge quotes, laid out as `cvmattest fetch`
+ * stores it.  TCB Info levels (fmspc 00906ed50000): (1) the PCK's TCB,
+ * tdxtcbcomponents 3,0,5,0.. -> tcb_status; (2) all zero -> OutOfDate with
+ * INTEL-SA-00999; tdxModuleIdentities TDX_01: isvsvn 3 UpToDate, 0 OutOfDate.
+ * So TEE_TCB_SVN 03 00 05 is UpToDate, 03 00 04 OutOfDate.
+ */
+struct forge_coll_opts {
+	const char *tcb_status;		/* level (1); NULL: UpToDate */
+	const char *qe_status;		/* QE level isvsvn 0; NULL: UpToDate */
+	const char *fmspc;		/* NULL: the PCK's */
+	unsigned eval_num;		/* 0: 17 */
+	time_t issue, next;		/* TCB Info and QE Identity; 0: yesterday, in 30 days */
+	time_t crl_next;		/* both CRLs; 0: in 30 days */
+	bool revoke_pck;		/* PCK serial in the PCK CRL */
+	bool revoke_pca;		/* PCK CA serial in the root CRL */
+	bool tamper_tcb_info;		/* one byte of tcbInfo changed after signing */
+	bool other_root;		/* TCB Signing chain from another root of the same name */
+	bool pck_crl_by_root;		/* PCK CRL signed by the root instead of the PCK CA */
+};
+
+/* The directory; the same pieces as one JSON bundle file are written as DIR.json. */
+const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts *o, const char *name);
 
 /* Azure HCL report around a signed SNP report whose REPORT_DATA binds @claims. */
 uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *key, size_t *len);

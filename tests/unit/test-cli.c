@@ -17,6 +17,7 @@
 
 #include <cvmattest/evidence.h>
 
+#include "forge.h"
 #include "testutil.h"
 
 static void check_common(json_t *o, const char *format, int version, bool verified, bool policy_ok)
@@ -495,6 +496,50 @@ static void test_unchecked(void **state)
 	json_decref(o);
 }
 
+/* verify with Intel's collateral for the real SPR quote (tests/data/tdx-collateral). */
+static void test_tdx_collateral(void **state)
+{
+	const char *quote = td_path("tdx/gtg-v4-quote-spr-e4.bin");
+	const char *rep = td_path("snp/virtee-milan-v2-report.hex");
+	char dir[4096], *out;
+	json_t *o, *c;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/tdx-collateral", getenv("CVMATTEST_PROJDATA"));
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", "--collateral", dir, "--at",
+					       "2023-06-20", quote)), 2);
+	c = json_object_get(json_object_get(o, "tdx"), "collateral");
+	assert_true(json_is_object(c));
+	assert_string_equal(json_string_value(json_object_get(c, "tcb_status")), "NotSupported");
+	assert_string_equal(json_string_value(json_object_get(c, "qe_tcb_status")), "UpToDate");
+	assert_int_equal(json_integer_value(json_object_get(c, "tcb_evaluation_data_number")), 15);
+	assert_string_equal(json_string_value(json_object_get(c, "tcb_info_next_update")),
+			    "2023-07-18T08:42:58Z");
+	assert_int_equal(json_array_size(json_object_get(o, "errors")), 1);
+	json_decref(o);
+	assert_int_equal(run_cli(&out, ARGS("verify", "--no-cache", "--collateral", dir, "--at",
+					    "2023-06-20", quote)), 2);
+	assert_non_null(strstr(out, "\nTCB status:     NotSupported (platform none, TDX module -, QE UpToDate)\n"));
+	assert_non_null(strstr(out, "TCB Info #15 issued 2023-06-18T08:42:58Z, next update 2023-07-18T08:42:58Z"));
+	free(out);
+	/* stale: names the fix */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", "--collateral", dir, "--at",
+						"2023-08-01", quote)), 5);
+	assert_non_null(strstr(out, "is stale"));
+	assert_non_null(strstr(out, "'cvmattest fetch QUOTE'"));
+	free(out);
+	/* usage */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--tdx-tcb-status", "Revoked", quote)), 1);
+	assert_non_null(strstr(out, "--tdx-tcb-status: expected a list of UpToDate"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--min-tcb-eval-num", "x", quote)), 1);
+	assert_non_null(strstr(out, "--min-tcb-eval-num: expected a number"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--collateral", dir, rep)), 1);
+	assert_non_null(strstr(out, "--collateral applies to TDX quotes (Intel collateral), not to an SEV-SNP report"));
+	free(out);
+}
+
 /* No VCEK, or another chip's: where the right one comes from (issue 18). */
 static void test_vcek_where(void **state)
 {
@@ -532,9 +577,10 @@ static void test_fetch(void **state)
 	FILE *f;
 
 	(void)state;
-	/* TDX: said plainly, nothing faked */
-	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--cache", tmp_dir(), td_path("tdx/gtg-v5-quote.bin"))), 1);
-	assert_non_null(strstr(out, "TDX collateral (PCK CRL, TCB Info, QE Identity from Intel PCS) is not supported yet"));
+	/* a TDREPORT has no PCK chain to fetch collateral for: said plainly */
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--cache", tmp_dir(),
+						td_path("azure/kinvolk-hcl-report-tdx.bin"))), 1);
+	assert_non_null(strstr(out, "carries no PCK certificate: fetch collateral for the TD quote"));
 	free(out);
 	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--cache", tmp_dir(), rep)), 1);
 	assert_non_null(strstr(out, "does not name its CPU product"));
@@ -857,6 +903,152 @@ static void test_fields_usage(void **state)
 	EXPECT(0, ARGS("verify", "--certs", vcek, "--min-current-tcb", "bl=0", rep), "OK");
 }
 
+/* Start @script (next to this file) serving @srv over HTTPS on loopback; its port in @port. */
+static pid_t start_server(const char *script, const char *dir, char port[16])
+{
+	char path[1200];
+	pid_t pid = fork();
+	FILE *f;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char srv[700], cert[700], key[700], pf[700], sc[700];
+
+		snprintf(srv, sizeof(srv), "%s/srv", dir);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+		snprintf(key, sizeof(key), "%s/key.pem", dir);
+		snprintf(pf, sizeof(pf), "%s/port", dir);
+		snprintf(sc, sizeof(sc), "%.*s/%s", (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__,
+			 script);
+		execlp("python3", "python3", sc, srv, cert, key, pf, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "%s/port", dir);
+	port[0] = 0;
+	for (int i = 0; i < 200 && !port[0]; i++) {
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(port, 16, f))
+				port[0] = 0;
+			fclose(f);
+		}
+		if (!port[0])
+			usleep(50000);
+	}
+	assert_true(port[0]);
+	return pid;
+}
+
+/* Lay out collateral dir @coll as PCS serves it, under DIR/srv. */
+static void serve_collateral(const char *dir, const char *coll)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; s=%s/srv; c=%s; mkdir -p $s/tdx/certification/v4/qe $s/sgx/certification/v4 $s/chains; "
+		 "cp $c/tcbinfo.json $s/tdx/certification/v4/tcb; "
+		 "cp $c/tcbinfo-chain.pem $s/chains/tcb.pem; "
+		 "echo 'TCB-Info-Issuer-Chain: chains/tcb.pem' > $s/tdx/certification/v4/tcb.headers; "
+		 "cp $c/qeidentity.json $s/tdx/certification/v4/qe/identity; "
+		 "cp $c/qeidentity-chain.pem $s/chains/qe.pem; "
+		 "echo 'SGX-Enclave-Identity-Issuer-Chain: chains/qe.pem' > $s/tdx/certification/v4/qe/identity.headers; "
+		 "cp $c/pckcrl.der $s/sgx/certification/v4/pckcrl; cp $c/rootcrl.der $s/IntelSGXRootCA.der",
+		 dir, coll);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* cvmattest fetch QUOTE against an Intel PCS stand-in on loopback, then verify offline. */
+static void test_fetch_tdx(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4, .tee_tcb_svn = { 3, 0, 5 } };
+	struct forge_coll_opts co = { 0 };
+	char dir[600], cmd[4096], port[16], url[64], crl[128], cache[700], cache2[700], cert[700];
+	char quote[4096], good[4096], bad[4096], path[1200], *out, *log;
+	uint8_t *q;
+	size_t len;
+	json_t *o;
+	pid_t pid;
+
+	(void)state;
+	q = forge_quote(f, &qo, &len);
+	snprintf(quote, sizeof(quote), "%s", write_tmp("fetch-tdx-quote.bin", q, len));
+	free(q);
+	snprintf(good, sizeof(good), "%s", forge_collateral(f, &co, "fetch-good"));
+	co.other_root = true;
+	snprintf(bad, sizeof(bad), "%s", forge_collateral(f, &co, "fetch-bad"));
+
+	snprintf(dir, sizeof(dir), "%s/%d-pcs", tmp_dir(), (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; mkdir -p %s/srv; cd %s; "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout key.pem "
+		 "-out cert.pem 2>/dev/null", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	serve_collateral(dir, good);
+	pid = start_server("pcs-server.py", dir, port);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%s", port);
+	snprintf(crl, sizeof(crl), "intel_root_crl_url=https://127.0.0.1:%s/IntelSGXRootCA.der", port);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	snprintf(cache2, sizeof(cache2), "%s/cache2", dir);
+
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--json", "--pcs-url", url, "--set", crl,
+						"--ca-bundle", cert, "--cache", cache, "--intel-root",
+						f->root_path, quote)), 0);
+	assert_non_null(strstr(out, "\"platform\": \"tdx\""));
+	assert_non_null(strstr(out, "\"fmspc\": \"00906ed50000\""));
+	assert_non_null(strstr(out, "\"ca\": \"platform\""));
+	assert_non_null(strstr(out, "\"tcb_status\": \"UpToDate\""));
+	free(out);
+	snprintf(path, sizeof(path), "%s/srv/requests.log", dir);
+	log = (char *)load(path, &len);
+	assert_non_null(strstr(log, "/tdx/certification/v4/tcb?fmspc=00906ed50000\n"));
+	assert_non_null(strstr(log, "/tdx/certification/v4/qe/identity\n"));
+	assert_non_null(strstr(log, "/sgx/certification/v4/pckcrl?ca=platform&encoding=der\n"));
+	assert_non_null(strstr(log, "/IntelSGXRootCA.der\n"));
+	free(log);
+	snprintf(path, sizeof(path), "%s/tdx/00906ed50000/tcbinfo-chain.pem", cache);
+	assert_int_equal(access(path, R_OK), 0);
+	/* verify finds it offline */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--intel-root", f->root_path, "--cache-dir", cache,
+					       quote)), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(o, "tdx"),
+									      "collateral"), "tcb_status")),
+			    "UpToDate");
+	json_decref(o);
+
+	/* the stand-in now serves collateral signed under another root: refused, nothing stored */
+	serve_collateral(dir, bad);
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--pcs-url", url, "--set", crl, "--ca-bundle",
+						cert, "--cache", cache2, "--intel-root", f->root_path,
+						quote)), 2);
+	assert_non_null(strstr(out, "does not chain to the trusted Intel root"));
+	assert_non_null(strstr(out, "nothing stored"));
+	free(out);
+	snprintf(path, sizeof(path), "%s/tdx/00906ed50000/tcbinfo.json", cache2);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/tdx", cache2);
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A %s)\"", path);
+	assert_int_equal(system(cmd), 0);	/* the staging directory is gone too */
+	/* and what was stored before stays as it was */
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--pcs-url", url, "--set", crl, "--ca-bundle",
+						cert, "--cache", cache, "--intel-root", f->root_path,
+						quote)), 2);
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--intel-root", f->root_path, "--cache-dir",
+						cache, quote)), 0);
+	free(out);
+	/* a quote that does not verify (the real one, under the test root): nothing is fetched */
+	assert_int_equal(run_cli_all(&out, ARGS("fetch", "--pcs-url", url, "--set", crl, "--ca-bundle",
+						cert, "--cache", cache2, "--intel-root", f->root_path,
+						td_path("tdx/gtg-v4-quote-spr-e4.bin"))), 2);
+	assert_non_null(strstr(out, "The quote does not verify"));
+	free(out);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,10 +1064,12 @@ int main(void)
 		cmocka_unit_test(test_options_apply),
 		cmocka_unit_test(test_unchecked),
 		cmocka_unit_test(test_vcek_where),
+		cmocka_unit_test(test_tdx_collateral),
 		cmocka_unit_test(test_fetch),
 		cmocka_unit_test(test_fields_snp),
 		cmocka_unit_test(test_fields_tdx),
 		cmocka_unit_test(test_fields_usage),
+		cmocka_unit_test(test_fetch_tdx),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

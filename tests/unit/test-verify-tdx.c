@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* TDX quote verification on the real quotes (built-in Intel root) and corrupted copies. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cvmattest/evidence.h>
 
@@ -176,6 +180,380 @@ static void test_policy_on_quote(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* ---- collateral ---------------------------------------------------------------------- */
+
+static const uint8_t svn_ok[16] = { 3, 0, 5 }, svn_old[16] = { 3, 0, 4 };
+
+/* A forge quote with @svn verified against collateral @o (test root trusted), under @p. */
+static struct cvm_result *coll_verify(const uint8_t svn[16], const struct forge_coll_opts *o,
+				      const char *name, struct cvm_policy *p)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4 };
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_result *r;
+	uint8_t *q;
+	size_t len;
+
+	memcpy(qo.tee_tcb_svn, svn, 16);
+	q = forge_quote(f, &qo, &len);
+	assert_int_equal(cvm_set_intel_root(ctx, f->root_path), 0);
+	assert_int_equal(cvm_set_tdx_collateral(ctx, forge_collateral(f, o, name)), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, p, &r), 0);
+	free(q);
+	cvm_ctx_free(ctx);
+	return r;
+}
+
+static bool has_unchecked(const struct cvm_result *r, const char *needle)
+{
+	for (size_t i = 0; i < cvm_result_n_unchecked(r); i++)
+		if (strstr(cvm_result_unchecked(r, i), needle))
+			return true;
+	return false;
+}
+
+static bool json_has(const struct cvm_result *r, const char *needle)
+{
+	char *j;
+	bool ok;
+
+	assert_int_equal(cvm_result_to_json(r, &j), 0);
+	ok = strstr(j, needle) != NULL;
+	if (!ok)
+		print_message("JSON lacks %s:\n%s\n", needle, j);
+	free(j);
+	return ok;
+}
+
+static void expect(struct cvm_result *r, enum cvm_status want, const char *needle)
+{
+	if (cvm_result_status(r) != want || (needle && !result_has_error(r, needle))) {
+		for (size_t i = 0; i < cvm_result_n_errors(r); i++)
+			print_message("  error: %s\n", cvm_result_error(r, i));
+		fail_msg("status %d, expected %d with \"%s\"", cvm_result_status(r), want,
+			 needle ? needle : "");
+	}
+}
+
+static void test_coll_up_to_date(void **state)
+{
+	struct forge_coll_opts o = { 0 };
+	struct cvm_result *r = coll_verify(svn_ok, &o, "coll-ok", NULL);
+
+	(void)state;
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_true(json_has(r, "\"tcb_status\": \"UpToDate\""));
+	assert_true(json_has(r, "\"qe_tcb_status\": \"UpToDate\""));
+	assert_true(json_has(r, "\"tcb_evaluation_data_number\": 17"));
+	assert_true(json_has(r, "\"tcb_info_next_update\": \"20"));
+	assert_false(has_unchecked(r, "TCB status"));
+	assert_false(has_unchecked(r, "QE identity"));
+	assert_false(has_unchecked(r, "revocation"));
+	cvm_result_free(r);
+}
+
+static void test_coll_out_of_date(void **state)
+{
+	struct forge_coll_opts o = { 0 };
+	struct cvm_policy *p;
+	struct cvm_result *r = coll_verify(svn_old, &o, "coll-ood", NULL);
+
+	(void)state;
+	expect(r, CVM_STATUS_POLICY, "TDX TCB status OutOfDate is not accepted");
+	assert_true(result_has_error(r, "INTEL-SA-00999, INTEL-SA-00837"));
+	assert_true(json_has(r, "\"INTEL-SA-00999\""));
+	cvm_result_free(r);
+	/* accepted by policy */
+	assert_int_equal(cvm_policy_new(&p), 0);
+	assert_int_equal(cvm_policy_set_tdx_tcb_statuses(p, "UpToDate,OutOfDate"), 0);
+	r = coll_verify(svn_old, &o, "coll-ood", p);
+	expect(r, CVM_STATUS_OK, NULL);
+	cvm_result_free(r);
+	/* Revoked and unknown names are not acceptable */
+	assert_int_equal(cvm_policy_set_tdx_tcb_statuses(p, "Revoked"), -EINVAL);
+	assert_int_equal(cvm_policy_set_tdx_tcb_statuses(p, "UpToDat"), -EINVAL);
+	cvm_policy_free(p);
+	/* a status of the matching level other than UpToDate */
+	o.tcb_status = "SWHardeningNeeded";
+	r = coll_verify(svn_ok, &o, "coll-swh", NULL);
+	expect(r, CVM_STATUS_POLICY, "SWHardeningNeeded is not accepted");
+	cvm_result_free(r);
+	o.tcb_status = "Revoked";
+	r = coll_verify(svn_ok, &o, "coll-rev", NULL);
+	expect(r, CVM_STATUS_INVALID, "TDX TCB status is Revoked");
+	cvm_result_free(r);
+}
+
+static void test_coll_module_and_qe(void **state)
+{
+	static const uint8_t mod_ok[16] = { 3, 1, 5 }, mod_old[16] = { 2, 1, 5 };
+	struct forge_coll_opts o = { 0 };
+	struct cvm_result *r;
+
+	(void)state;
+	/* TEE_TCB_SVN[1] = 1: TDX_01 module identity, isvsvn 3 UpToDate */
+	r = coll_verify(mod_ok, &o, "coll-mod", NULL);
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_true(json_has(r, "\"tdx_module_tcb_status\": \"UpToDate\""));
+	cvm_result_free(r);
+	/* module SVN 2: OutOfDate, converged into the platform's UpToDate */
+	r = coll_verify(mod_old, &o, "coll-mod", NULL);
+	expect(r, CVM_STATUS_POLICY, "TDX TCB status OutOfDate");
+	assert_true(json_has(r, "\"platform_tcb_status\": \"UpToDate\""));
+	cvm_result_free(r);
+	/* QE OutOfDate converges too */
+	o.qe_status = "OutOfDate";
+	r = coll_verify(svn_ok, &o, "coll-qe", NULL);
+	expect(r, CVM_STATUS_POLICY, "TDX TCB status OutOfDate");
+	assert_true(json_has(r, "\"qe_tcb_status\": \"OutOfDate\""));
+	cvm_result_free(r);
+}
+
+static void test_coll_revoked(void **state)
+{
+	struct forge_coll_opts o = { .revoke_pck = true };
+	struct cvm_result *r = coll_verify(svn_ok, &o, "coll-rpck", NULL);
+
+	(void)state;
+	expect(r, CVM_STATUS_INVALID, "PCK certificate is REVOKED");
+	cvm_result_free(r);
+	o = (struct forge_coll_opts){ .revoke_pca = true };
+	r = coll_verify(svn_ok, &o, "coll-rpca", NULL);
+	expect(r, CVM_STATUS_INVALID, "PCK CA certificate is REVOKED");
+	cvm_result_free(r);
+	/* a PCK CRL that the PCK CA did not issue */
+	o = (struct forge_coll_opts){ .pck_crl_by_root = true };
+	r = coll_verify(svn_ok, &o, "coll-crlroot", NULL);
+	expect(r, CVM_STATUS_INVALID, "PCK CRL");
+	cvm_result_free(r);
+}
+
+static void test_coll_forged(void **state)
+{
+	struct forge_coll_opts o = { .tamper_tcb_info = true };
+	struct cvm_result *r = coll_verify(svn_ok, &o, "coll-tamper", NULL);
+
+	(void)state;
+	expect(r, CVM_STATUS_INVALID, "TCB Info");
+	assert_true(result_has_error(r, "signature does not verify"));
+	cvm_result_free(r);
+	o = (struct forge_coll_opts){ .other_root = true };
+	r = coll_verify(svn_ok, &o, "coll-oroot", NULL);
+	expect(r, CVM_STATUS_INVALID, "does not chain to the trusted Intel root");
+	cvm_result_free(r);
+	o = (struct forge_coll_opts){ .fmspc = "00606a000000" };
+	r = coll_verify(svn_ok, &o, "coll-fmspc", NULL);
+	expect(r, CVM_STATUS_INVALID, "FMSPC 00606a000000");
+	cvm_result_free(r);
+}
+
+static void test_coll_stale(void **state)
+{
+	time_t now = time(NULL);
+	struct forge_coll_opts o = { .issue = now - 40 * 86400, .next = now - 3600 };
+	struct cvm_result *r = coll_verify(svn_ok, &o, "coll-stale", NULL);
+
+	(void)state;
+	expect(r, CVM_STATUS_UNVERIFIABLE, "is stale");
+	assert_true(result_has_error(r, "cvmattest fetch"));
+	cvm_result_free(r);
+	o = (struct forge_coll_opts){ .crl_next = now - 60 };
+	r = coll_verify(svn_ok, &o, "coll-stalecrl", NULL);
+	expect(r, CVM_STATUS_UNVERIFIABLE, "CRL");
+	assert_true(result_has_error(r, "cvmattest fetch"));
+	cvm_result_free(r);
+}
+
+static void test_coll_eval_num(void **state)
+{
+	struct forge_coll_opts o = { 0 };
+	struct cvm_policy *p;
+	struct cvm_result *r;
+
+	(void)state;
+	assert_int_equal(cvm_policy_new(&p), 0);
+	cvm_policy_set_min_tcb_eval_num(p, 18);
+	r = coll_verify(svn_ok, &o, "coll-eval", p);
+	expect(r, CVM_STATUS_POLICY, "tcbEvaluationDataNumber 17 of the TCB Info is below the minimum 18");
+	cvm_result_free(r);
+	cvm_policy_set_min_tcb_eval_num(p, 17);
+	r = coll_verify(svn_ok, &o, "coll-eval", p);
+	expect(r, CVM_STATUS_OK, NULL);
+	cvm_result_free(r);
+	/* the same from a JSON policy */
+	{
+		static const char js[] = "{\"tdx\":{\"min_tcb_eval_num\":18,\"tcb_status\":[\"UpToDate\"]}}";
+		struct cvm_ctx *ctx = quiet_ctx();
+
+		assert_int_equal(cvm_policy_load_json(ctx, p, js, strlen(js)), 0);
+		r = coll_verify(svn_ok, &o, "coll-eval", p);
+		expect(r, CVM_STATUS_POLICY, "below the minimum 18");
+		cvm_result_free(r);
+		assert_int_not_equal(cvm_policy_load_json(ctx, p, "{\"tdx\":{\"tcb_status\":[\"Revoked\"]}}", 36), 0);
+		cvm_ctx_free(ctx);
+	}
+	cvm_policy_free(p);
+}
+
+static void test_coll_missing_and_cache(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4 };
+	struct forge_coll_opts o = { 0 };
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_result *r;
+	char path[4200], cache[4200];
+	const char *dir;
+	uint8_t *q;
+	size_t len;
+
+	(void)state;
+	memcpy(qo.tee_tcb_svn, svn_ok, 16);
+	q = forge_quote(f, &qo, &len);
+	assert_int_equal(cvm_set_intel_root(ctx, f->root_path), 0);
+	/* no collateral in the cache: verified, TCB status listed as not checked */
+	snprintf(cache, sizeof(cache), "%s/%d-coll-cache", tmp_dir(), (int)getpid());
+	mkdir(cache, 0755);
+	assert_int_equal(cvm_set_cache_dir(ctx, cache), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_true(has_unchecked(r, "TCB status"));
+	cvm_result_free(r);
+	/* where fetch stores it: found without --collateral */
+	snprintf(path, sizeof(path), "%s/tdx", cache);
+	mkdir(path, 0755);
+	dir = forge_collateral(f, &o, "coll-cache/tdx/00906ed50000");
+	(void)dir;
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_false(has_unchecked(r, "TCB status"));
+	assert_true(json_has(r, "\"tcb_status\": \"UpToDate\""));
+	cvm_result_free(r);
+	/* a piece missing */
+	snprintf(path, sizeof(path), "%s/tdx/00906ed50000/qeidentity.json", cache);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_UNVERIFIABLE, "cannot read the QE Identity");
+	cvm_result_free(r);
+	free(q);
+	cvm_ctx_free(ctx);
+}
+
+/* The same pieces as one JSON bundle file (dcap-qvl QuoteCollateralV3 keys). */
+static void test_coll_bundle(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4 };
+	struct forge_coll_opts o = { 0 };
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_result *r;
+	char path[4200];
+	uint8_t *q;
+	size_t len;
+
+	(void)state;
+	memcpy(qo.tee_tcb_svn, svn_ok, 16);
+	q = forge_quote(f, &qo, &len);
+	assert_int_equal(cvm_set_intel_root(ctx, f->root_path), 0);
+	snprintf(path, sizeof(path), "%s.json", forge_collateral(f, &o, "coll-bundle"));
+	assert_int_equal(cvm_set_tdx_collateral(ctx, path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_true(json_has(r, "\"tcb_status\": \"UpToDate\""));
+	cvm_result_free(r);
+	o.revoke_pck = true;
+	snprintf(path, sizeof(path), "%s.json", forge_collateral(f, &o, "coll-bundle-rev"));
+	assert_int_equal(cvm_set_tdx_collateral(ctx, path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "PCK certificate is REVOKED");
+	cvm_result_free(r);
+	o = (struct forge_coll_opts){ .other_root = true };
+	snprintf(path, sizeof(path), "%s.json", forge_collateral(f, &o, "coll-bundle-oroot"));
+	assert_int_equal(cvm_set_tdx_collateral(ctx, path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "does not chain to the trusted Intel root");
+	cvm_result_free(r);
+	/* a file that is no bundle */
+	assert_int_equal(cvm_set_tdx_collateral(ctx, f->root_path), 0);
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "nor a collateral JSON bundle");
+	cvm_result_free(r);
+	free(q);
+	cvm_ctx_free(ctx);
+}
+
+/* The real SPR quote with the collateral go-tdx-guest ships for it (tests/data/tdx-collateral). */
+static void test_coll_real(void **state)
+{
+	struct cvm_ctx *ctx = quiet_ctx();
+	struct cvm_result *r;
+	char dir[4096];
+	size_t len;
+	uint8_t *q = load_td("tdx/gtg-v4-quote-spr-e4.bin", &len), *t;
+	const char *pd = getenv("CVMATTEST_PROJDATA");
+
+	(void)state;
+	assert_non_null(pd);
+	snprintf(dir, sizeof(dir), "%s/tdx-collateral", pd);
+	assert_int_equal(cvm_set_tdx_collateral(ctx, dir), 0);
+	cvm_set_verify_time(ctx, 1687219200);	/* 2023-06-20, inside every piece's validity */
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	/*
+	 * Every signature, chain and CRL holds; this platform's TEE_TCB_SVN
+	 * 03 00 04 is below both TCB levels of that TCB Info (TDX late
+	 * microcode SVN 5): Intel's algorithm finds no level.
+	 */
+	expect(r, CVM_STATUS_INVALID, "no TCB level of Intel's TCB Info matches");
+	assert_int_equal(cvm_result_n_errors(r), 1);
+	assert_true(json_has(r, "\"qe_tcb_status\": \"UpToDate\""));
+	assert_true(json_has(r, "\"tcb_evaluation_data_number\": 15"));
+	assert_true(json_has(r, "\"pck_crl_next_update\": \"2023-07-08T07:27:52Z\""));
+	cvm_result_free(r);
+	/* a month later the TCB Info and QE Identity are stale */
+	cvm_set_verify_time(ctx, 1690848000);	/* 2023-08-01 */
+	assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	expect(r, CVM_STATUS_UNVERIFIABLE, "TCB Info (tcbinfo.json) is stale");
+	cvm_result_free(r);
+	/* the same quote against the collateral, one byte of tcbInfo changed */
+	{
+		char src[4200], cp[4200];
+		uint8_t *buf;
+		size_t bl;
+		const char *files[] = { "tcbinfo-chain.pem", "qeidentity.json", "qeidentity-chain.pem",
+					"pckcrl.der", "rootcrl.der" };
+		char tdir[4200];
+
+		snprintf(tdir, sizeof(tdir), "%s/%d-real-tampered", tmp_dir(), (int)getpid());
+		mkdir(tdir, 0755);
+		for (size_t i = 0; i < 5; i++) {
+			snprintf(src, sizeof(src), "%s/%s", dir, files[i]);
+			snprintf(cp, sizeof(cp), "real-tampered/%s", files[i]);
+			buf = load(src, &bl);
+			write_tmp(cp, buf, bl);
+			free(buf);
+		}
+		snprintf(src, sizeof(src), "%s/tcbinfo.json", dir);
+		t = load(src, &bl);
+		{
+			char *p = strstr((char *)t, "\"pcesvn\":11");
+
+			assert_non_null(p);
+			p[strlen("\"pcesvn\":1")] = '0';	/* 11 -> 10 */
+		}
+		write_tmp("real-tampered/tcbinfo.json", t, bl);
+		free(t);
+		assert_int_equal(cvm_set_tdx_collateral(ctx, tdir), 0);
+		cvm_set_verify_time(ctx, 1687219200);
+		assert_int_equal(cvm_verify(ctx, q, len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+		expect(r, CVM_STATUS_INVALID, "TCB Info");
+		assert_true(result_has_error(r, "signature does not verify"));
+		cvm_result_free(r);
+	}
+	free(q);
+	cvm_ctx_free(ctx);
+}
+
 /* ---- issue 19: the other policy fields ------------------------------------------------------- */
 
 /* Verify @q under the policy @json: the status, and each of @needles in an error. */
@@ -338,6 +716,16 @@ int main(void)
 		cmocka_unit_test(test_policy_on_quote),
 		cmocka_unit_test(test_policy_fields_forged),
 		cmocka_unit_test(test_policy_fields_real),
+		cmocka_unit_test(test_coll_up_to_date),
+		cmocka_unit_test(test_coll_out_of_date),
+		cmocka_unit_test(test_coll_module_and_qe),
+		cmocka_unit_test(test_coll_revoked),
+		cmocka_unit_test(test_coll_forged),
+		cmocka_unit_test(test_coll_stale),
+		cmocka_unit_test(test_coll_eval_num),
+		cmocka_unit_test(test_coll_missing_and_cache),
+		cmocka_unit_test(test_coll_bundle),
+		cmocka_unit_test(test_coll_real),
 	};
 
 	return cmocka_run_group_tests_name("verify-tdx", tests, NULL, NULL);

@@ -11,7 +11,7 @@
 
 static void fetch_help(void)
 {
-	printf("Usage: cvmattest fetch [OPTIONS] REPORT\n"
+	printf("Usage: cvmattest fetch [OPTIONS] REPORT|QUOTE\n"
 	       "\n"
 	       "Fetch what 'cvmattest verify' needs to verify REPORT offline and store it in\n"
 	       "the cache: for an SEV-SNP report (binary or hex, or the one inside an Azure\n"
@@ -20,10 +20,18 @@ static void fetch_help(void)
 	       "KDS/vcek/v1/PRODUCT/cert_chain) and AMD's CRL (KDS/vcek/v1/PRODUCT/crl), or\n"
 	       "with --imds the chain from Azure IMDS THIM. The VCEK is stored only if it\n"
 	       "names the report's chip and TCB; verify still checks it against the ARK.\n"
-	       "A VLEK is not served by KDS (only to the cloud provider). TDX collateral\n"
-	       "(PCK CRL, TCB Info, QE Identity from Intel PCS) is not supported yet.\n"
+	       "A VLEK is not served by KDS (only to the cloud provider).\n"
+	       "For a TDX quote (binary or hex) Intel's collateral from Intel PCS or a PCCS\n"
+	       "(PCS/tdx/certification/v4/tcb?fmspc=FMSPC, PCS/tdx/certification/v4/qe/identity\n"
+	       "with their issuer-chain headers, PCS/sgx/certification/v4/pckcrl?ca=platform|\n"
+	       "processor&encoding=der) and the Intel SGX Root CA CRL, into CACHE/tdx/FMSPC/;\n"
+	       "the quote must verify, and what was served is stored only if it is signed by\n"
+	       "Intel (to the trusted root), current and for this FMSPC.\n"
 	       "\n"
 	       "      --kds URL              AMD KDS base URL (kds_url, default https://kdsintf.amd.com)\n"
+	       "      --pcs-url URL          Intel PCS or PCCS base URL (pcs_url, default\n"
+	       "                             https://api.trustedservices.intel.com)\n"
+	       "      --intel-root FILE      trust this root INSTEAD of the built-in Intel SGX Root CA\n"
 	       "      --imds                 from Azure IMDS THIM instead of AMD KDS\n"
 	       "      --imds-url URL         instance metadata service (imds_url)\n"
 	       "      --product NAME         Milan, Genoa or Turin: a v2 report does not say\n"
@@ -40,7 +48,8 @@ static void fetch_help(void)
 	       "  -h, --help                 this text\n"
 	       "\n"
 	       "Exit status (cvmattest(1)): 0 stored; 1 usage, configuration or local error, or\n"
-	       "nothing to fetch (VLEK, TDX); 2 what was served does not fit the report;\n"
+	       "nothing to fetch (VLEK, TDREPORT); 2 what was served does not fit the report\n"
+	       "or is not Intel's current collateral, or the quote does not verify;\n"
 	       "6 the service is unreachable or failing.\n"
 	       "See cvmattest-fetch(1).\n");
 }
@@ -49,6 +58,8 @@ enum {
 	OPT_KDS = OPT_NET_LAST + 1,
 	OPT_IMDS,
 	OPT_PRODUCT,
+	OPT_PCS_URL,
+	OPT_INTEL_ROOT,
 };
 
 int cmd_fetch(int argc, char **argv, struct cli_common *common)
@@ -58,6 +69,8 @@ int cmd_fetch(int argc, char **argv, struct cli_common *common)
 		{ "imds", no_argument, NULL, OPT_IMDS },
 		{ "imds-url", required_argument, NULL, OPT_NET_IMDS_URL },
 		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ "pcs-url", required_argument, NULL, OPT_PCS_URL },
+		{ "intel-root", required_argument, NULL, OPT_INTEL_ROOT },
 		{ "cache", required_argument, NULL, OPT_NET_CACHE_DIR },
 		{ "cache-dir", required_argument, NULL, OPT_NET_CACHE_DIR },
 		{ "config", required_argument, NULL, OPT_NET_CONFIG },
@@ -69,7 +82,8 @@ int cmd_fetch(int argc, char **argv, struct cli_common *common)
 		CLI_COMMON_LONG_OPTIONS,
 		{}
 	};
-	static char kds_set[4096];
+	static char kds_set[4096], pcs_set[4096];
+	const char *intel_root = NULL;
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
 	_cleanup_(cvm_config_freep) struct cvm_config *cfg = NULL;
 	_cleanup_free_ uint8_t *evidence = NULL;
@@ -99,6 +113,14 @@ int cmd_fetch(int argc, char **argv, struct cli_common *common)
 			    net_opt(&na, OPT_NET_SET, kds_set) < 0)
 				return usage_error("--kds: URL too long");
 			break;
+		case OPT_PCS_URL:
+			if ((size_t)snprintf(pcs_set, sizeof(pcs_set), "pcs_url=%s", optarg) >= sizeof(pcs_set) ||
+			    net_opt(&na, OPT_NET_SET, pcs_set) < 0)
+				return usage_error("--pcs-url: URL too long");
+			break;
+		case OPT_INTEL_ROOT:
+			intel_root = optarg;
+			break;
 		case OPT_IMDS:
 			imds = true;
 			break;
@@ -110,8 +132,10 @@ int cmd_fetch(int argc, char **argv, struct cli_common *common)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("expected one REPORT file; see 'cvmattest fetch --help'");
+		return usage_error("expected one REPORT or QUOTE file; see 'cvmattest fetch --help'");
 	if (cli_ctx_new(common, &ctx) < 0)
+		return EXIT_USAGE;
+	if (intel_root && cvm_set_intel_root(ctx, intel_root) < 0)
 		return EXIT_USAGE;
 	if (net_config(ctx, &na, &cfg) < 0)
 		return EXIT_USAGE;

@@ -20,13 +20,18 @@ static void verify_help(void)
 	       "Certificates and trust:\n"
 	       "      --certs FILE           VCEK/VLEK/ASK as PEM, DER or an SNP certificate\n"
 	       "                             table (repeatable)\n"
-	       "      --cache-dir DIR        look for DIR/vcek/<chip-id>/<tcb>.der\n"
+	       "      --cache-dir DIR        look for DIR/vcek/<chip-id>/<tcb>.der and TDX\n"
+	       "                             collateral in DIR/tdx/<fmspc>/\n"
 	       "                             (default " CVM_DEFAULT_CACHE_DIR ")\n"
 	       "      --no-cache             do not look in a cache directory\n"
 	       "      --amd-roots FILE|DIR   trust these AMD ARK/ASKs INSTEAD of the built-in ones\n"
 	       "      --intel-root FILE      trust this root INSTEAD of the built-in Intel SGX Root CA\n"
-	       "      --at TIME              check certificate validity at TIME (seconds since\n"
-	       "                             the epoch, or YYYY-MM-DD[THH:MM:SS]) instead of now\n"
+	       "      --collateral FILE|DIR  TDX: Intel TCB Info, QE Identity and CRLs from DIR\n"
+	       "                             or a JSON bundle FILE (default: CACHE/tdx/<FMSPC>/\n"
+	       "                             if 'cvmattest fetch' stored them there)\n"
+	       "      --at TIME              check certificate and collateral validity at TIME\n"
+	       "                             (seconds since the epoch, or YYYY-MM-DD[THH:MM:SS])\n"
+	       "                             instead of now\n"
 	       "      --format FORMAT        snp-report, tdx-quote, tdx-tdreport, azure-hcl\n"
 	       "                             (default: detected)\n"
 	       "\n"
@@ -42,6 +47,9 @@ static void verify_help(void)
 	       "      --vmpl LIST            allowed SNP VMPLs, e.g. 0 or 0,2\n"
 	       "      --min-tee-tcb-svn HEX  TDX minimum TEE_TCB_SVN (16 bytes, per byte)\n"
 	       "      --rtmr N=HEX           expected TDX RTMR N (0-3) (repeatable)\n"
+	       "      --tdx-tcb-status LIST  TDX TCB statuses accepted with collateral, e.g.\n"
+	       "                             UpToDate,SWHardeningNeeded (default UpToDate)\n"
+	       "      --min-tcb-eval-num N   minimum tcbEvaluationDataNumber of the collateral\n"
 	       "\n"
 	       "More SEV-SNP fields (HEX lists: any one may match; options repeatable):\n"
 	       "      --id-key-digest HEX    accepted ID_KEY_DIGEST (48 bytes)\n"
@@ -106,6 +114,9 @@ enum {
 	OPT_VMPL,
 	OPT_MIN_TEE_TCB_SVN,
 	OPT_RTMR,
+	OPT_COLLATERAL,
+	OPT_TDX_TCB_STATUS,
+	OPT_MIN_TCB_EVAL_NUM,
 };
 
 /*
@@ -443,6 +454,7 @@ struct verify_options {
 	const char *cache_dir;
 	const char *amd_roots;
 	const char *intel_root;
+	const char *collateral;
 	time_t at;
 	enum cvm_format format;
 	/* policy */
@@ -462,6 +474,9 @@ struct verify_options {
 	bool has_rtmr[4];
 	uint8_t rtmrs[4][48];
 	struct field_options fields;	/* issue 19 */
+	const char *tdx_tcb_status;
+	bool has_min_tcb_eval_num;
+	uint32_t min_tcb_eval_num;
 };
 
 /* 0, an exit status (> 0), or CLI_PARSE_DONE (--help shown). */
@@ -486,6 +501,9 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "min-tee-tcb-svn", required_argument, NULL, OPT_MIN_TEE_TCB_SVN },
 		{ "rtmr", required_argument, NULL, OPT_RTMR },
 		FIELD_LONG_OPTIONS,
+		{ "collateral", required_argument, NULL, OPT_COLLATERAL },
+		{ "tdx-tcb-status", required_argument, NULL, OPT_TDX_TCB_STATUS },
+		{ "min-tcb-eval-num", required_argument, NULL, OPT_MIN_TCB_EVAL_NUM },
 		CLI_JSON_LONG_OPTION,
 		CLI_COMMON_LONG_OPTIONS,
 		{}
@@ -565,6 +583,33 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 				return usage_error("--rtmr: expected N=HEX with N from 0 to 3");
 			rtmrs[optarg[0] - '0'] = optarg + 2;
 			break;
+		case OPT_COLLATERAL:
+			o->collateral = optarg;
+			break;
+		case OPT_TDX_TCB_STATUS: {
+			_cleanup_(cvm_policy_freep) struct cvm_policy *probe = NULL;
+
+			if (cvm_policy_new(&probe) < 0 || cvm_policy_set_tdx_tcb_statuses(probe, optarg) < 0)
+				return usage_error("--tdx-tcb-status: expected a list of UpToDate, "
+						   "SWHardeningNeeded, ConfigurationNeeded, "
+						   "ConfigurationAndSWHardeningNeeded, OutOfDate, "
+						   "OutOfDateConfigurationNeeded, TDRelaunchAdvised, "
+						   "TDRelaunchAdvisedConfigurationNeeded (Revoked is never accepted)");
+			o->tdx_tcb_status = optarg;
+			break;
+		}
+		case OPT_MIN_TCB_EVAL_NUM: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > UINT32_MAX || optarg[0] == '-')
+				return usage_error("--min-tcb-eval-num: expected a number");
+			o->min_tcb_eval_num = (uint32_t)v;
+			o->has_min_tcb_eval_num = true;
+			break;
+		}
 		case 'h':
 			verify_help();
 			return CLI_PARSE_DONE;
@@ -645,6 +690,10 @@ static int make_policy(struct cvm_ctx *ctx, const struct verify_options *o,
 			cvm_policy_set_rtmr(policy, i, o->rtmrs[i], 48);
 	if (apply_field_options(policy, &o->fields))
 		return EXIT_USAGE;
+	if (o->tdx_tcb_status)
+		cvm_policy_set_tdx_tcb_statuses(policy, o->tdx_tcb_status);
+	if (o->has_min_tcb_eval_num)
+		cvm_policy_set_min_tcb_eval_num(policy, o->min_tcb_eval_num);
 	*ret = TAKE_PTR(policy);
 	return 0;
 }
@@ -691,8 +740,13 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 		if (o->has_min_tcb)
 			return usage_error("--min-tcb applies to SEV-SNP reports (REPORTED_TCB), not to %s; "
 					   "for TDX see --min-tee-tcb-svn", what);
-		return 0;
+		if (cvm_result_format(result) == CVM_FORMAT_TDX_QUOTE)
+			return 0;
 	}
+	if (o->collateral || o->tdx_tcb_status || o->has_min_tcb_eval_num)
+		return usage_error("%s applies to TDX quotes (Intel collateral), not to %s",
+				   o->collateral ? "--collateral" : o->tdx_tcb_status ? "--tdx-tcb-status" :
+				   "--min-tcb-eval-num", what);
 	if (o->has_min_svn)
 		return usage_error("--min-tee-tcb-svn applies to TDX quotes and TDREPORTs, not to %s; "
 				   "for SEV-SNP see --min-tcb", what);
@@ -726,6 +780,8 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 		if (cvm_add_certs_file(ctx, o->certs[i]) < 0)
 			return EXIT_USAGE;
 	if (cvm_set_cache_dir(ctx, o->cache_dir) < 0)
+		return usage_error("out of memory");
+	if (o->collateral && cvm_set_tdx_collateral(ctx, o->collateral) < 0)
 		return usage_error("out of memory");
 	if (o->at)
 		cvm_set_verify_time(ctx, o->at);

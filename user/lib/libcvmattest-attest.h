@@ -104,10 +104,22 @@ int cvm_config_key_url_versioned(const char *url);
  * ("Milan", "Genoa", "Turin"; NULL: the report's) for v2 reports, which do
  * not name it.  A summary as JSON in @ret_json (keys platform, source,
  * vcek_url, vcek, chain, crl).  -EOPNOTSUPP for a VLEK (not served by KDS)
- * and for TDX (collateral not supported yet).
+ * and for TDX evidence (see cvm_tdx_fetch()).
  */
 int cvm_snp_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *buf,
 		  size_t len, const char *product, bool imds, char **ret_json);
+/*
+ * Intel's collateral for a TDX quote (binary or hex) from pcs_url (Intel
+ * PCS or a PCCS) and intel_root_crl_url: TCB Info and QE Identity with their
+ * issuer chains, the PCK CRL, the Root CA CRL.  The quote must verify up to
+ * the trusted Intel root; what was fetched is checked as cvm_verify() checks
+ * it and stored under cache_dir/tdx/<FMSPC>/ only if it holds (-EKEYREJECTED
+ * otherwise, nothing stored).  A summary as JSON in @ret_json (keys
+ * platform, source, fmspc, ca, collateral, tcb_status,
+ * tcb_evaluation_data_number, tcb_info_next_update, qe_identity_next_update).
+ */
+int cvm_tdx_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *buf,
+		  size_t len, char **ret_json);
 
 /* ---- attestation ------------------------------------------------------------ */
 

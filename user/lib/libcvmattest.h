@@ -85,6 +85,18 @@ int cvm_add_certs_file(struct cvm_ctx *ctx, const char *path);
 int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir);
 #define CVM_DEFAULT_CACHE_DIR "/var/cache/cvmattest"
 
+/*
+ * TDX collateral (Intel TCB Info, QE Identity, PCK CRL, Root CA CRL) from
+ * this directory, as `cvmattest fetch` stores it (tcbinfo.json,
+ * tcbinfo-chain.pem, qeidentity.json, qeidentity-chain.pem, pckcrl.der,
+ * rootcrl.der), or from one JSON bundle file of the same pieces (keys
+ * tcb_info, tcb_info_signature, tcb_info_issuer_chain, qe_identity,
+ * qe_identity_signature, qe_identity_issuer_chain, pck_crl, root_ca_crl:
+ * dcap-qvl's QuoteCollateralV3).  NULL (default): DIR/tdx/<FMSPC hex>/ of the cache
+ * directory when it exists, else TDX TCB status is left unchecked.
+ */
+int cvm_set_tdx_collateral(struct cvm_ctx *ctx, const char *dir);
+
 /* Time at which certificates must be valid; 0 (default) means now. */
 void cvm_set_verify_time(struct cvm_ctx *ctx, time_t t);
 
@@ -405,6 +417,16 @@ int cvm_snp_min_tcb_parse(const char *s, struct cvm_snp_min_tcb *ret);
 void cvm_policy_set_vmpl_mask(struct cvm_policy *p, uint32_t mask);
 int cvm_policy_set_min_tee_tcb_svn(struct cvm_policy *p, const uint8_t *svn, size_t len);
 int cvm_policy_set_rtmr(struct cvm_policy *p, unsigned idx, const uint8_t *buf, size_t len);
+/*
+ * TDX TCB statuses accepted once collateral is checked: a comma-separated
+ * list of Intel's names (UpToDate, SWHardeningNeeded, ConfigurationNeeded,
+ * ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded,
+ * TDRelaunchAdvised, TDRelaunchAdvisedConfigurationNeeded).  Default:
+ * UpToDate only.  Revoked is never accepted.  -EINVAL on an unknown name.
+ */
+int cvm_policy_set_tdx_tcb_statuses(struct cvm_policy *p, const char *list);
+/* The collateral's tcbEvaluationDataNumber must be at least @n. */
+void cvm_policy_set_min_tcb_eval_num(struct cvm_policy *p, uint32_t n);
 
 /*
  * Issue 19: the other report fields a policy can hold (cvmattest-verify(1)).

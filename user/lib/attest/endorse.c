@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/pem.h>
 
@@ -390,11 +391,13 @@ int cvm_snp_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8
 		buf = hcl.hw_report;
 		len = SNP_REPORT_SIZE;
 	}
+	if (format == CVM_FORMAT_TDX_QUOTE)
+		return cvm_tdx_fetch(ctx, cfg, buf, len, ret_json);
 	if (format != CVM_FORMAT_SNP_REPORT)
 		return log_error_errno(ctx, -EOPNOTSUPP,
-				       "Fetching TDX collateral (PCK CRL, TCB Info, QE Identity from "
-				       "Intel PCS) is not supported yet: verify checks a quote offline "
-				       "without it, and says so under \"not checked\"");
+				       "A TDREPORT (also inside an Azure HCL report) carries no PCK "
+				       "certificate: fetch collateral for the TD quote made from it "
+				       "(cvmattest report --quote, or Azure IMDS /acc/tdquote)");
 	if (cvm_snp_report_parse(buf, len, &s) < 0)
 		return log_error_errno(ctx, -EBADMSG, "The SEV-SNP report does not parse");
 	if (s.signing_key == SNP_SIGNING_KEY_VLEK)
@@ -473,4 +476,268 @@ int cvm_snp_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8
 	json_object_set_new(o, "crl", crl_path ? json_string(crl_path) : json_null());
 	*ret_json = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	return *ret_json ? 0 : -ENOMEM;
+}
+
+/* ---- TDX collateral ------------------------------------------------------------- */
+
+static const char *const tdx_coll_files[] = {
+	"tcbinfo.json", "tcbinfo-chain.pem", "qeidentity.json", "qeidentity-chain.pem",
+	"pckcrl.der", "rootcrl.der",
+};
+
+/* GET @url from Intel PCS (or a PCCS); with @header, that response header URL-decoded. */
+static int pcs_get(struct cvm_ctx *ctx, const struct cvm_config *cfg, const char *url,
+		   const char *what, const char *config_key, const char *header,
+		   struct http_resp *resp, char **ret_header)
+{
+	struct http_req req = {
+		.method = "GET",
+		.url = url,
+		.what = what,
+		.config_key = config_key,
+		.accept = "Accept: */*",
+		.capture_header = header,
+	};
+	int r = http_request(ctx, cfg, &req, resp);
+
+	if (r < 0)
+		return r;
+	if (resp->status != 200) {
+		r = http_status_error(ctx, cfg, &req, resp);
+		http_resp_done(resp);
+		return r;
+	}
+	if (header) {
+		if (!resp->header) {
+			http_resp_done(resp);
+			return log_error_errno(ctx, -EPROTO, "%s %s answered without the %s header (the "
+					       "signing certificate chain)", what, url, header);
+		}
+		r = http_unescape(resp->header, ret_header);
+		if (r < 0) {
+			http_resp_done(resp);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void remove_staged(const char *dir)
+{
+	for (size_t i = 0; i < ELEMENTSOF(tdx_coll_files); i++) {
+		_cleanup_free_ char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", dir, tdx_coll_files[i]) >= 0)
+			(void)unlink(p);
+	}
+	(void)rmdir(dir);
+}
+
+/*
+ * Intel's collateral for a TDX quote, into {cache_dir}/tdx/<FMSPC>/ where
+ * verify (verify/tdx_collateral.c) looks: TCB Info and QE Identity (PCS API
+ * v4, /tdx/certification/v4/tcb?fmspc= and /qe/identity, with the issuer
+ * chains of their TCB-Info-Issuer-Chain and SGX-Enclave-Identity-Issuer-Chain
+ * headers, URL-encoded PEM), the PCK CRL of the CA that issued the quote's
+ * PCK certificate (/sgx/certification/v4/pckcrl?ca=platform|processor&
+ * encoding=der) and the Root CA CRL.  Nothing fetched is trusted for having
+ * been fetched: it is staged, checked as verify checks it, and only stored
+ * when it is Intel's, current and for this platform.
+ */
+int cvm_tdx_fetch(struct cvm_ctx *ctx, const struct cvm_config *cfg, const uint8_t *buf,
+		  size_t len, char **ret_json)
+{
+	_cleanup_free_ uint8_t *dec = NULL;
+	_cleanup_free_ char *saved_cache = NULL, *url = NULL, *stage = NULL, *final = NULL;
+	_cleanup_free_ char *tcb_chain = NULL, *qe_chain = NULL;
+	_cleanup_(cvm_result_freep) struct cvm_result *res = NULL, *res2 = NULL;
+	_cleanup_(json_decrefp) json_t *o = NULL;
+	struct http_resp tcb = { 0 }, qe = { 0 }, pckcrl = { 0 }, rootcrl = { 0 };
+	struct cvm_cert_list chain = { 0 };
+	const char *ca = NULL;
+	char fmspc[13];
+	size_t dec_len;
+	int r;
+
+	if (!ctx || !cfg || !buf || !ret_json)
+		return -EINVAL;
+	r = maybe_hex_decode(buf, len, &dec, &dec_len);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		buf = dec;
+		len = dec_len;
+	}
+	if (!cfg->cache_dir || !*cfg->cache_dir)
+		return log_error_errno(ctx, -EINVAL, "Nothing to store into: set a cache directory "
+				       "(cache_dir)");
+	if (!cfg->pcs_url || !cfg->intel_root_crl_url)
+		return log_error_errno(ctx, -EINVAL, "pcs_url and intel_root_crl_url must be set");
+
+	/* The quote first: its PCK chain says which platform (FMSPC) and CA the collateral is for. */
+	saved_cache = ctx->cache_dir;
+	ctx->cache_dir = NULL;
+	r = cvm_verify(ctx, buf, len, CVM_FORMAT_TDX_QUOTE, NULL, &res);
+	ctx->cache_dir = saved_cache;
+	saved_cache = NULL;
+	if (r < 0)
+		return r;
+	if (!res->has_quote)
+		return log_error_errno(ctx, -EBADMSG, "Not a TDX quote: %s",
+				       res->n_errors ? res->errors[0] : "it does not parse");
+	if (!cvm_result_verified(res))
+		return log_error_errno(ctx, -EKEYREJECTED, "The quote does not verify (%s): no collateral "
+				       "is fetched for it", res->n_errors ? res->errors[0] : "?");
+	if (!res->pck.has_fmspc)
+		return log_error_errno(ctx, -EBADMSG, "The PCK certificate names no FMSPC");
+	cvm_hex_encode(res->pck.fmspc, 6, fmspc);
+	{
+		size_t pl = res->quote.pck_chain_len;
+
+		if (pl && res->quote.pck_chain[pl - 1] == 0)
+			pl--;
+		r = cert_list_add_buffer(&chain, res->quote.pck_chain, pl);
+		if (r >= 0 && chain.n > 0) {
+			if (strstr(chain.v[0]->issuer_cn, "Platform CA"))
+				ca = "platform";
+			else if (strstr(chain.v[0]->issuer_cn, "Processor CA"))
+				ca = "processor";
+		}
+		if (!ca) {
+			log_error(ctx, "The PCK certificate's issuer \"%s\" is neither the PCK Platform nor "
+				  "the PCK Processor CA", chain.n ? chain.v[0]->issuer_cn : "?");
+			cert_list_clear(&chain);
+			return -EBADMSG;
+		}
+		cert_list_clear(&chain);
+	}
+
+	if (asprintf(&url, "%s/tdx/certification/v4/tcb?fmspc=%s", cfg->pcs_url, fmspc) < 0)
+		return -ENOMEM;
+	r = pcs_get(ctx, cfg, url, "Intel PCS (TCB Info)", "pcs_url", "TCB-Info-Issuer-Chain", &tcb,
+		    &tcb_chain);
+	if (r < 0)
+		goto out;
+	free(url);
+	if (asprintf(&url, "%s/tdx/certification/v4/qe/identity", cfg->pcs_url) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = pcs_get(ctx, cfg, url, "Intel PCS (QE Identity)", "pcs_url",
+		    "SGX-Enclave-Identity-Issuer-Chain", &qe, &qe_chain);
+	if (r < 0)
+		goto out;
+	free(url);
+	if (asprintf(&url, "%s/sgx/certification/v4/pckcrl?ca=%s&encoding=der", cfg->pcs_url, ca) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = pcs_get(ctx, cfg, url, "Intel PCS (PCK CRL)", "pcs_url", NULL, &pckcrl, NULL);
+	if (r < 0)
+		goto out;
+	r = pcs_get(ctx, cfg, cfg->intel_root_crl_url, "Intel (Root CA CRL)", "intel_root_crl_url",
+		    NULL, &rootcrl, NULL);
+	if (r < 0)
+		goto out;
+
+	/* Staged beside where it goes, checked there, then moved in file by file. */
+	if (asprintf(&stage, "%s/tdx/.%s.new.%d", cfg->cache_dir, fmspc, (int)getpid()) < 0 ||
+	    asprintf(&final, "%s/tdx/%s", cfg->cache_dir, fmspc) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	{
+		const void *data[] = { tcb.body, tcb_chain, qe.body, qe_chain, pckcrl.body, rootcrl.body };
+		size_t lens[] = { tcb.len, strlen(tcb_chain), qe.len, strlen(qe_chain), pckcrl.len,
+				  rootcrl.len };
+
+		for (size_t i = 0; i < ELEMENTSOF(tdx_coll_files); i++) {
+			_cleanup_free_ char *p = NULL;
+
+			if (asprintf(&p, "%s/%s", stage, tdx_coll_files[i]) < 0) {
+				r = -ENOMEM;
+				goto out;
+			}
+			r = cache_write(ctx, p, data[i], lens[i]);
+			if (r < 0) {
+				remove_staged(stage);
+				goto out;
+			}
+		}
+	}
+	r = cvm_set_tdx_collateral(ctx, stage);
+	if (r == 0) {
+		saved_cache = ctx->cache_dir;
+		ctx->cache_dir = NULL;
+		r = cvm_verify(ctx, buf, len, CVM_FORMAT_TDX_QUOTE, NULL, &res2);
+		ctx->cache_dir = saved_cache;
+		saved_cache = NULL;
+		(void)cvm_set_tdx_collateral(ctx, NULL);
+	}
+	if (r < 0) {
+		remove_staged(stage);
+		goto out;
+	}
+	if (!res2->tdxc.present || res2->tdxc.n_bad) {
+		for (size_t i = 0; i < res2->n_errors; i++)
+			if (strncmp(res2->errors[i], "TDX collateral:", 15) == 0)
+				log_error(ctx, "%s", res2->errors[i]);
+		log_error(ctx, "What %s served is not Intel's current collateral for this platform "
+			  "(FMSPC %s): nothing stored", cfg->pcs_url, fmspc);
+		remove_staged(stage);
+		r = -EKEYREJECTED;
+		goto out;
+	}
+	if (mkdir(final, 0755) < 0 && errno != EEXIST) {
+		r = log_error_errno(ctx, -errno, "Cannot create %s: %s", final, strerror(errno));
+		remove_staged(stage);
+		goto out;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(tdx_coll_files); i++) {
+		_cleanup_free_ char *from = NULL, *to = NULL;
+
+		if (asprintf(&from, "%s/%s", stage, tdx_coll_files[i]) < 0 ||
+		    asprintf(&to, "%s/%s", final, tdx_coll_files[i]) < 0) {
+			r = -ENOMEM;
+			remove_staged(stage);
+			goto out;
+		}
+		if (rename(from, to) < 0) {
+			r = log_error_errno(ctx, -errno, "Cannot store %s: %s", to, strerror(errno));
+			remove_staged(stage);
+			goto out;
+		}
+	}
+	remove_staged(stage);
+
+	o = json_object();
+	if (!o) {
+		r = -ENOMEM;
+		goto out;
+	}
+	{
+		const struct tdx_coll *c = &res2->tdxc;
+		char d[32];
+
+		json_object_set_new(o, "platform", json_string("tdx"));
+		json_object_set_new(o, "source", json_string(cfg->pcs_url));
+		json_object_set_new(o, "fmspc", json_string(fmspc));
+		json_object_set_new(o, "ca", json_string(ca));
+		json_object_set_new(o, "collateral", json_string(final));
+		json_object_set_new(o, "tcb_status", c->checked ? json_string(tdx_tcb_status_name(c->tcb_status)) :
+				    json_null());
+		json_object_set_new(o, "tcb_evaluation_data_number", json_integer(c->tcb_eval_num));
+		tdx_fmt_date(c->tcb_info_next, d);
+		json_object_set_new(o, "tcb_info_next_update", json_string(d));
+		tdx_fmt_date(c->qe_next, d);
+		json_object_set_new(o, "qe_identity_next_update", json_string(d));
+	}
+	*ret_json = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	r = *ret_json ? 0 : -ENOMEM;
+out:
+	http_resp_done(&tcb);
+	http_resp_done(&qe);
+	http_resp_done(&pckcrl);
+	http_resp_done(&rootcrl);
+	return r;
 }

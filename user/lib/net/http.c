@@ -52,6 +52,8 @@ struct sink {
 	size_t len, cap, max;
 	bool too_big;
 	long retry_after_s;	/* -1: none */
+	const char *capture;	/* header name to keep */
+	char *header;
 };
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
@@ -122,9 +124,27 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userdata)
 			}
 		}
 	}
+	if (s->capture && n > strlen(s->capture) &&
+	    strncasecmp(data, s->capture, strlen(s->capture)) == 0 && data[strlen(s->capture)] == ':') {
+		size_t off = strlen(s->capture) + 1, end = n;
+		char *v;
+
+		while (off < end && (data[off] == ' ' || data[off] == '\t'))
+			off++;
+		while (end > off && (data[end - 1] == '\r' || data[end - 1] == '\n' || data[end - 1] == ' '))
+			end--;
+		v = strndup(data + off, end - off);
+		if (v) {
+			free(s->header);
+			s->header = v;
+		}
+	}
 	/* A new response (after 100-continue) starts a new header block. */
-	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		s->retry_after_s = -1;
+		free(s->header);
+		s->header = NULL;
+	}
 	return n;
 }
 
@@ -137,6 +157,18 @@ static void headers_free(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
+int http_unescape(const char *s, char **ret)
+{
+	int n = 0;
+	char *v = curl_easy_unescape(NULL, s, 0, &n);
+
+	if (!v)
+		return -ENOMEM;
+	*ret = strndup(v, (size_t)n);
+	curl_free(v);
+	return *ret ? 0 : -ENOMEM;
+}
+
 void http_resp_done(struct http_resp *r)
 {
 	if (!r)
@@ -145,6 +177,7 @@ void http_resp_done(struct http_resp *r)
 	if (r->body)
 		OPENSSL_cleanse(r->body, r->len);
 	free(r->body);
+	free(r->header);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -328,7 +361,8 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 	start = now_ms();
 	deadline = start + cfg->total_timeout_ms;
 	for (attempt = 1;; attempt++) {
-		struct sink s = { .max = cfg->max_response, .retry_after_s = -1 };
+		struct sink s = { .max = cfg->max_response, .retry_after_s = -1,
+				  .capture = req->capture_header };
 		long remaining = deadline - now_ms(), t0, status = 0;
 		CURLcode c;
 		bool retry;
@@ -359,6 +393,9 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 			resp->body = s.buf;
 			resp->len = s.len;
 			resp->attempts = attempt;
+			free(resp->header);
+			resp->header = s.header;
+			s.header = NULL;
 			s.buf = NULL;
 			r = 0;
 			retry = status_retryable(status);
@@ -366,6 +403,8 @@ int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct
 			if (s.buf)
 				OPENSSL_cleanse(s.buf, s.cap);
 			free(s.buf);
+			free(s.header);
+			s.header = NULL;
 			r = curl_errno(c, &s, &words);
 			log_debug(ctx, "%s %s: %s (%s) after %ld ms (try %d)", req->method, req->url,
 				  words, errbuf[0] ? errbuf : curl_easy_strerror(c), now_ms() - t0,

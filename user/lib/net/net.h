@@ -62,6 +62,8 @@ struct cvm_config {
 	char *evidence_command;
 	char *snp_certs;		/* order: "extended,cache,imds,kds" */
 	char *kds_url;
+	char *pcs_url;
+	char *intel_root_crl_url;
 	char *tdx_quote;		/* order: "device,configfs,imds" */
 	char *tsm_dir;
 	int vmpl;			/* SEV-SNP report VMPL; -1: the platform's */
@@ -89,6 +91,7 @@ struct http_req {
 	const char *bearer;		/* Authorization: Bearer (never logged) */
 	bool metadata;			/* IMDS: Metadata: true, no proxy, plain http ok */
 	const char *accept;
+	const char *capture_header;	/* a response header to keep (its last value), or NULL */
 };
 
 struct http_resp {
@@ -96,6 +99,7 @@ struct http_resp {
 	uint8_t *body;
 	size_t len;
 	int attempts;
+	char *header;			/* req->capture_header's value (trimmed), or NULL */
 };
 
 void http_resp_done(struct http_resp *r);
@@ -115,6 +119,8 @@ const char *system_ca_file(void);
  */
 int http_request(struct cvm_ctx *ctx, const struct cvm_config *cfg, const struct http_req *req,
 		 struct http_resp *resp);
+/* URL-decode @s (%XX escapes) into a new string. */
+int http_unescape(const char *s, char **ret);
 /* The service's error text from a JSON error body ({"error":{"code","message"}} or
  * IMDS {"error","error_description"}), else a short excerpt; into @buf. */
 void http_error_text(const struct http_resp *r, char *buf, size_t len);

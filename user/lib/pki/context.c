@@ -57,6 +57,7 @@ void cvm_ctx_free(struct cvm_ctx *ctx)
 	cert_list_clear(&ctx->intel_roots);
 	cert_list_clear(&ctx->certs);
 	free(ctx->cache_dir);
+	free(ctx->tdx_collateral);
 	free(ctx);
 }
 
@@ -164,6 +165,22 @@ int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir)
 	}
 	free(ctx->cache_dir);
 	ctx->cache_dir = d;
+	return 0;
+}
+
+int cvm_set_tdx_collateral(struct cvm_ctx *ctx, const char *dir)
+{
+	char *d = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	if (dir) {
+		d = strdup(dir);
+		if (!d)
+			return -ENOMEM;
+	}
+	free(ctx->tdx_collateral);
+	ctx->tdx_collateral = d;
 	return 0;
 }
 

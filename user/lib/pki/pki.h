@@ -106,6 +106,10 @@ struct sgx_pck_ext {
 	uint8_t fmspc[6];
 	bool has_pceid;
 	uint8_t pceid[2];
+	bool has_tcb;			/* SGX TCB components 1-16 and PCESVN */
+	uint8_t tcb_comp[16];
+	uint16_t pcesvn;
+	uint8_t cpusvn[16];
 };
 
 int sgx_pck_ext_parse_der(const uint8_t *der, size_t len, struct sgx_pck_ext *ret);
@@ -158,6 +162,7 @@ struct cvm_ctx {
 	bool intel_root_builtin;
 	struct cvm_cert_list certs;		/* offered, untrusted */
 	char *cache_dir;
+	char *tdx_collateral;			/* directory given; NULL: look in the cache */
 	time_t verify_time;
 
 	/* Symmetric crypto of the LUKS binding: enum cvm_luks_crypto, and which

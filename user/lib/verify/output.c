@@ -233,6 +233,41 @@ static void quote_json(const struct cvm_result *r, json_t *o)
 	}
 	if (q->trailing_len)
 		set(td, "trailing_bytes", json_integer((json_int_t)q->trailing_len));
+	if (r->tdxc.present) {
+		const struct tdx_coll *c = &r->tdxc;
+		json_t *co = json_object(), *adv = json_array();
+		char d[32];
+
+		if (!co || !adv) {
+			json_decref(co);
+			json_decref(adv);
+			return;
+		}
+		set(co, "source", json_string(c->source));
+		set(co, "checked", json_boolean(c->checked));
+		set(co, "tcb_status", c->checked ? json_string(tdx_tcb_status_name(c->tcb_status)) : json_null());
+		set(co, "platform_tcb_status", c->checked && c->tcb_level_status >= 0 ?
+			json_string(tdx_tcb_status_name(c->tcb_level_status)) : json_null());
+		set(co, "tdx_module_tcb_status", c->checked && c->module_status >= 0 ?
+			json_string(tdx_tcb_status_name(c->module_status)) : json_null());
+		set(co, "qe_tcb_status", c->checked ? json_string(tdx_tcb_status_name(c->qe_status)) : json_null());
+		for (size_t i = 0; i < c->n_advisories; i++)
+			json_array_append_new(adv, json_string(c->advisories[i]));
+		set(co, "advisory_ids", adv);
+		set(co, "tcb_evaluation_data_number", c->checked ? json_integer(c->tcb_eval_num) : json_null());
+		set(co, "qe_tcb_evaluation_data_number", c->checked ? json_integer(c->qe_eval_num) : json_null());
+#define DATE(key, t) do { if (c->checked && (t)) { tdx_fmt_date((t), d); set(co, key, json_string(d)); } \
+		else set(co, key, json_null()); } while (0)
+		DATE("tcb_date", c->tcb_date);
+		DATE("tcb_info_issue_date", c->tcb_info_issue);
+		DATE("tcb_info_next_update", c->tcb_info_next);
+		DATE("qe_identity_issue_date", c->qe_issue);
+		DATE("qe_identity_next_update", c->qe_next);
+		DATE("pck_crl_next_update", c->pck_crl_next);
+		DATE("root_crl_next_update", c->root_crl_next);
+#undef DATE
+		set(td, "collateral", co);
+	}
 }
 
 static void tdreport_json(const struct cvm_result *r, json_t *o)
@@ -481,6 +516,28 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 		text_td(&t, &v, hx);
 		if (r->pck.has_fmspc)
 			add(&t, "%-15s %s\n", "FMSPC:", hexs(r->pck.fmspc, 6, hx));
+		if (r->tdxc.checked) {
+			const struct tdx_coll *c = &r->tdxc;
+			char d1[32], d2[32];
+
+			add(&t, "%-15s %s (platform %s, TDX module %s, QE %s)\n", "TCB status:",
+			    tdx_tcb_status_name(c->tcb_status), tdx_tcb_status_name(c->tcb_level_status),
+			    c->module_status >= 0 ? tdx_tcb_status_name(c->module_status) : "-",
+			    tdx_tcb_status_name(c->qe_status));
+			for (size_t i = 0; i < c->n_advisories; i++)
+				add(&t, "%-15s %s\n", i == 0 ? "Advisories:" : "", c->advisories[i]);
+			tdx_fmt_date(c->tcb_info_issue, d1);
+			tdx_fmt_date(c->tcb_info_next, d2);
+			add(&t, "%-15s TCB Info #%u issued %s, next update %s\n", "Collateral:",
+			    c->tcb_eval_num, d1, d2);
+			tdx_fmt_date(c->qe_issue, d1);
+			tdx_fmt_date(c->qe_next, d2);
+			add(&t, "%-15s QE Identity #%u issued %s, next update %s\n", "", c->qe_eval_num, d1, d2);
+			tdx_fmt_date(c->pck_crl_next, d1);
+			tdx_fmt_date(c->root_crl_next, d2);
+			add(&t, "%-15s PCK CRL next update %s, Root CA CRL %s\n", "", d1, d2);
+			add(&t, "%-15s %s\n", "", c->source);
+		}
 	}
 	if (r->has_tdreport) {
 		const struct cvm_tdx_tdreport *p = &r->tdreport;

@@ -81,6 +81,33 @@ int cvm_policy_set_rtmr(struct cvm_policy *p, unsigned idx, const uint8_t *buf, 
 	return 0;
 }
 
+int cvm_policy_set_tdx_tcb_statuses(struct cvm_policy *p, const char *list)
+{
+	_cleanup_free_ char *copy = strdup(list);
+	uint32_t mask = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		int s = tdx_tcb_status_from_name(t);
+
+		if (s < 0 || s >= _TDX_TCB_ACCEPTABLE_MAX)
+			return -EINVAL;
+		mask |= 1u << s;
+	}
+	if (!mask)
+		return -EINVAL;
+	p->tdx_tcb_statuses = mask;
+	return 0;
+}
+
+void cvm_policy_set_min_tcb_eval_num(struct cvm_policy *p, uint32_t n)
+{
+	p->min_tcb_eval_num = n;
+	p->has_min_tcb_eval_num = true;
+}
+
 int cvm_snp_min_tcb_parse(const char *s, struct cvm_snp_min_tcb *ret)
 {
 	struct cvm_snp_min_tcb t = { -1, -1, -1, -1, -1 };
@@ -285,6 +312,40 @@ static int load_tdx(const struct cvm_ctx *ctx, struct cvm_policy *p, json_t *obj
 
 			r = json_hex(ctx, v, key, p->rtmr[i], 48, true);
 			p->has_rtmr[i] = r == 0;
+		} else if (strcmp(key, "tcb_status") == 0) {
+			r = -EINVAL;
+			if (json_is_string(v)) {
+				r = cvm_policy_set_tdx_tcb_statuses(p, json_string_value(v));
+			} else if (json_is_array(v) && json_array_size(v) > 0) {
+				uint32_t mask = 0;
+				size_t i;
+				json_t *e;
+
+				r = 0;
+				json_array_foreach(v, i, e) {
+					int st = json_is_string(e) ? tdx_tcb_status_from_name(json_string_value(e)) : -1;
+
+					if (st < 0 || st >= _TDX_TCB_ACCEPTABLE_MAX) {
+						r = -EINVAL;
+						break;
+					}
+					mask |= 1u << st;
+				}
+				if (r == 0)
+					p->tdx_tcb_statuses = mask;
+			}
+			if (r < 0)
+				log_error(ctx, "policy: \"tdx.tcb_status\" must be a list of Intel TCB statuses "
+					  "(UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
+					  "ConfigurationAndSWHardeningNeeded, OutOfDate, "
+					  "OutOfDateConfigurationNeeded, TDRelaunchAdvised, "
+					  "TDRelaunchAdvisedConfigurationNeeded)");
+		} else if (strcmp(key, "min_tcb_eval_num") == 0) {
+			json_int_t n;
+
+			r = json_uint(ctx, v, "tdx.min_tcb_eval_num", UINT32_MAX, &n);
+			if (r == 0)
+				cvm_policy_set_min_tcb_eval_num(p, (uint32_t)n);
 		} else if (load_tdx_more(ctx, p, key, v, &r)) {
 			/* issue 19: mrconfigid, mrowner, mrownerconfig and the fields after them */
 		} else {
@@ -458,6 +519,37 @@ void policy_check_td(const struct cvm_policy *p, const struct td_view *td, bool 
 	policy_check_td_more(p, td, r);
 }
 
+void policy_check_tdx_tcb(const struct cvm_policy *p, struct cvm_result *r)
+{
+	const struct tdx_coll *c = &r->tdxc;
+	uint32_t accepted = p->tdx_tcb_statuses ? p->tdx_tcb_statuses : 1u << TDX_TCB_UP_TO_DATE;
+
+	if (!c->checked)
+		return;
+	if (c->tcb_status >= 0 && c->tcb_status < _TDX_TCB_ACCEPTABLE_MAX &&
+	    !(accepted & (1u << c->tcb_status))) {
+		char adv[512] = "";
+
+		for (size_t i = 0; i < c->n_advisories; i++)
+			snprintf(adv + strlen(adv), sizeof(adv) - strlen(adv), "%s%s", i ? ", " : "",
+				 c->advisories[i]);
+		result_error(r, CVM_STATUS_POLICY,
+			     "TDX TCB status %s is not accepted (advisories: %s); platform %s, QE %s; "
+			     "accept it with --tdx-tcb-status or update the platform",
+			     tdx_tcb_status_name(c->tcb_status), adv[0] ? adv : "none",
+			     tdx_tcb_status_name(c->tcb_level_status), tdx_tcb_status_name(c->qe_status));
+	}
+	if (p->has_min_tcb_eval_num && c->tcb_eval_num < p->min_tcb_eval_num)
+		result_error(r, CVM_STATUS_POLICY,
+			     "tcbEvaluationDataNumber %u of the TCB Info is below the minimum %u: fetch "
+			     "newer collateral ('cvmattest fetch QUOTE')", c->tcb_eval_num,
+			     p->min_tcb_eval_num);
+	if (p->has_min_tcb_eval_num && c->qe_eval_num < p->min_tcb_eval_num)
+		result_error(r, CVM_STATUS_POLICY,
+			     "tcbEvaluationDataNumber %u of the QE Identity is below the minimum %u",
+			     c->qe_eval_num, p->min_tcb_eval_num);
+}
+
 void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl_claims *c,
 				struct cvm_result *r)
 {
@@ -494,11 +586,17 @@ void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r)
 
 		if (r->pck.has_fmspc)
 			cvm_hex_encode(r->pck.fmspc, 6, fmspc);
-		result_unchecked(r, "TCB status: TEE_TCB_SVN and the PCK's SVNs against Intel's TCB "
-				 "Info for FMSPC %s (Intel PCS collateral, not consulted)", fmspc);
-		result_unchecked(r, "QE identity: the quoting enclave's MRSIGNER, ISVPRODID and ISVSVN "
-				 "against Intel's QE Identity (not consulted)");
-		result_unchecked(r, "revocation: Intel's PCK CRL and Root CA CRL are not consulted");
+		if (!r->tdxc.checked) {
+			result_unchecked(r, "TCB status: TEE_TCB_SVN and the PCK's SVNs against Intel's "
+					 "TCB Info for FMSPC %s (no collateral: 'cvmattest fetch QUOTE' "
+					 "or --collateral DIR)", fmspc);
+			result_unchecked(r, "QE identity: the quoting enclave's MRSIGNER, ISVPRODID and "
+					 "ISVSVN against Intel's QE Identity (not consulted)");
+			result_unchecked(r, "revocation: Intel's PCK CRL and Root CA CRL are not consulted");
+		} else if (r->quote.body.tdx15) {
+			result_unchecked(r, "TD relaunch (TEE_TCB_SVN2 against the TCB Info, TDX 1.5): "
+					 "not evaluated");
+		}
 		if (!p->has_min_tee_tcb_svn)
 			result_unchecked(r, "TEE_TCB_SVN: no minimum given (--min-tee-tcb-svn)");
 		if (!p->has_rtmr[0] && !p->has_rtmr[1] && !p->has_rtmr[2] && !p->has_rtmr[3])

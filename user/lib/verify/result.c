@@ -55,6 +55,7 @@ void cvm_result_free(struct cvm_result *r)
 		free(r->unchecked[i]);
 	free(r->unchecked);
 	cvm_hcl_claims_done(&r->claims);
+	tdx_coll_done(&r->tdxc);
 	free(r->evidence);
 	free(r);
 }

@@ -146,6 +146,7 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 			td_view_from_quote(&r->quote.body, &td);
 			td_view_add_quote_svns(&r->quote, &td);
 			policy_check_td(policy, &td, true, r);
+			policy_check_tdx_tcb(policy, r);
 		}
 		break;
 	case CVM_FORMAT_TDX_TDREPORT:

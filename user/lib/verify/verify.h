@@ -48,7 +48,54 @@ struct cvm_policy {
 	uint16_t min_qe_svn;
 	bool has_min_pce_svn;
 	uint16_t min_pce_svn;
+	uint32_t tdx_tcb_statuses;	/* accepted, bit per enum tdx_tcb_status; 0: UpToDate */
+	bool has_min_tcb_eval_num;
+	uint32_t min_tcb_eval_num;
 };
+
+/* ---- TDX collateral (tdx_collateral.c) ------------------------------------------------- */
+
+/* Intel's TCB status names (PCS API v4 tcbStatus), in this order. */
+enum tdx_tcb_status {
+	TDX_TCB_UP_TO_DATE,
+	TDX_TCB_SW_HARDENING_NEEDED,
+	TDX_TCB_CONFIGURATION_NEEDED,
+	TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
+	TDX_TCB_OUT_OF_DATE,
+	TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+	TDX_TCB_TD_RELAUNCH_ADVISED,
+	TDX_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED,
+	_TDX_TCB_ACCEPTABLE_MAX,		/* statuses a policy may accept end here */
+	TDX_TCB_REVOKED = _TDX_TCB_ACCEPTABLE_MAX,
+	TDX_TCB_NOT_SUPPORTED,
+};
+
+struct tdx_coll {
+	bool present;			/* a collateral directory was used */
+	bool checked;			/* ... and evaluated to a TCB status */
+	unsigned n_bad;			/* faults of the collateral itself (forged, stale, missing...) */
+	char source[512];
+	int tcb_status;			/* converged: platform, module, QE; -1 unknown */
+	int tcb_level_status;		/* the matching tcbLevel's own */
+	int module_status;		/* -1: TEE_TCB_SVN[1] == 0, no module identity */
+	int qe_status;
+	char **advisories;
+	size_t n_advisories;
+	uint32_t tcb_eval_num, qe_eval_num;
+	time_t tcb_date;
+	time_t tcb_info_issue, tcb_info_next, qe_issue, qe_next, pck_crl_next, root_crl_next;
+};
+
+const char *tdx_tcb_status_name(int s);
+int tdx_tcb_status_from_name(const char *name);
+void tdx_coll_done(struct tdx_coll *c);
+void tdx_fmt_date(time_t t, char out[32]);
+/*
+ * Check the collateral (ctx->tdx_collateral, else {cache_dir}/tdx/<FMSPC>/
+ * when it exists) for the quote in @r, whose chain @pck <- @pca verified:
+ * failures become errors of @r, the outcome r->tdxc.  -ENOMEM only.
+ */
+int verify_tdx_collateral(struct cvm_ctx *ctx, struct cvm_result *r, X509 *pck, X509 *pca);
 
 /* The TD fields a policy looks at, from a quote body or a TDREPORT. */
 struct td_view {
@@ -106,6 +153,7 @@ struct cvm_result {
 	struct sgx_pck_ext pck;
 	char tdx_root[96];
 	bool tdx_root_builtin;
+	struct tdx_coll tdxc;
 
 	bool has_hcl;
 	struct cvm_hcl_report hcl;
@@ -137,6 +185,8 @@ void policy_check_snp_more(const struct cvm_policy *p, const struct cvm_snp_repo
 			   struct cvm_result *r);
 void policy_check_td_more(const struct cvm_policy *p, const struct td_view *td, struct cvm_result *r);
 void policy_unchecked_more(const struct cvm_policy *p, struct cvm_result *r);
+/* The TDX TCB status and tcbEvaluationDataNumber from r->tdxc against @p. */
+void policy_check_tdx_tcb(const struct cvm_policy *p, struct cvm_result *r);
 void policy_check_hcl_user_data(const struct cvm_policy *p, const struct cvm_hcl_claims *c,
 				struct cvm_result *r);
 

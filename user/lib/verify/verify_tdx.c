@@ -9,8 +9,9 @@
  *   - the QE report's REPORT_DATA is SHA-256(attestation key || QE auth
  *     data) followed by 32 zero bytes, tying the attestation key to the QE;
  *   - the attestation key signs header || body.
- * TCB status from Intel's TCB Info and QE Identity collateral is not
- * evaluated offline; a minimum TEE_TCB_SVN can be required by policy.
+ * With Intel's collateral (tdx_collateral.c), TCB Info, QE Identity and
+ * the CRLs are checked too and give the TCB status; without it that is
+ * listed as not checked, and a minimum TEE_TCB_SVN can be required by policy.
  *
  * A bare TDREPORT is MAC'd with a key only the CPU has: it can be parsed and
  * its internal hashes checked, never verified off the platform.
@@ -30,7 +31,7 @@ static const uint8_t intel_qe_vendor_id[16] = TDX_QE_VENDOR_ID_INTEL;
 #define SGX_ATTR_DEBUG 0x02
 
 static int tdx_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm_tdx_quote *q,
-		     const struct cvm_cert **ret_leaf, struct cvm_cert_list *chain)
+		     const struct cvm_cert **ret_leaf, struct cvm_cert_list *chain, X509 **ret_pca)
 {
 	_cleanup_(X509_STORE_freep) X509_STORE *store = NULL;
 	_cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *sctx = NULL;
@@ -93,6 +94,14 @@ static int tdx_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm
 		snprintf(r->tdx_root, sizeof(r->tdx_root), "%s", cn);
 	}
 	r->tdx_root_builtin = ctx->intel_root_builtin;
+	/* The CA that issued the PCK certificate: its CRL is the PCK CRL. */
+	if (sk_X509_num(X509_STORE_CTX_get0_chain(sctx)) >= 3) {
+		X509 *pca = sk_X509_value(X509_STORE_CTX_get0_chain(sctx), 1);
+
+		if (!X509_up_ref(pca))
+			return -ENOMEM;
+		*ret_pca = pca;
+	}
 	/* A root shipped in the quote must be the one trusted (go-tdx-guest pins it too). */
 	if (root && X509_cmp(root->x509, anchor) != 0) {
 		result_error(r, CVM_STATUS_INVALID, "the quote carries a root \"%s\" that is not the trusted one",
@@ -114,6 +123,7 @@ static int tdx_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm
 int verify_tdx_quote(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len)
 {
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *att_key = NULL;
+	_cleanup_(X509_freep) X509 *pca = NULL;
 	struct cvm_cert_list chain = { 0 };
 	struct cvm_tdx_quote *q = &r->quote;
 	const struct cvm_cert *leaf = NULL;
@@ -143,7 +153,7 @@ int verify_tdx_quote(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *b
 	if (memcmp(q->qe_vendor_id, intel_qe_vendor_id, 16) != 0)
 		result_error(r, CVM_STATUS_INVALID, "the quote is not from Intel's quoting enclave (QE vendor ID)");
 
-	k = tdx_chain(ctx, r, q, &leaf, &chain);
+	k = tdx_chain(ctx, r, q, &leaf, &chain, &pca);
 	if (k == -ENOMEM)
 		goto fail;
 	chain_ok = k == 0;
@@ -187,6 +197,13 @@ int verify_tdx_quote(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *b
 	} else if (ecdsa_verify_raw(att_key, EVP_sha256(), q->signed_data, q->signed_len, q->signature,
 				    q->signature + 32, 32, false) < 0) {
 		result_error(r, CVM_STATUS_INVALID, "quote signature does not verify with the attestation key");
+	}
+
+	/* Intel's collateral, for a quote that verified up to the root. */
+	if (chain_ok && r->status == CVM_STATUS_OK && leaf) {
+		k = verify_tdx_collateral(ctx, r, leaf->x509, pca);
+		if (k < 0)
+			goto fail;
 	}
 	cert_list_clear(&chain);
 	return 0;
