@@ -23,6 +23,9 @@ static void verify_help(void)
 	       "      --cache-dir DIR        look for DIR/vcek/<chip-id>/<tcb>.der\n"
 	       "                             (default " CVM_DEFAULT_CACHE_DIR ")\n"
 	       "      --no-cache             do not look in a cache directory\n"
+	       "      --crl FILE             AMD's CRL (KDS /vcek/v1/<product>/crl, DER or PEM),\n"
+	       "                             signed by the report's ARK (repeatable, one per\n"
+	       "                             product); default: the cache's crl/<product>.crl\n"
 	       "      --amd-roots FILE|DIR   trust these AMD ARK/ASKs INSTEAD of the built-in ones\n"
 	       "      --intel-root FILE      trust this root INSTEAD of the built-in Intel SGX Root CA\n"
 	       "      --at TIME              check certificate validity at TIME (seconds since\n"
@@ -52,7 +55,7 @@ static void verify_help(void)
 	       "Exit status (cvmattest(1)): 0 verified and policy satisfied; 1 usage or I/O error;\n"
 	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
 	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
-	       "signature could not be checked (no VCEK, or a TDREPORT).\n"
+	       "signature could not be checked (no VCEK, or a TDREPORT), or the CRL is stale.\n"
 	       "See cvmattest-verify(1).\n");
 }
 
@@ -74,6 +77,12 @@ enum {
 	OPT_MIN_TEE_TCB_SVN,
 	OPT_RTMR,
 };
+
+/* AMD CRL (issue 19): its own block, apart from the policy options. */
+enum {
+	OPT_CRL = 0x180,
+};
+#define VERIFY_CRL_MAX 8
 
 static int parse_time(const char *s, time_t *ret)
 {
@@ -124,6 +133,8 @@ struct verify_options {
 	const char *cache_dir;
 	const char *amd_roots;
 	const char *intel_root;
+	const char *crls[VERIFY_CRL_MAX];	/* --crl */
+	size_t n_crls;
 	time_t at;
 	enum cvm_format format;
 	/* policy */
@@ -151,6 +162,7 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "certs", required_argument, NULL, OPT_CERTS },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "crl", required_argument, NULL, OPT_CRL },
 		{ "amd-roots", required_argument, NULL, OPT_AMD_ROOTS },
 		{ "intel-root", required_argument, NULL, OPT_INTEL_ROOT },
 		{ "at", required_argument, NULL, OPT_AT },
@@ -192,6 +204,12 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 			break;
 		case OPT_NO_CACHE:
 			o->cache_dir = NULL;
+			break;
+		case OPT_CRL:
+			if (o->n_crls >= ELEMENTSOF(o->crls))
+				return usage_error("too many --crl (at most %d, one per product)",
+						   VERIFY_CRL_MAX);
+			o->crls[o->n_crls++] = optarg;
 			break;
 		case OPT_AMD_ROOTS:
 			o->amd_roots = optarg;
@@ -394,6 +412,10 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 			return EXIT_USAGE;
 	if (cvm_set_cache_dir(ctx, o->cache_dir) < 0)
 		return usage_error("out of memory");
+	/* A CRL that cannot be read is the caller's file: exit 1, named by the library. */
+	for (size_t i = 0; i < o->n_crls; i++)
+		if (cvm_add_amd_crl_file(ctx, o->crls[i]) < 0)
+			return EXIT_USAGE;
 	if (o->at)
 		cvm_set_verify_time(ctx, o->at);
 
