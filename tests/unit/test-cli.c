@@ -645,6 +645,130 @@ static void test_verify_crl(void **state)
 	free(out);
 }
 
+/* @bin as hex text: "0x" (@prefix) then lines of @per_line digits (0: one line), @sep between lines. */
+static char *to_hex_text(const uint8_t *bin, size_t len, const char *prefix, size_t per_line,
+			 const char *sep, bool upper, bool prefix_each_line)
+{
+	size_t lines = per_line ? 2 * len / per_line + 1 : 1;
+	size_t cap = 2 * len + lines * (strlen(sep) + strlen(prefix)) + 16, n = 0;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	n += (size_t)snprintf(t + n, cap - n, "%s", prefix);
+	for (size_t i = 0; i < len; i++) {
+		if (per_line && i && (2 * i) % per_line == 0)
+			n += (size_t)snprintf(t + n, cap - n, "%s%s", sep, prefix_each_line ? prefix : "");
+		n += (size_t)snprintf(t + n, cap - n, upper ? "%02X" : "%02x", bin[i]);
+	}
+	n += (size_t)snprintf(t + n, cap - n, "\n");
+	return t;
+}
+
+/*
+ * Shapes seen in the wild, made from the real vectors: an Azure SNP report
+ * with the 20-byte IGVM request header after it, and TDX quotes / SNP
+ * reports as "0x" hex text.
+ */
+static void test_wild_shapes(void **state)
+{
+	size_t hlen, qlen, rlen;
+	uint8_t *hcl = load_td("azure/kinvolk-hcl-report-snp.bin", &hlen);
+	uint8_t *q = load_td("tdx/gtg-v5-quote.bin", &qlen);
+	uint8_t *rep = load_td("snp/gsg-milan-v2-report.bin", &rlen);
+	uint32_t var = (uint32_t)hcl[0x4d0] | (uint32_t)hcl[0x4d1] << 8;
+	char *out, *t;
+	const char *f;
+	json_t *o;
+
+	(void)state;
+	/* Azure: report || IGVM_REQUEST_DATA header (HCL bytes 32..1236): as the report alone */
+	f = write_tmp("igvm.bin", hcl + 32, SNP_REPORT_SIZE + 20);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", f)), 5);	/* no VCEK for it in testdata */
+	check_common(o, "snp-report", 2, false, true);
+	check_snp_fields(o, hcl + 32, false);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "snp"), "azure_igvm_request_data")), 20);
+	json_decref(o);
+	/* ... and with the runtime claims after the header */
+	f = write_tmp("igvm-claims.bin", hcl + 32, SNP_REPORT_SIZE + 20 + var);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", f)), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "snp"), "azure_igvm_request_data")), 20 + var);
+	json_decref(o);
+	/* not such a header (report_type 4, TDX; one byte short): still refused as trailing junk */
+	{
+		uint8_t b[SNP_REPORT_SIZE + 20];
+
+		memcpy(b, hcl + 32, sizeof(b));
+		b[SNP_REPORT_SIZE + 8] = 4;
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", write_tmp("igvm-bad.bin", b, sizeof(b)))), 4);
+		assert_non_null(strstr(out, "20 bytes after the report are not a certificate table"));
+		free(out);
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--no-cache",
+						   write_tmp("igvm-short.bin", hcl + 32, SNP_REPORT_SIZE + 19))), 4);
+	}
+	/* a report that does verify, with such a header after it: OK */
+	{
+		struct cli_crl_case c;
+		uint8_t b[SNP_REPORT_SIZE + 20];
+
+		cli_crl_case(&c);
+		memcpy(b, c.report, SNP_REPORT_SIZE);
+		memcpy(b + SNP_REPORT_SIZE, hcl + 0x4c0, 20);
+		b[SNP_REPORT_SIZE + 16] = b[SNP_REPORT_SIZE + 17] = 0;	/* variable_size 0 */
+		b[SNP_REPORT_SIZE] = 20;
+		b[SNP_REPORT_SIZE + 1] = 0;
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+							c.vcek, "--no-cache", write_tmp("igvm-ok.bin", b, sizeof(b)))), 0);
+		assert_non_null(strstr(out, "OK: verified"));
+		free(out);
+	}
+
+	/* TDX quote as 0x hex: one line, lines of 64 with LF or CRLF, "0x" per line, upper case */
+	t = to_hex_text(q, qlen, "0x", 0, "", false, false);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", write_tmp("q.hex", t, strlen(t)))), 0);
+	check_common(o, "tdx-quote", 5, true, true);
+	json_decref(o);
+	free(t);
+	t = to_hex_text(q, qlen, "0x", 64, "\n", false, false);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q2.hex", t, strlen(t)))), 0);
+	free(t);
+	t = to_hex_text(q, qlen, "0X", 64, "\r\n", true, true);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q3.hex", t, strlen(t)))), 0);
+	free(t);
+	t = to_hex_text(q, qlen, "0x", 2, " ", false, true);	/* "0x04 0x00 ..." */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q4.hex", t, strlen(t)))), 0);
+	/* a flipped digit is a bad signature, as in binary */
+	t[2 + 3 * 700] ^= 0x01;	/* '0'..'9' / 'a'..'f' stay hex digits */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q5.hex", t, strlen(t)))), 2);
+	free(t);
+	/* SNP report as 0x hex */
+	t = to_hex_text(rep, rlen, "0x", 96, "\n", false, false);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--allow-debug", "--certs",
+					   td_path("snp/gsg-milan-vcek.der"), write_tmp("r.hex", t, strlen(t)))), 0);
+
+	/* malformed: an odd number of digits; garbage after 0x; 0x alone: 4, and why */
+	t[strlen(t) - 2] = '\n';	/* drop the last digit */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("odd.hex", t, strlen(t)))), 4);
+	assert_non_null(strstr(out, "hex text with an odd number of digits (2367)"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("odd2.hex", t + 2, strlen(t) - 2))), 4);
+	assert_non_null(strstr(out, "odd number of digits"));
+	free(out);
+	t[10] = 'g';
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("garbage.hex", t, strlen(t)))), 4);
+	assert_non_null(strstr(out, "hex text (\"0x...\") with a non-hex character at offset 10 ('g')"));
+	free(out);
+	free(t);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("0x.hex", "0x\n", 3))), 4);
+	assert_non_null(strstr(out, "\"0x\" with no hex digits after it"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("0xq.hex", "0xquote", 7))), 4);
+	assert_non_null(strstr(out, "non-hex character at offset 2 ('q')"));
+	free(out);
+	free(hcl);
+	free(q);
+	free(rep);
+}
+
 static void test_fetch(void **state)
 {
 	const char *rep = td_path("snp/gsg-milan-v2-report.bin");
@@ -813,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_unchecked),
 		cmocka_unit_test(test_vcek_where),
 		cmocka_unit_test(test_verify_crl),
+		cmocka_unit_test(test_wild_shapes),
 		cmocka_unit_test(test_fetch),
 	};
 

@@ -14,8 +14,9 @@ static void verify_help(void)
 {
 	printf("Usage: cvmattest verify [OPTIONS] EVIDENCE\n"
 	       "\n"
-	       "Verify evidence offline: an SEV-SNP report (binary or hex), a TDX quote\n"
-	       "(v4/v5), a TDREPORT, or an Azure HCL report. EVIDENCE '-' reads stdin.\n"
+	       "Verify evidence offline: an SEV-SNP report, a TDX quote (v4/v5), a TDREPORT,\n"
+	       "or an Azure HCL report, as binary or hex text (0x prefix allowed).\n"
+	       "EVIDENCE '-' reads stdin.\n"
 	       "\n"
 	       "Certificates and trust:\n"
 	       "      --certs FILE           VCEK/VLEK/ASK as PEM, DER or an SNP certificate\n"

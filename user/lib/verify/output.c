@@ -138,6 +138,9 @@ static void snp_json(const struct cvm_result *r, json_t *o)
 	}
 	if (r->snp_certs_in_evidence)
 		set(snp, "certificates_in_evidence", json_integer((json_int_t)r->snp_certs_in_evidence));
+	/* Bytes of an Azure HCL report's IGVM request header (and claims) after it, ignored. */
+	if (r->snp_igvm_tail)
+		set(snp, "azure_igvm_request_data", json_integer((json_int_t)r->snp_igvm_tail));
 	/* The AMD CRL the ASK and VCEK were found absent from (null: none consulted). */
 	if (r->snp_crl_checked) {
 		json_t *crl = json_object();

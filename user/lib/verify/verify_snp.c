@@ -630,6 +630,16 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 	if (!inner)
 		r->version = s->version;
 
+	/* Azure: the report with the 20-byte IGVM_REQUEST_DATA header after it (evidence_hcl.c). */
+	if (!inner && len > SNP_REPORT_SIZE &&
+	    hcl_igvm_request_header_follows(buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE)) {
+		log_info(ctx, "The %zu bytes after the report are the IGVM request header of an Azure "
+			 "HCL report%s: not signed, ignored", len - SNP_REPORT_SIZE,
+			 len - SNP_REPORT_SIZE > HCL_RT_HEADER_LEN ? " and its runtime claims" : "");
+		r->snp_igvm_tail = len - SNP_REPORT_SIZE;
+		len = SNP_REPORT_SIZE;
+	}
+
 	/* Certificates may follow the report (report || certificate table). */
 	if (!inner && len > SNP_REPORT_SIZE && !all_zero(buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE)) {
 		k = cert_list_add_buffer(&tail, buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE);
