@@ -233,6 +233,77 @@ struct forge_amd *forge_amd(enum cvm_snp_product p)
 	return f;
 }
 
+const char *forge_amd_crl(struct forge_amd *f, const struct forge_crl_opts *o, const char *name)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t;
+	time_t now = time(NULL);
+	X509_NAME *iss = NULL;
+	EVP_PKEY *key = o->signer ? o->signer : f->ark_key;
+	unsigned char *der = NULL;
+	const char *path;
+	int n;
+
+	CHECK(crl);
+	CHECK(X509_CRL_set_version(crl, 1));
+	if (o->issuer_cn)
+		iss = amd_name(o->issuer_cn);
+	CHECK(X509_CRL_set_issuer_name(crl, iss ? iss : X509_get_subject_name(f->ark)));
+	X509_NAME_free(iss);
+	t = ASN1_TIME_set(NULL, o->this_update ? o->this_update : now - 3600);
+	CHECK(t && X509_CRL_set1_lastUpdate(crl, t));
+	ASN1_TIME_free(t);
+	if (!o->no_next_update) {
+		t = ASN1_TIME_set(NULL, o->next_update ? o->next_update : now + 7L * 86400);
+		CHECK(t && X509_CRL_set1_nextUpdate(crl, t));
+		ASN1_TIME_free(t);
+	}
+	for (size_t i = 0; i < o->n_revoked; i++) {
+		X509_REVOKED *rev = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+		CHECK(rev && sn && ASN1_INTEGER_set(sn, o->revoked[i]));
+		CHECK(X509_REVOKED_set_serialNumber(rev, sn));
+		t = ASN1_TIME_set(NULL, o->revoked_at ? o->revoked_at : now - 2 * 86400);
+		CHECK(t && X509_REVOKED_set_revocationDate(rev, t));
+		CHECK(X509_CRL_add0_revoked(crl, rev));
+		ASN1_TIME_free(t);
+		ASN1_INTEGER_free(sn);
+	}
+	CHECK(X509_CRL_sort(crl));
+	if (o->pkcs1) {
+		CHECK(X509_CRL_sign(crl, key, EVP_sha384()) > 0);
+	} else {
+		EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+		EVP_PKEY_CTX *pctx = NULL;
+
+		CHECK(mctx);
+		CHECK(EVP_DigestSignInit(mctx, &pctx, EVP_sha384(), NULL, key) == 1);
+		CHECK(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1);
+		CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1);
+		CHECK(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1);
+		CHECK(X509_CRL_sign_ctx(crl, mctx) > 0);
+		EVP_MD_CTX_free(mctx);
+	}
+	if (o->pem) {
+		BIO *b = BIO_new(BIO_s_mem());
+		char *data;
+		long len;
+
+		CHECK(b && PEM_write_bio_X509_CRL(b, crl));
+		len = BIO_get_mem_data(b, &data);
+		path = write_tmp(name, data, (size_t)len);
+		BIO_free(b);
+	} else {
+		n = i2d_X509_CRL(crl, &der);
+		CHECK(n > 0);
+		path = write_tmp(name, der, (size_t)n);
+		OPENSSL_free(der);
+	}
+	X509_CRL_free(crl);
+	return path;
+}
+
 uint64_t forge_tcb(enum cvm_snp_product p, uint8_t bl, uint8_t tee, uint8_t snp, uint8_t ucode,
 		   uint8_t fmc)
 {
@@ -268,7 +339,8 @@ X509 *forge_vek(struct forge_amd *f, const struct forge_vek_opts *o, uint8_t **d
 	unsigned char *p = NULL;
 	int n;
 
-	x = new_cert(subj, X509_get_subject_name(issuer), f->vek_key, 0, o->not_before, o->not_after);
+	x = new_cert(subj, X509_get_subject_name(issuer), f->vek_key, o->serial, o->not_before,
+		     o->not_after);
 	X509_NAME_free(subj);
 	if (!pname)
 		pname = f->product == CVM_SNP_PRODUCT_MILAN ? "Milan-B0" :

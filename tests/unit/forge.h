@@ -41,10 +41,26 @@ struct forge_vek_opts {
 	time_t not_before, not_after;	/* 0: yesterday, in 7 years */
 	const char *product_name;	/* NULL: default per product */
 	EVP_PKEY *signer;		/* NULL: the ASK (ASVK for a VLEK) */
+	long serial;			/* 0, as AMD's real VCEKs */
 };
 
 /* A VCEK/VLEK for @f's endorsement key; DER into *der (malloc'd). */
 X509 *forge_vek(struct forge_amd *f, const struct forge_vek_opts *o, uint8_t **der, size_t *der_len);
+
+struct forge_crl_opts {
+	const long *revoked;		/* serials to list */
+	size_t n_revoked;
+	time_t revoked_at;		/* 0: two days ago */
+	time_t this_update, next_update;	/* 0: an hour ago, in 7 days */
+	bool no_next_update;
+	EVP_PKEY *signer;		/* NULL: the ARK */
+	const char *issuer_cn;		/* NULL: the ARK's name */
+	bool pkcs1;			/* RSA PKCS#1 v1.5 instead of PSS */
+	bool pem;
+};
+
+/* An ARK-issued CRL as KDS serves it (DER), written to a temp file @name. */
+const char *forge_amd_crl(struct forge_amd *f, const struct forge_crl_opts *o, const char *name);
 
 uint64_t forge_tcb(enum cvm_snp_product p, uint8_t bl, uint8_t tee, uint8_t snp, uint8_t ucode,
 		   uint8_t fmc);

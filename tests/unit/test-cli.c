@@ -566,10 +566,257 @@ static void test_vcek_where(void **state)
 }
 
 /* cvmattest fetch against a KDS stand-in on loopback (HTTPS), then verify offline. */
+/* A forged Milan v3 report and its VCEK (serial 0x77) in files; the test roots' path. */
+struct cli_crl_case {
+	struct forge_amd *f;
+	uint8_t report[1184], chip_id[64];
+	char rep[4096], vcek[4096];
+};
+
+static void cli_crl_case(struct cli_crl_case *c)
+{
+	struct forge_snp_opts o = { .version = 3, .product = CVM_SNP_PRODUCT_MILAN };
+	struct forge_vek_opts vo = { .serial = 0x77 };
+	uint8_t *der;
+	size_t der_len;
+
+	c->f = forge_amd(CVM_SNP_PRODUCT_MILAN);
+	for (int i = 0; i < 64; i++)
+		o.chip_id[i] = (uint8_t)(0x62 + 5 * i);
+	memcpy(c->chip_id, o.chip_id, 64);
+	o.tcb = forge_tcb(CVM_SNP_PRODUCT_MILAN, 3, 0, 8, 0x73, 0);
+	cvm_snp_tcb_decode(o.tcb, CVM_SNP_PRODUCT_MILAN, &vo.tcb);
+	vo.hwid = o.chip_id;
+	vo.hwid_len = 64;
+	X509_free(forge_vek(c->f, &vo, &der, &der_len));
+	forge_snp_report(c->report, &o, c->f->vek_key);
+	snprintf(c->rep, sizeof(c->rep), "%s", write_tmp("crl-rep.bin", c->report, sizeof(c->report)));
+	snprintf(c->vcek, sizeof(c->vcek), "%s", write_tmp("crl-vcek.der", der, der_len));
+	free(der);
+}
+
+static void test_verify_crl(void **state)
+{
+	struct cli_crl_case c;
+	const long vcek[] = { 0x77 }, ask[] = { 0x10001 };
+	time_t now = time(NULL);
+	char crl[4096], *out;
+	json_t *o, *j;
+
+	(void)state;
+	cli_crl_case(&c);
+	/* not revoked: 0, the CRL in the text and the JSON, the "Not checked" line gone */
+	snprintf(crl, sizeof(crl), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){ 0 }, "cli-ok.crl"));
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--no-cache", "--crl", crl, c.rep)), 0);
+	assert_non_null(strstr(out, "OK: verified"));
+	assert_non_null(strstr(out, "CRL:"));
+	assert_non_null(strstr(out, "not revoked"));
+	assert_null(strstr(out, "AMD's CRL"));
+	free(out);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+					       c.vcek, "--no-cache", "--crl", crl, c.rep)), 0);
+	j = json_object_get(json_object_get(o, "snp"), "crl");
+	assert_true(json_is_object(j));
+	assert_string_equal(json_string_value(json_object_get(j, "path")), crl);
+	assert_true(json_is_string(json_object_get(j, "this_update")));
+	assert_true(json_is_string(json_object_get(j, "next_update")));
+	assert_false(json_array_has(json_object_get(o, "unchecked"), "AMD's CRL"));
+	json_decref(o);
+	/* without one: the line stays, "crl" is null */
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+					       c.vcek, "--no-cache", c.rep)), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(o, "snp"), "crl")));
+	assert_true(json_array_has(json_object_get(o, "unchecked"), "AMD's CRL"));
+	json_decref(o);
+
+	/* the VCEK revoked: 2 */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--no-cache", "--crl",
+						forge_amd_crl(c.f, &(struct forge_crl_opts){ .revoked = vcek,
+							.n_revoked = 1 }, "cli-vcek.crl"), c.rep)), 2);
+	assert_non_null(strstr(out, "revoked: the SEV-VCEK certificate (serial 0x77) was revoked by ARK-Milan on "));
+	free(out);
+	/* the ASK revoked: 2 */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--no-cache", "--crl",
+						forge_amd_crl(c.f, &(struct forge_crl_opts){ .revoked = ask,
+							.n_revoked = 1 }, "cli-ask.crl"), c.rep)), 2);
+	assert_non_null(strstr(out, "revoked: the SEV-Milan certificate (serial 0x010001)"));
+	free(out);
+	/* signed by another key: 2, naming the file */
+	snprintf(crl, sizeof(crl), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.signer = c.f->ask_key }, "cli-forged.crl"));
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--no-cache", "--crl", crl, c.rep)), 2);
+	assert_non_null(strstr(out, crl));
+	assert_non_null(strstr(out, "is not a valid CRL of ARK-Milan: bad signature"));
+	free(out);
+	/* another product's: 2 */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--no-cache", "--crl",
+						forge_amd_crl(forge_amd(CVM_SNP_PRODUCT_GENOA),
+							      &(struct forge_crl_opts){ 0 }, "cli-genoa.crl"),
+						c.rep)), 2);
+	assert_non_null(strstr(out, "is issued by \"ARK-Genoa\", not by ARK-Milan"));
+	free(out);
+	/* stale: 5 (unverifiable: fetch a current one), naming the fix */
+	snprintf(crl, sizeof(crl), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.this_update = now - 3 * 3600, .next_update = now - 3600 }, "cli-stale.crl"));
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--no-cache", "--crl", crl, c.rep)), 5);
+	assert_non_null(strstr(out, "is stale: its nextUpdate"));
+	assert_non_null(strstr(out, "cvmattest fetch"));
+	free(out);
+	/* ... and fine --at a time it was current */
+	{
+		char at[32];
+
+		snprintf(at, sizeof(at), "%lld", (long long)(now - 2 * 3600));
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+							c.vcek, "--no-cache", "--crl", crl, "--at", at,
+							c.rep)), 0);
+		free(out);
+	}
+	/* not a CRL, or no file: 1, "cannot read" */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+						c.vcek, "--crl", c.vcek, c.rep)), 1);
+	assert_non_null(strstr(out, "cannot read CRL "));
+	assert_non_null(strstr(out, "not an X.509 CRL"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--crl", "/nonexistent.crl", c.rep)), 1);
+	assert_non_null(strstr(out, "cannot read CRL /nonexistent.crl: No such file or directory"));
+	free(out);
+}
+
+/* @bin as hex text: "0x" (@prefix) then lines of @per_line digits (0: one line), @sep between lines. */
+static char *to_hex_text(const uint8_t *bin, size_t len, const char *prefix, size_t per_line,
+			 const char *sep, bool upper, bool prefix_each_line)
+{
+	size_t lines = per_line ? 2 * len / per_line + 1 : 1;
+	size_t cap = 2 * len + lines * (strlen(sep) + strlen(prefix)) + 16, n = 0;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	n += (size_t)snprintf(t + n, cap - n, "%s", prefix);
+	for (size_t i = 0; i < len; i++) {
+		if (per_line && i && (2 * i) % per_line == 0)
+			n += (size_t)snprintf(t + n, cap - n, "%s%s", sep, prefix_each_line ? prefix : "");
+		n += (size_t)snprintf(t + n, cap - n, upper ? "%02X" : "%02x", bin[i]);
+	}
+	n += (size_t)snprintf(t + n, cap - n, "\n");
+	return t;
+}
+
+/*
+ * Shapes seen in the wild, made from the real vectors: an Azure SNP report
+ * with the 20-byte IGVM request header after it, and TDX quotes / SNP
+ * reports as "0x" hex text.
+ */
+static void test_wild_shapes(void **state)
+{
+	size_t hlen, qlen, rlen;
+	uint8_t *hcl = load_td("azure/kinvolk-hcl-report-snp.bin", &hlen);
+	uint8_t *q = load_td("tdx/gtg-v5-quote.bin", &qlen);
+	uint8_t *rep = load_td("snp/gsg-milan-v2-report.bin", &rlen);
+	uint32_t var = (uint32_t)hcl[0x4d0] | (uint32_t)hcl[0x4d1] << 8;
+	char *out, *t;
+	const char *f;
+	json_t *o;
+
+	(void)state;
+	/* Azure: report || IGVM_REQUEST_DATA header (HCL bytes 32..1236): as the report alone */
+	f = write_tmp("igvm.bin", hcl + 32, SNP_REPORT_SIZE + 20);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", f)), 5);	/* no VCEK for it in testdata */
+	check_common(o, "snp-report", 2, false, true);
+	check_snp_fields(o, hcl + 32, false);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "snp"), "azure_igvm_request_data")), 20);
+	json_decref(o);
+	/* ... and with the runtime claims after the header */
+	f = write_tmp("igvm-claims.bin", hcl + 32, SNP_REPORT_SIZE + 20 + var);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--no-cache", f)), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "snp"), "azure_igvm_request_data")), 20 + var);
+	json_decref(o);
+	/* not such a header (report_type 4, TDX; one byte short): still refused as trailing junk */
+	{
+		uint8_t b[SNP_REPORT_SIZE + 20];
+
+		memcpy(b, hcl + 32, sizeof(b));
+		b[SNP_REPORT_SIZE + 8] = 4;
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--no-cache", write_tmp("igvm-bad.bin", b, sizeof(b)))), 4);
+		assert_non_null(strstr(out, "20 bytes after the report are not a certificate table"));
+		free(out);
+		assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--no-cache",
+						   write_tmp("igvm-short.bin", hcl + 32, SNP_REPORT_SIZE + 19))), 4);
+	}
+	/* a report that does verify, with such a header after it: OK */
+	{
+		struct cli_crl_case c;
+		uint8_t b[SNP_REPORT_SIZE + 20];
+
+		cli_crl_case(&c);
+		memcpy(b, c.report, SNP_REPORT_SIZE);
+		memcpy(b + SNP_REPORT_SIZE, hcl + 0x4c0, 20);
+		b[SNP_REPORT_SIZE + 16] = b[SNP_REPORT_SIZE + 17] = 0;	/* variable_size 0 */
+		b[SNP_REPORT_SIZE] = 20;
+		b[SNP_REPORT_SIZE + 1] = 0;
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path, "--certs",
+							c.vcek, "--no-cache", write_tmp("igvm-ok.bin", b, sizeof(b)))), 0);
+		assert_non_null(strstr(out, "OK: verified"));
+		free(out);
+	}
+
+	/* TDX quote as 0x hex: one line, lines of 64 with LF or CRLF, "0x" per line, upper case */
+	t = to_hex_text(q, qlen, "0x", 0, "", false, false);
+	assert_int_equal(run_cli_json(&o, ARGS("verify", write_tmp("q.hex", t, strlen(t)))), 0);
+	check_common(o, "tdx-quote", 5, true, true);
+	json_decref(o);
+	free(t);
+	t = to_hex_text(q, qlen, "0x", 64, "\n", false, false);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q2.hex", t, strlen(t)))), 0);
+	free(t);
+	t = to_hex_text(q, qlen, "0X", 64, "\r\n", true, true);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q3.hex", t, strlen(t)))), 0);
+	free(t);
+	t = to_hex_text(q, qlen, "0x", 2, " ", false, true);	/* "0x04 0x00 ..." */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q4.hex", t, strlen(t)))), 0);
+	/* a flipped digit is a bad signature, as in binary */
+	t[2 + 3 * 700] ^= 0x01;	/* '0'..'9' / 'a'..'f' stay hex digits */
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", write_tmp("q5.hex", t, strlen(t)))), 2);
+	free(t);
+	/* SNP report as 0x hex */
+	t = to_hex_text(rep, rlen, "0x", 96, "\n", false, false);
+	assert_int_equal(run_cli(NULL, ARGS("verify", "-q", "--allow-debug", "--certs",
+					   td_path("snp/gsg-milan-vcek.der"), write_tmp("r.hex", t, strlen(t)))), 0);
+
+	/* malformed: an odd number of digits; garbage after 0x; 0x alone: 4, and why */
+	t[strlen(t) - 2] = '\n';	/* drop the last digit */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("odd.hex", t, strlen(t)))), 4);
+	assert_non_null(strstr(out, "hex text with an odd number of digits (2367)"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("odd2.hex", t + 2, strlen(t) - 2))), 4);
+	assert_non_null(strstr(out, "odd number of digits"));
+	free(out);
+	t[10] = 'g';
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("garbage.hex", t, strlen(t)))), 4);
+	assert_non_null(strstr(out, "hex text (\"0x...\") with a non-hex character at offset 10 ('g')"));
+	free(out);
+	free(t);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("0x.hex", "0x\n", 3))), 4);
+	assert_non_null(strstr(out, "\"0x\" with no hex digits after it"));
+	free(out);
+	assert_int_equal(run_cli_all(&out, ARGS("verify", write_tmp("0xq.hex", "0xquote", 7))), 4);
+	assert_non_null(strstr(out, "non-hex character at offset 2 ('q')"));
+	free(out);
+	free(hcl);
+	free(q);
+	free(rep);
+}
+
 static void test_fetch(void **state)
 {
 	const char *rep = td_path("snp/gsg-milan-v2-report.bin");
-	char dir[600], cmd[4096], port[16] = "", url[64], cache[700], path[1200], *out;
+	char dir[600], cmd[8192], port[16] = "", url[64], cache[700], path[1200], crl[4096], *out;
 	uint8_t *bin;
 	size_t bin_len;
 	char chip[129];
@@ -589,13 +836,20 @@ static void test_fetch(void **state)
 	snprintf(dir, sizeof(dir), "%s/%d-kds", tmp_dir(), (int)getpid());
 	bin = load(rep, &bin_len);
 	cvm_hex_encode(bin + SNP_R_CHIP_ID, 64, chip);
+	/*
+	 * The CRL served: under AMD's ARK-Milan name but made with a test key, as a
+	 * host in the middle could serve it.  (No CRL signed by AMD's own ARK is in
+	 * testdata; the forged chain below shows a good one in use.)
+	 */
+	snprintf(crl, sizeof(crl), "%s", forge_amd_crl(forge_amd(CVM_SNP_PRODUCT_MILAN),
+		 &(struct forge_crl_opts){ 0 }, "fetch-crl.crl"));
 	snprintf(cmd, sizeof(cmd),
 		 "set -e; mkdir -p %s/srv/vcek/v1/Milan; cd %s; cp %s srv/vcek/v1/Milan/%s; "
-		 "cp %s srv/vcek/v1/Milan/cert_chain; printf crl > srv/vcek/v1/Milan/crl; "
+		 "cp %s srv/vcek/v1/Milan/cert_chain; cp %s srv/vcek/v1/Milan/crl; "
 		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
 		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout key.pem "
 		 "-out cert.pem 2>/dev/null",
-		 dir, dir, td_path("snp/gsg-milan-vcek.der"), chip, td_path("snp/amd-ask-ark-milan.pem"));
+		 dir, dir, td_path("snp/gsg-milan-vcek.der"), chip, td_path("snp/amd-ask-ark-milan.pem"), crl);
 	assert_int_equal(system(cmd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -643,10 +897,61 @@ static void test_fetch(void **state)
 		snprintf(path, sizeof(path), "%s/vcek/%s/%016llx.der", cache, chip, tcb);
 	}
 	assert_int_equal(access(path, R_OK), 0);
-	/* verify finds it offline and checks it against the built-in ARK */
+	/*
+	 * verify finds the VCEK offline and checks it against the built-in ARK, and
+	 * the stored CRL too: not signed by AMD's ARK-Milan, so 2, naming it
+	 */
+	assert_int_equal(run_cli_all(&out, ARGS("verify", "--allow-debug", "--cache-dir", cache, rep)), 2);
+	assert_non_null(strstr(out, "/crl/Milan.crl is not a valid CRL of ARK-Milan: bad signature"));
+	free(out);
+	snprintf(path, sizeof(path), "%s/crl/Milan.crl", cache);
+	assert_int_equal(unlink(path), 0);
 	assert_int_equal(run_cli_all(&out, ARGS("verify", "--allow-debug", "--cache-dir", cache, rep)), 0);
 	assert_non_null(strstr(out, "OK: verified"));
+	assert_non_null(strstr(out, "AMD's CRL"));	/* not consulted: none */
 	free(out);
+
+	/* A forged chain served whole (KDS and its CRL): the stored CRL is used by verify. */
+	{
+		struct cli_crl_case c;
+		const long vcek[] = { 0x77 };
+		char hex[129];
+
+		cli_crl_case(&c);
+		cvm_hex_encode(c.chip_id, 64, hex);
+		snprintf(cmd, sizeof(cmd), "set -e; cd %s/srv/vcek/v1/Milan; cp %s %s; cp %s cert_chain; cp %s crl",
+			 dir, c.vcek, hex, c.f->roots_path,
+			 forge_amd_crl(c.f, &(struct forge_crl_opts){ 0 }, "fetch-crl2.crl"));
+		assert_int_equal(system(cmd), 0);
+		snprintf(cache, sizeof(cache), "%s/cache3", dir);
+		snprintf(path, sizeof(path), "%s/cert.pem", dir);
+		assert_int_equal(run_cli_all(&out, ARGS("fetch", "--kds", url, "--ca-bundle", path,
+							"--cache", cache, c.rep)), 0);
+		free(out);
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path,
+							"--cache-dir", cache, c.rep)), 0);
+		assert_non_null(strstr(out, "OK: verified"));
+		assert_non_null(strstr(out, "/cache3/crl/Milan.crl (thisUpdate"));
+		assert_null(strstr(out, "AMD's CRL"));
+		free(out);
+		/* AMD revokes the VCEK; the next fetch stores the new CRL; verify says 2 */
+		snprintf(cmd, sizeof(cmd), "cp %s %s/srv/vcek/v1/Milan/crl",
+			 forge_amd_crl(c.f, &(struct forge_crl_opts){ .revoked = vcek, .n_revoked = 1 },
+				       "fetch-crl3.crl"), dir);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(run_cli_all(&out, ARGS("fetch", "--kds", url, "--ca-bundle", path,
+							"--cache", cache, c.rep)), 0);
+		free(out);
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path,
+							"--cache-dir", cache, c.rep)), 2);
+		assert_non_null(strstr(out, "revoked: the SEV-VCEK certificate (serial 0x77)"));
+		free(out);
+		/* --no-cache (with the VCEK given): not consulted */
+		assert_int_equal(run_cli_all(&out, ARGS("verify", "--amd-roots", c.f->roots_path,
+							"--no-cache", "--certs", c.vcek, c.rep)), 0);
+		free(out);
+		snprintf(cache, sizeof(cache), "%s/cache", dir);
+	}
 	/* a server handing out another chip's VCEK: refused, nothing stored */
 	snprintf(cmd, sizeof(cmd), "cp %s %s/srv/vcek/v1/Milan/%s", td_path("snp/virtee-milan-vcek.der"), dir, chip);
 	assert_int_equal(system(cmd), 0);
@@ -1065,6 +1370,8 @@ int main(void)
 		cmocka_unit_test(test_unchecked),
 		cmocka_unit_test(test_vcek_where),
 		cmocka_unit_test(test_tdx_collateral),
+		cmocka_unit_test(test_verify_crl),
+		cmocka_unit_test(test_wild_shapes),
 		cmocka_unit_test(test_fetch),
 		cmocka_unit_test(test_fields_snp),
 		cmocka_unit_test(test_fields_tdx),

@@ -3,9 +3,11 @@
  * SEV-SNP verification on the real reports and VCEKs in ../shared/testdata,
  * against the built-in (real AMD) roots, and on corrupted copies of them.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cvmattest/evidence.h>
 
@@ -596,6 +598,284 @@ static void test_policy_fields_real(void **state)
 	free_sample(&s);
 }
 
+/* ---- AMD CRL ------------------------------------------------------------------- */
+
+/* A forged Milan v3 report, its VCEK with serial 0x77 (real ones have 0), test roots trusted. */
+struct crl_case {
+	struct forge_amd *f;
+	uint8_t report[1184];
+	uint8_t *der;
+	size_t der_len;
+};
+
+static void crl_case_init(struct crl_case *c)
+{
+	struct forge_snp_opts o = { .version = 3, .product = CVM_SNP_PRODUCT_MILAN };
+	struct forge_vek_opts vo = { .serial = 0x77 };
+
+	memset(c, 0, sizeof(*c));
+	c->f = forge_amd(CVM_SNP_PRODUCT_MILAN);
+	for (int i = 0; i < 64; i++)
+		o.chip_id[i] = (uint8_t)(0x51 + 3 * i);
+	o.tcb = forge_tcb(CVM_SNP_PRODUCT_MILAN, 3, 0, 8, 0x73, 0);
+	cvm_snp_tcb_decode(o.tcb, CVM_SNP_PRODUCT_MILAN, &vo.tcb);
+	vo.hwid = o.chip_id;
+	vo.hwid_len = 64;
+	X509_free(forge_vek(c->f, &vo, &c->der, &c->der_len));
+	forge_snp_report(c->report, &o, c->f->vek_key);
+}
+
+static struct cvm_ctx *crl_ctx(const struct crl_case *c, const char *crl)
+{
+	struct cvm_ctx *ctx = quiet_ctx();
+
+	assert_int_equal(cvm_set_amd_roots(ctx, c->f->roots_path), 0);
+	assert_int_equal(cvm_add_certs(ctx, c->der, c->der_len), 0);
+	if (crl)
+		assert_int_equal(cvm_add_amd_crl_file(ctx, crl), 0);
+	return ctx;
+}
+
+/* Verify; the status, and (if @want) that some error contains @want. */
+static enum cvm_status crl_verify(struct cvm_ctx *ctx, const struct crl_case *c, const char *want,
+				  char **json)
+{
+	struct cvm_result *r;
+	enum cvm_status st;
+	bool found = !want;
+
+	assert_int_equal(cvm_verify(ctx, c->report, sizeof(c->report), CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	st = cvm_result_status(r);
+	for (size_t i = 0; i < cvm_result_n_errors(r); i++)
+		if (want && strstr(cvm_result_error(r, i), want))
+			found = true;
+	if (!found)
+		for (size_t i = 0; i < cvm_result_n_errors(r); i++)
+			print_message("error: %s\n", cvm_result_error(r, i));
+	assert_true(found);
+	if (json)
+		assert_int_equal(cvm_result_to_json(r, json), 0);
+	cvm_result_free(r);
+	return st;
+}
+
+static bool unchecked_has(struct cvm_ctx *ctx, const struct crl_case *c, const char *what)
+{
+	struct cvm_result *r;
+	bool found = false;
+
+	assert_int_equal(cvm_verify(ctx, c->report, sizeof(c->report), CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	for (size_t i = 0; i < cvm_result_n_unchecked(r); i++)
+		if (strstr(cvm_result_unchecked(r, i), what))
+			found = true;
+	cvm_result_free(r);
+	return found;
+}
+
+static void test_crl(void **state)
+{
+	struct crl_case c;
+	struct cvm_ctx *ctx;
+	const long other[] = { 0x1234 }, vcek[] = { 0x1234, 0x77 }, ask[] = { 0x10001 };
+	char path[4096], *json = NULL;
+	time_t now = time(NULL);
+
+	(void)state;
+	crl_case_init(&c);
+
+	/* no CRL: OK, and the OK says revocation was not checked */
+	ctx = crl_ctx(&c, NULL);
+	assert_int_equal(crl_verify(ctx, &c, NULL, &json), CVM_STATUS_OK);
+	assert_non_null(strstr(json, "\"crl\": null"));
+	free(json);
+	assert_true(unchecked_has(ctx, &c, "AMD's CRL (KDS /vcek/v1/Milan/crl) is not consulted"));
+	cvm_ctx_free(ctx);
+
+	/* a current CRL of the ARK that lists another serial: OK, revocation checked */
+	snprintf(path, sizeof(path), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.revoked = other, .n_revoked = 1 }, "crl-ok.crl"));
+	ctx = crl_ctx(&c, path);
+	assert_int_equal(crl_verify(ctx, &c, NULL, &json), CVM_STATUS_OK);
+	assert_non_null(strstr(json, "\"crl\": {"));
+	assert_non_null(strstr(json, path));
+	assert_non_null(strstr(json, "\"next_update\": \""));
+	assert_non_null(strstr(json, "\"entries\": 1"));
+	free(json);
+	assert_false(unchecked_has(ctx, &c, "AMD's CRL"));
+	/* twice: the chain is cached now, the CRL is still checked */
+	assert_false(unchecked_has(ctx, &c, "AMD's CRL"));
+	cvm_ctx_free(ctx);
+
+	/* PEM works the same */
+	ctx = crl_ctx(&c, forge_amd_crl(c.f, &(struct forge_crl_opts){ .pem = true }, "crl-ok.pem"));
+	assert_int_equal(crl_verify(ctx, &c, NULL, NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+
+	/* the VCEK revoked: 2, named with its serial and the date */
+	snprintf(path, sizeof(path), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.revoked = vcek, .n_revoked = 2, .revoked_at = 1767225600 }, "crl-vcek.crl"));
+	ctx = crl_ctx(&c, path);
+	assert_int_equal(crl_verify(ctx, &c, "revoked: the SEV-VCEK certificate (serial 0x77) was "
+				    "revoked by ARK-Milan on 2026-01-01 00:00:00 UTC", NULL),
+			 CVM_STATUS_INVALID);
+	assert_int_equal(crl_verify(ctx, &c, path, NULL), CVM_STATUS_INVALID);
+	/* also once the chain is cached */
+	assert_int_equal(crl_verify(ctx, &c, "SEV-VCEK certificate (serial 0x77)", NULL), CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+
+	/* the ASK revoked: 2, even from the cached chain */
+	ctx = crl_ctx(&c, NULL);
+	assert_int_equal(crl_verify(ctx, &c, NULL, NULL), CVM_STATUS_OK);	/* chain now cached */
+	assert_int_equal(cvm_add_amd_crl_file(ctx, forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.revoked = ask, .n_revoked = 1 }, "crl-ask.crl")), 0);
+	assert_int_equal(crl_verify(ctx, &c, "revoked: the SEV-Milan certificate (serial 0x010001)", NULL),
+			 CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+
+	/* signed by another key (the ASK's): 2, naming the file */
+	snprintf(path, sizeof(path), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.signer = c.f->ask_key }, "crl-forged.crl"));
+	ctx = crl_ctx(&c, path);
+	assert_int_equal(crl_verify(ctx, &c, "is not a valid CRL of ARK-Milan: bad signature", NULL),
+			 CVM_STATUS_INVALID);
+	assert_int_equal(crl_verify(ctx, &c, path, NULL), CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+
+	/* PKCS#1 v1.5 by the right key: not AMD's algorithm */
+	ctx = crl_ctx(&c, forge_amd_crl(c.f, &(struct forge_crl_opts){ .pkcs1 = true }, "crl-pkcs1.crl"));
+	assert_int_equal(crl_verify(ctx, &c, "not signed with RSASSA-PSS", NULL), CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+
+	/* another product's CRL: 2, naming it and the issuer */
+	snprintf(path, sizeof(path), "%s", forge_amd_crl(forge_amd(CVM_SNP_PRODUCT_GENOA),
+		&(struct forge_crl_opts){ 0 }, "crl-genoa.crl"));
+	ctx = crl_ctx(&c, path);
+	assert_int_equal(crl_verify(ctx, &c, "is issued by \"ARK-Genoa\", not by ARK-Milan", NULL),
+			 CVM_STATUS_INVALID);
+	/* with the right one too: the right one is picked */
+	assert_int_equal(cvm_add_amd_crl_file(ctx, forge_amd_crl(c.f, &(struct forge_crl_opts){ 0 },
+		"crl-milan.crl")), 0);
+	assert_int_equal(crl_verify(ctx, &c, NULL, NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+
+	/* stale: 5, and the fix named; at a time before nextUpdate: OK */
+	snprintf(path, sizeof(path), "%s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.this_update = now - 3 * 3600, .next_update = now - 3600 }, "crl-stale.crl"));
+	ctx = crl_ctx(&c, path);
+	assert_int_equal(crl_verify(ctx, &c, "is stale: its nextUpdate", NULL), CVM_STATUS_UNVERIFIABLE);
+	assert_int_equal(crl_verify(ctx, &c, "'cvmattest fetch REPORT'", NULL), CVM_STATUS_UNVERIFIABLE);
+	cvm_set_verify_time(ctx, now - 2 * 3600);
+	assert_int_equal(crl_verify(ctx, &c, NULL, NULL), CVM_STATUS_OK);
+	/* before its thisUpdate: not valid yet */
+	cvm_set_verify_time(ctx, now - 4 * 3600);
+	assert_int_equal(crl_verify(ctx, &c, "is not valid yet", NULL), CVM_STATUS_UNVERIFIABLE);
+	cvm_ctx_free(ctx);
+	/* a stale CRL that lists the VCEK: revoked all the same */
+	ctx = crl_ctx(&c, forge_amd_crl(c.f, &(struct forge_crl_opts){ .revoked = vcek, .n_revoked = 2,
+		.this_update = now - 3 * 3600, .next_update = now - 3600 }, "crl-stale2.crl"));
+	assert_int_equal(crl_verify(ctx, &c, "revoked: the SEV-VCEK", NULL), CVM_STATUS_INVALID);
+	cvm_ctx_free(ctx);
+	/* no nextUpdate: never current */
+	ctx = crl_ctx(&c, forge_amd_crl(c.f, &(struct forge_crl_opts){ .no_next_update = true },
+					"crl-nonext.crl"));
+	assert_int_equal(crl_verify(ctx, &c, "is stale", NULL), CVM_STATUS_UNVERIFIABLE);
+	cvm_ctx_free(ctx);
+
+	/* files that are not CRLs: refused when given */
+	ctx = quiet_ctx();
+	assert_int_equal(cvm_add_amd_crl_file(ctx, write_tmp("crl-garbage.crl", "crl", 3)), -EBADMSG);
+	assert_int_equal(cvm_add_amd_crl_file(ctx, "/nonexistent/crl"), -ENOENT);
+	assert_int_equal(cvm_add_amd_crl_file(ctx, c.f->roots_path), -EBADMSG);
+	cvm_ctx_free(ctx);
+	free(c.der);
+}
+
+static void test_crl_cache(void **state)
+{
+	struct crl_case c;
+	struct cvm_ctx *ctx;
+	const long vcek[] = { 0x77 };
+	char dir[4096], path[4096 + 32], cmd[8400];
+	char *json = NULL;
+
+	(void)state;
+	crl_case_init(&c);
+	snprintf(dir, sizeof(dir), "%s/crlcache-%d", tmp_dir(), (int)getpid());
+	snprintf(path, sizeof(path), "%s/crl", dir);
+	mkdir(dir, 0755);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/crl/Milan.crl", dir);
+
+	/* found in the cache and used */
+	snprintf(cmd, sizeof(cmd), "cp %s %s", forge_amd_crl(c.f, &(struct forge_crl_opts){ 0 }, "c1.crl"), path);
+	assert_int_equal(system(cmd), 0);
+	ctx = crl_ctx(&c, NULL);
+	assert_true(unchecked_has(ctx, &c, "AMD's CRL"));	/* no cache dir */
+	assert_int_equal(cvm_set_cache_dir(ctx, dir), 0);
+	assert_int_equal(crl_verify(ctx, &c, NULL, &json), CVM_STATUS_OK);
+	assert_non_null(strstr(json, "crl/Milan.crl"));
+	free(json);
+	assert_false(unchecked_has(ctx, &c, "AMD's CRL"));
+
+	/* a cached CRL that revokes the VCEK */
+	snprintf(cmd, sizeof(cmd), "cp %s %s", forge_amd_crl(c.f, &(struct forge_crl_opts){
+		.revoked = vcek, .n_revoked = 1 }, "c2.crl"), path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(crl_verify(ctx, &c, "revoked: the SEV-VCEK certificate (serial 0x77)", NULL),
+			 CVM_STATUS_INVALID);
+	/* a CRL given replaces the cached one */
+	assert_int_equal(cvm_add_amd_crl_file(ctx, forge_amd_crl(c.f, &(struct forge_crl_opts){ 0 },
+		"c3.crl")), 0);
+	assert_int_equal(crl_verify(ctx, &c, NULL, NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+
+	/* a cached file that is not a CRL: 2, naming it and the fix */
+	ctx = crl_ctx(&c, NULL);
+	assert_int_equal(cvm_set_cache_dir(ctx, dir), 0);
+	snprintf(cmd, sizeof(cmd), "printf crl > %s", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(crl_verify(ctx, &c, "cached CRL", NULL), CVM_STATUS_INVALID);
+	assert_int_equal(crl_verify(ctx, &c, "crl/Milan.crl: not an X.509 CRL", NULL), CVM_STATUS_INVALID);
+	/* another product's under this product's name */
+	snprintf(cmd, sizeof(cmd), "cp %s %s", forge_amd_crl(forge_amd(CVM_SNP_PRODUCT_GENOA),
+		 &(struct forge_crl_opts){ 0 }, "c4.crl"), path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(crl_verify(ctx, &c, "is issued by \"ARK-Genoa\", not by ARK-Milan", NULL),
+			 CVM_STATUS_INVALID);
+	/* --no-cache: not consulted */
+	assert_int_equal(cvm_set_cache_dir(ctx, NULL), 0);
+	assert_int_equal(crl_verify(ctx, &c, NULL, NULL), CVM_STATUS_OK);
+	cvm_ctx_free(ctx);
+	free(c.der);
+}
+
+/*
+ * The real report and VCEK with the built-in ARK: a CRL under AMD's name
+ * made with a test key (a host's forgery) is refused, not taken as "checked".
+ */
+static void test_crl_real_vector(void **state)
+{
+	struct sample s;
+	struct cvm_ctx *ctx;
+	struct cvm_result *r;
+	bool found = false;
+
+	(void)state;
+	load_sample(&s, "snp/virtee-milan-v2-report.hex", "snp/virtee-milan-vcek.der");
+	ctx = ctx_with(&s);
+	assert_int_equal(cvm_add_amd_crl_file(ctx, forge_amd_crl(forge_amd(CVM_SNP_PRODUCT_MILAN),
+		&(struct forge_crl_opts){ 0 }, "crl-real.crl")), 0);
+	assert_int_equal(cvm_verify(ctx, s.report, s.report_len, CVM_FORMAT_UNKNOWN, NULL, &r), 0);
+	assert_int_equal(cvm_result_status(r), CVM_STATUS_INVALID);
+	for (size_t i = 0; i < cvm_result_n_errors(r); i++)
+		if (strstr(cvm_result_error(r, i), "is not a valid CRL of ARK-Milan: bad signature"))
+			found = true;
+	assert_true(found);
+	cvm_result_free(r);
+	cvm_ctx_free(ctx);
+	free_sample(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +890,9 @@ int main(void)
 		cmocka_unit_test(test_validity_time),
 		cmocka_unit_test(test_explicit_roots),
 		cmocka_unit_test(test_offered_ark_not_trusted),
+		cmocka_unit_test(test_crl),
+		cmocka_unit_test(test_crl_cache),
+		cmocka_unit_test(test_crl_real_vector),
 		cmocka_unit_test(test_policy_fields_forged),
 		cmocka_unit_test(test_policy_fields_real),
 	};

@@ -78,6 +78,40 @@ grep -q '"keyslot": 1' $W/list && grep -q '"key_url": "https://vault.example.net
 	t_ok "list --json shows token 0 on keyslot 1" || t_fail "list --json" "$(cat $W/list)"
 hdr /dev/loop0 $W/hdr.bound
 
+# ---- no device-mapper: unlock says so and names the fix -------------------------------------
+# dm_crypt and dm_mod unloaded, and the kernel's module autoloading pointed at nothing
+# (libdevmapper opens /dev/mapper/control, 10:236, which would load dm_mod again): a
+# kernel without device-mapper.  Then loaded again as guest-init did, from the same files.
+no_dm_unlock() {
+	modprobe_path=$(cat /proc/sys/kernel/modprobe)
+	echo /nonexistent/modprobe >/proc/sys/kernel/modprobe
+	if rmmod dm_crypt 2>$W/rmmod.out && rmmod dm_mod 2>>$W/rmmod.out; then
+		t_ok "unload dm_crypt and dm_mod"
+		grep -q " device-mapper" /proc/misc && t_fail "device-mapper gone from /proc/misc" ||
+			t_ok "device-mapper gone from /proc/misc"
+		cvm unlock -d /dev/loop0 -n cvmdata
+		expect_rc 7 "unlock without device-mapper: exit 7 (not here)"
+		grep -q "/dev/loop0: cannot activate as cvmdata: this kernel has no device-mapper ('modprobe -a dm_mod dm_crypt'" $W/out &&
+			t_ok "... and says so, naming 'modprobe -a dm_mod dm_crypt'" ||
+			t_fail "... and says so, naming 'modprobe -a dm_mod dm_crypt'" "$(cat $W/out)"
+		grep -q "Operation not supported" $W/out &&
+			t_fail "... not libcryptsetup's 'Operation not supported'" "$(cat $W/out)" ||
+			t_ok "... not libcryptsetup's 'Operation not supported'"
+		hdr_same /dev/loop0 $W/hdr.bound "... and the header is untouched"
+	else
+		t_fail "unload dm_crypt and dm_mod" "$(cat $W/rmmod.out)"
+	fi
+	echo "$modprobe_path" >/proc/sys/kernel/modprobe
+	grep -E '/dm-(mod|crypt)\.ko' /etc/cvmattest/modules | while read -r path opts; do
+		# shellcheck disable=SC2086 # OPTIONS are words
+		[ -d "/sys/module/$(basename "$path" .ko | tr - _)" ] || insmod "$path" $opts
+	done
+	[ -c /dev/mapper/control ] && grep -q " device-mapper" /proc/misc ||
+		t_bail "device-mapper did not come back (insmod dm-mod, dm-crypt)"
+	t_ok "dm_mod and dm_crypt loaded again"
+}
+no_dm_unlock
+
 # ---- unlock by the token, for real ------------------------------------------------------------
 cvm unlock -d /dev/loop0 -n cvmdata -vv
 expect_rc 0 "unlock /dev/loop0 as cvmdata by its token"

@@ -23,7 +23,8 @@ enum {
 	EXIT_POLICY = 3,	/* valid, but a policy refused it (local, or the key's release
 				 * policy) */
 	EXIT_MALFORMED = 4,	/* malformed or unsupported evidence */
-	EXIT_UNVERIFIABLE = 5,	/* well-formed, but a signature could not be checked */
+	EXIT_UNVERIFIABLE = 5,	/* well-formed, but a signature could not be checked (no VCEK;
+				 * verify: the AMD CRL given or cached is stale) */
 	EXIT_UNAVAILABLE = 6,	/* a service (attestation, Key Vault, IMDS) unreachable or
 				 * failing: trying again later may work */
 	EXIT_NOT_HERE = 7,	/* attestation cannot work on this host (no platform, no module,

@@ -41,6 +41,8 @@ static int exit_code(enum cvm_luks_fail f, int r)
 		return EXIT_AUTH;
 	case CVM_LUKS_FAIL_CONFLICT:
 		return EXIT_CONFLICT;
+	case CVM_LUKS_FAIL_NOT_HERE:
+		return EXIT_NOT_HERE;	/* no device-mapper: a property of the host (cli.h) */
 	case CVM_LUKS_FAIL_LOCAL:
 	default:
 		return EXIT_USAGE;

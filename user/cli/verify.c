@@ -14,8 +14,9 @@ static void verify_help(void)
 {
 	printf("Usage: cvmattest verify [OPTIONS] EVIDENCE\n"
 	       "\n"
-	       "Verify evidence offline: an SEV-SNP report (binary or hex), a TDX quote\n"
-	       "(v4/v5), a TDREPORT, or an Azure HCL report. EVIDENCE '-' reads stdin.\n"
+	       "Verify evidence offline: an SEV-SNP report, a TDX quote (v4/v5), a TDREPORT,\n"
+	       "or an Azure HCL report, as binary or hex text (0x prefix allowed).\n"
+	       "EVIDENCE '-' reads stdin.\n"
 	       "\n"
 	       "Certificates and trust:\n"
 	       "      --certs FILE           VCEK/VLEK/ASK as PEM, DER or an SNP certificate\n"
@@ -24,6 +25,9 @@ static void verify_help(void)
 	       "                             collateral in DIR/tdx/<fmspc>/\n"
 	       "                             (default " CVM_DEFAULT_CACHE_DIR ")\n"
 	       "      --no-cache             do not look in a cache directory\n"
+	       "      --crl FILE             AMD's CRL (KDS /vcek/v1/<product>/crl, DER or PEM),\n"
+	       "                             signed by the report's ARK (repeatable, one per\n"
+	       "                             product); default: the cache's crl/<product>.crl\n"
 	       "      --amd-roots FILE|DIR   trust these AMD ARK/ASKs INSTEAD of the built-in ones\n"
 	       "      --intel-root FILE      trust this root INSTEAD of the built-in Intel SGX Root CA\n"
 	       "      --collateral FILE|DIR  TDX: Intel TCB Info, QE Identity and CRLs from DIR\n"
@@ -93,7 +97,7 @@ static void verify_help(void)
 	       "Exit status (cvmattest(1)): 0 verified and policy satisfied; 1 usage or I/O error;\n"
 	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
 	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
-	       "signature could not be checked (no VCEK, or a TDREPORT).\n"
+	       "signature could not be checked (no VCEK, or a TDREPORT), or the CRL is stale.\n"
 	       "See cvmattest-verify(1).\n");
 }
 
@@ -404,6 +408,11 @@ static int check_fields_apply(const struct field_options *f, const struct cvm_re
 				   f->fmc_opt, cvm_snp_product_name(snp->product));
 	return 0;
 }
+/* AMD CRL (issue 19): its own block, apart from the policy options. */
+enum {
+	OPT_CRL = 0x180,
+};
+#define VERIFY_CRL_MAX 8
 
 static int parse_time(const char *s, time_t *ret)
 {
@@ -455,6 +464,8 @@ struct verify_options {
 	const char *amd_roots;
 	const char *intel_root;
 	const char *collateral;
+	const char *crls[VERIFY_CRL_MAX];	/* --crl */
+	size_t n_crls;
 	time_t at;
 	enum cvm_format format;
 	/* policy */
@@ -486,6 +497,7 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "certs", required_argument, NULL, OPT_CERTS },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "crl", required_argument, NULL, OPT_CRL },
 		{ "amd-roots", required_argument, NULL, OPT_AMD_ROOTS },
 		{ "intel-root", required_argument, NULL, OPT_INTEL_ROOT },
 		{ "at", required_argument, NULL, OPT_AT },
@@ -537,6 +549,12 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 			break;
 		case OPT_NO_CACHE:
 			o->cache_dir = NULL;
+			break;
+		case OPT_CRL:
+			if (o->n_crls >= ELEMENTSOF(o->crls))
+				return usage_error("too many --crl (at most %d, one per product)",
+						   VERIFY_CRL_MAX);
+			o->crls[o->n_crls++] = optarg;
 			break;
 		case OPT_AMD_ROOTS:
 			o->amd_roots = optarg;
@@ -783,6 +801,10 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 		return usage_error("out of memory");
 	if (o->collateral && cvm_set_tdx_collateral(ctx, o->collateral) < 0)
 		return usage_error("out of memory");
+	/* A CRL that cannot be read is the caller's file: exit 1, named by the library. */
+	for (size_t i = 0; i < o->n_crls; i++)
+		if (cvm_add_amd_crl_file(ctx, o->crls[i]) < 0)
+			return EXIT_USAGE;
 	if (o->at)
 		cvm_set_verify_time(ctx, o->at);
 

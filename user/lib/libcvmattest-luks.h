@@ -144,6 +144,7 @@ enum cvm_luks_fail {
 	CVM_LUKS_FAIL_BUSY,		/* already unlocked: the mapping is this volume (checked) */
 	CVM_LUKS_FAIL_AUTH,		/* bind: the passphrase given opens no keyslot */
 	CVM_LUKS_FAIL_CONFLICT,		/* the name is another mapping, the device is in use */
+	CVM_LUKS_FAIL_NOT_HERE,		/* activation: this kernel has no device-mapper */
 };
 
 struct cvm_luks_bind_params {

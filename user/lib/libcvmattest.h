@@ -97,6 +97,15 @@ int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir);
  */
 int cvm_set_tdx_collateral(struct cvm_ctx *ctx, const char *dir);
 
+/*
+ * AMD's CRL (KDS /vcek/v1/<product>/crl: DER or PEM X.509 CRL) to check the
+ * ASK/ASVK and VCEK/VLEK of SEV-SNP reports against; repeatable (one per
+ * product), the one issued by the report's ARK is used.  None given: the
+ * cache directory's DIR/crl/<product>.crl if there is one ('cvmattest fetch'
+ * stores it there).  -errno if @path is not a readable CRL.
+ */
+int cvm_add_amd_crl_file(struct cvm_ctx *ctx, const char *path);
+
 /* Time at which certificates must be valid; 0 (default) means now. */
 void cvm_set_verify_time(struct cvm_ctx *ctx, time_t t);
 

@@ -91,7 +91,7 @@ int read_file(const char *path, size_t max, uint8_t **ret, size_t *ret_len);
 int write_all(int fd, const void *buf, size_t len);
 /* All of @buf to @path ("-": standard output), opened O_WRONLY | @flags; close() checked. */
 int write_path(const char *path, int flags, unsigned int mode, const void *buf, size_t len);
-/* If all of @buf is hex text (plus whitespace), decode it. 1 if decoded, 0 if not hex. */
+/* evidence_hex_decode() without the reason: 1 decoded, 0 not hex, -EBADMSG bad hex text. */
 int maybe_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len);
 int sha_digest(const char *md, const uint8_t *buf, size_t len, uint8_t *out, unsigned *out_len);
 /* Is @word one of the items of @list (separated by commas and/or spaces)? */
@@ -130,6 +130,17 @@ char *json_compact(const json_t *v);
 json_t *json_parse_object(const uint8_t *buf, size_t len, char *why, size_t why_len);
 /* A JSON string of text that need not be UTF-8: non-ASCII bytes become '?'. */
 json_t *json_text(const char *v);
+/*
+ * Evidence given as hex text: digits in either case, whitespace anywhere, and
+ * "0x"/"0X" before the text or before any whitespace-separated run of digits
+ * (Azure and Intel tooling print quotes so, one "0x" or one per line).
+ * 1 decoded into *@ret (malloc'd); 0 not hex text (binary, base64, other text,
+ * or fewer than 64 digits without "0x"); -EBADMSG hex text that does not
+ * decode: an odd number of digits, or a "0x" text with another character,
+ * the reason in @why.
+ */
+int evidence_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len, char *why,
+			size_t why_len);
 /* "https://Host[:port]" lower-case, no path, no trailing slash; -EINVAL if not https. */
 int url_origin(const char *url, bool allow_http, char **ret);
 /* The host of a URL, lower-case, IPv6 without brackets; -EINVAL if there is none. */

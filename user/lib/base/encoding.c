@@ -142,6 +142,101 @@ out:
 	return r;
 }
 
+static int hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool hex_space(uint8_t c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* "0x" or "0X" at @i, at the start of a run (the text's or after whitespace). */
+static bool hex_prefix_at(const uint8_t *buf, size_t len, size_t i)
+{
+	return i + 1 < len && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X') &&
+	       (i == 0 || hex_space(buf[i - 1]));
+}
+
+int evidence_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len, char *why,
+			size_t why_len)
+{
+	_cleanup_free_ uint8_t *out = NULL;
+	size_t i = 0, digits = 0, n = 0;
+	bool prefixed;
+	int hi = -1;
+
+	if (why && why_len)
+		why[0] = 0;
+	while (i < len && hex_space(buf[i]))
+		i++;
+	prefixed = hex_prefix_at(buf, len, i);
+
+	/* First pass: is it hex text at all, and how many digits? */
+	for (size_t j = i; j < len; j++) {
+		if (hex_space(buf[j]))
+			continue;
+		if (hex_prefix_at(buf, len, j)) {
+			prefixed = true;
+			j++;
+			continue;
+		}
+		if (hexval(buf[j]) < 0) {
+			if (!prefixed)
+				return 0;
+			if (why)
+				snprintf(why, why_len, "hex text (\"0x...\") with a non-hex %s at offset %zu",
+					 buf[j] >= 0x21 && buf[j] < 0x7f ? "character" : "byte", j);
+			if (why && buf[j] >= 0x21 && buf[j] < 0x7f)
+				snprintf(why + strlen(why), why_len - strlen(why), " ('%c')", buf[j]);
+			return -EBADMSG;
+		}
+		digits++;
+	}
+	/* Evidence is at least a kilobyte; short hex-looking text without 0x is not hex evidence. */
+	if (!prefixed && digits < 64)
+		return 0;
+	if (digits == 0) {
+		if (why)
+			snprintf(why, why_len, "\"0x\" with no hex digits after it");
+		return -EBADMSG;
+	}
+	if (digits % 2) {
+		if (why)
+			snprintf(why, why_len, "hex text with an odd number of digits (%zu): one is missing "
+				 "or extra", digits);
+		return -EBADMSG;
+	}
+
+	out = malloc(digits / 2 + 1);
+	if (!out)
+		return -ENOMEM;
+	for (size_t j = i; j < len; j++) {
+		if (hex_space(buf[j]))
+			continue;
+		if (hex_prefix_at(buf, len, j)) {
+			j++;
+			continue;
+		}
+		if (hi < 0) {
+			hi = hexval(buf[j]);
+		} else {
+			out[n++] = (uint8_t)(hi << 4 | hexval(buf[j]));
+			hi = -1;
+		}
+	}
+	*ret = TAKE_PTR(out);
+	*ret_len = n;
+	return 1;
+}
+
 char *json_compact(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);

@@ -207,21 +207,7 @@ int cvm_hex_decode_fixed(const char *hex, uint8_t *out, size_t out_len, size_t *
 
 int maybe_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len)
 {
-	size_t digits = 0;
-	int r;
-
-	for (size_t i = 0; i < len; i++) {
-		if (is_space(buf[i]))
-			continue;
-		if (unhex(buf[i]) < 0)
-			return 0;
-		digits++;
-	}
-	/* Evidence is at least a kilobyte; short hex-looking files are not hex evidence. */
-	if (digits < 64 || digits % 2)
-		return 0;
-	r = cvm_hex_decode((const char *)buf, len, ret, ret_len);
-	return r < 0 ? r : 1;
+	return evidence_hex_decode(buf, len, ret, ret_len, NULL, 0);
 }
 
 int sha_digest(const char *md, const uint8_t *buf, size_t len, uint8_t *out, unsigned *out_len)

@@ -11,4 +11,10 @@
 
 #include "base/base.h"
 
+/*
+ * Are the @len bytes after an SNP report the IGVM_REQUEST_DATA header that
+ * follows it in an Azure HCL report (evidence_hcl.c explains)?
+ */
+bool hcl_igvm_request_header_follows(const uint8_t *tail, size_t len);
+
 #endif /* CVM_EVIDENCE_H */

@@ -54,6 +54,44 @@ int cvm_hcl_report_parse(const uint8_t *buf, size_t len, struct cvm_hcl_report *
 	return 0;
 }
 
+/*
+ * An Azure SNP report "with its IGVM request header": the bytes of an HCL
+ * report from HCL_HW_REPORT up to HCL_RT_VARIABLE_DATA, i.e. the 1184-byte
+ * SNP report and then the 20-byte IGVM_REQUEST_DATA header (data_size,
+ * version, report_type, report_data_hash_type, variable_data_size; Azure
+ * confidential-computing-cvm-guest-attestation HwVmReport.h).  Tools that
+ * read NV 0x01400001 into a { 32-byte header, report, 5 x u32 } struct
+ * (kinvolk/azure-cvm-tooling az-snp-vtpm, and the Rust snippets derived
+ * from it) write it out so; sometimes the runtime claims follow as well.
+ *
+ * Detection: the tail is exactly 20 bytes, or 20 plus its variable_size,
+ * and it is self-consistent as such a header: report_type 2 (SNP, which
+ * the report before it is), hash type 1-3 (SHA-256/384/512), version 1 or 2,
+ * data_size == 20 + variable_size.  A GHCB certificate table, the other
+ * thing that may follow a report, is a list of 24-byte entries ending in
+ * a zero one, so never 20 bytes, and its first bytes are a GUID, which
+ * would have to fit all five checks to be taken for this.  The header is
+ * not signed by anything and says nothing the verifier uses: it is only
+ * recognised, so that such a file is not refused as malformed.
+ */
+bool hcl_igvm_request_header_follows(const uint8_t *tail, size_t len)
+{
+	uint32_t data_size, version, type, hash, var;
+
+	if (!tail || len < HCL_RT_HEADER_LEN)
+		return false;
+	/* The HCL_RT_* fields, relative to the header's start. */
+	data_size = get_le32(tail + (HCL_RT_DATA_SIZE - HCL_RT_DATA_SIZE));
+	version = get_le32(tail + (HCL_RT_VERSION - HCL_RT_DATA_SIZE));
+	type = get_le32(tail + (HCL_RT_REPORT_TYPE - HCL_RT_DATA_SIZE));
+	hash = get_le32(tail + (HCL_RT_HASH_TYPE - HCL_RT_DATA_SIZE));
+	var = get_le32(tail + (HCL_RT_VARIABLE_SIZE - HCL_RT_DATA_SIZE));
+	if (type != HCL_REPORT_TYPE_SNP || hash < HCL_HASH_SHA256 || hash > HCL_HASH_SHA512 ||
+	    version < 1 || version > 2 || data_size != HCL_RT_HEADER_LEN + (uint64_t)var)
+		return false;
+	return len == HCL_RT_HEADER_LEN || len == HCL_RT_HEADER_LEN + (uint64_t)var;
+}
+
 static int tri_bool(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);

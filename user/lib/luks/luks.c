@@ -1130,7 +1130,7 @@ static int unlock_token(struct cvm_ctx *ctx, struct luks_dev *d, int token, cons
 				  r == -EEXIST ? "a device of that name exists" : "the device is in use");
 		} else if (r == -ENOTSUP && p->name && !dm_available()) {
 			/* libcryptsetup's own text is "Operation not supported" */
-			*fail = CVM_LUKS_FAIL_LOCAL;
+			*fail = CVM_LUKS_FAIL_NOT_HERE;
 			log_error(ctx, "%s: cannot activate as %s: this kernel has no device-mapper "
 				  "('modprobe -a dm_mod dm_crypt'; a kernel without them needs its "
 				  "modules package installed)", d->path, p->name);
@@ -1223,7 +1223,8 @@ int cvm_luks_unlock(struct cvm_ctx *ctx, const char *device, const struct cvm_lu
 		if (worst == CVM_LUKS_FAIL_NONE || f == CVM_LUKS_FAIL_UNWRAP ||
 		    f == CVM_LUKS_FAIL_CONFLICT)
 			worst = f;
-		if (f == CVM_LUKS_FAIL_CONFLICT || f == CVM_LUKS_FAIL_LOCAL)
+		if (f == CVM_LUKS_FAIL_CONFLICT || f == CVM_LUKS_FAIL_LOCAL ||
+		    f == CVM_LUKS_FAIL_NOT_HERE)
 			break;	/* the next token would fail the same way */
 	}
 	if (tried == 0) {

@@ -441,14 +441,10 @@ static int check_amd_pss_params(const X509_ALGOR *alg, char *why, size_t why_len
 int cert_verify_signature(const struct cvm_cert *child, EVP_PKEY *issuer_key, char *why,
 			  size_t why_len)
 {
-	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = NULL;
 	const X509_ALGOR *alg;
 	const ASN1_BIT_STRING *sig;
-	const EVP_MD *digest;
-	EVP_PKEY_CTX *pctx = NULL;
 	const uint8_t *tbs;
 	size_t tbs_len;
-	int nid, r;
 
 	why[0] = 0;
 	if (der_cert_tbs(child->der, child->der_len, &tbs, &tbs_len) < 0) {
@@ -456,8 +452,22 @@ int cert_verify_signature(const struct cvm_cert *child, EVP_PKEY *issuer_key, ch
 		return -EBADMSG;
 	}
 	X509_get0_signature(&sig, &alg, child->x509);
+	return der_verify_signature(tbs, tbs_len, alg, X509_get0_tbs_sigalg(child->x509), sig,
+				    issuer_key, why, why_len);
+}
+
+int der_verify_signature(const uint8_t *tbs, size_t tbs_len, const X509_ALGOR *alg,
+			 const X509_ALGOR *tbs_alg, const ASN1_BIT_STRING *sig, EVP_PKEY *issuer_key,
+			 char *why, size_t why_len)
+{
+	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = NULL;
+	const EVP_MD *digest;
+	EVP_PKEY_CTX *pctx = NULL;
+	int nid, r;
+
+	why[0] = 0;
 	/* The algorithm inside the signed part must be the one used. */
-	if (X509_ALGOR_cmp(alg, X509_get0_tbs_sigalg(child->x509)) != 0) {
+	if (X509_ALGOR_cmp(alg, tbs_alg) != 0) {
 		snprintf(why, why_len, "signature algorithm differs from the signed one");
 		return -EBADMSG;
 	}

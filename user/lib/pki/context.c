@@ -56,6 +56,8 @@ void cvm_ctx_free(struct cvm_ctx *ctx)
 	cert_list_clear(&ctx->amd_roots);
 	cert_list_clear(&ctx->intel_roots);
 	cert_list_clear(&ctx->certs);
+	for (size_t i = 0; i < ctx->n_amd_crls; i++)
+		amd_crl_free(ctx->amd_crls[i]);
 	free(ctx->cache_dir);
 	free(ctx->tdx_collateral);
 	free(ctx);
@@ -150,6 +152,23 @@ int cvm_add_certs_file(struct cvm_ctx *ctx, const char *path)
 	if (!ctx || !path)
 		return -EINVAL;
 	return cert_list_load(ctx, &ctx->certs, path);
+}
+
+int cvm_add_amd_crl_file(struct cvm_ctx *ctx, const char *path)
+{
+	struct amd_crl *c;
+	char why[160];
+	int r;
+
+	if (!ctx || !path)
+		return -EINVAL;
+	if (ctx->n_amd_crls >= CVM_AMD_CRL_MAX)
+		return log_error_errno(ctx, -E2BIG, "more than %d CRLs given", CVM_AMD_CRL_MAX);
+	r = amd_crl_load(path, &c, why, sizeof(why));
+	if (r < 0)
+		return log_error_errno(ctx, r, "cannot read CRL %s: %s", path, why);
+	ctx->amd_crls[ctx->n_amd_crls++] = c;
+	return 0;
 }
 
 int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir)

@@ -50,6 +50,14 @@ int der_read_tlv(const uint8_t *buf, size_t len, uint8_t *tag, size_t *hdr_len, 
  */
 int cert_verify_signature(const struct cvm_cert *child, EVP_PKEY *issuer_key, char *why,
 			  size_t why_len);
+/*
+ * The same check over any signed DER structure (a certificate's TBSCertificate,
+ * a CRL's TBSCertList): @alg is the outer signatureAlgorithm, @tbs_alg the one
+ * inside the signed part, which must equal it.
+ */
+int der_verify_signature(const uint8_t *tbs, size_t tbs_len, const X509_ALGOR *alg,
+			 const X509_ALGOR *tbs_alg, const ASN1_BIT_STRING *sig, EVP_PKEY *issuer_key,
+			 char *why, size_t why_len);
 /* 0 if valid at @t, -EKEYEXPIRED / -EKEYREJECTED (not yet valid) otherwise. */
 int cert_check_time(const struct cvm_cert *c, time_t t);
 bool cert_is_self_issued(const struct cvm_cert *c);
@@ -98,6 +106,29 @@ int amd_cert_ext_parse(X509 *x, struct amd_cert_ext *ret);
 int amd_kds_vcek_url(const char *base, const struct cvm_snp_report *s, char **ret);
 /* Content of extnValue: raw bytes or one nested OCTET STRING (both seen in the field). */
 int amd_hwid_decode(const uint8_t *v, size_t len, uint8_t out[64], size_t *out_len);
+
+/* ---- AMD CRLs (crl.c) ---------------------------------------------------------- */
+
+struct amd_crl {
+	char *path;			/* where it was read from, for messages */
+	X509_CRL *crl;
+	uint8_t *der;			/* as received (PEM: its DER) */
+	size_t der_len;
+};
+
+/* DER or PEM; -errno with a reason in @why (-EBADMSG: not a CRL). */
+int amd_crl_load(const char *path, struct amd_crl **ret, char *why, size_t why_len);
+void amd_crl_free(struct amd_crl *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct amd_crl *, amd_crl_free)
+/*
+ * RSASSA-PSS/SHA-384/MGF1-SHA-384/salt 48 by @ark_key over the TBSCertList as
+ * received, and no critical extension other than cRLNumber and AKI.
+ */
+int amd_crl_verify(const struct amd_crl *c, EVP_PKEY *ark_key, char *why, size_t why_len);
+/* 1 with the revocation date if @serial is listed, else 0. */
+int amd_crl_find(const struct amd_crl *c, const ASN1_INTEGER *serial, time_t *ret_date);
+/* 0 for NULL or unreadable. */
+time_t asn1_time_to_time(const ASN1_TIME *t);
 
 /* ---- Intel SGX PCK extension (intel_cert.c) ------------------------------- */
 
@@ -151,7 +182,12 @@ struct vcek_cache_entry {
 	time_t valid_until;
 	enum cvm_snp_product product;
 	char root_cn[128];
+	char ask_cn[128];		/* the intermediate, and its serial (DER INTEGER), */
+	uint8_t ask_serial[40];		/* for the CRL check on later calls */
+	size_t ask_serial_len;
 };
+
+#define CVM_AMD_CRL_MAX 8
 
 struct cvm_ctx {
 	struct cvm_log_sink log;		/* first: base/log.c reads it */
@@ -164,6 +200,8 @@ struct cvm_ctx {
 	char *cache_dir;
 	char *tdx_collateral;			/* directory given; NULL: look in the cache */
 	time_t verify_time;
+	struct amd_crl *amd_crls[CVM_AMD_CRL_MAX];	/* given (cvm_add_amd_crl_file) */
+	size_t n_amd_crls;
 
 	/* Symmetric crypto of the LUKS binding: enum cvm_luks_crypto, and which
 	 * backend ("kernel", "openssl") did the last operation. */

@@ -8,8 +8,19 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "verify/verify.h"
+
+/* ISO 8601 UTC, "2026-12-07T15:00:00Z". */
+static const char *iso_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "?");
+	return out;
+}
 
 
 static const char *status_name(enum cvm_status s)
@@ -165,6 +176,22 @@ static void snp_json(const struct cvm_result *r, json_t *o)
 	if (r->snp_certs_in_evidence)
 		set(snp, "certificates_in_evidence", json_integer((json_int_t)r->snp_certs_in_evidence));
 	snp_json_more(s, snp);
+	/* Bytes of an Azure HCL report's IGVM request header (and claims) after it, ignored. */
+	if (r->snp_igvm_tail)
+		set(snp, "azure_igvm_request_data", json_integer((json_int_t)r->snp_igvm_tail));
+	/* The AMD CRL the ASK and VCEK were found absent from (null: none consulted). */
+	if (r->snp_crl_checked) {
+		json_t *crl = json_object();
+		char d[32];
+
+		set(crl, "path", json_string(r->snp_crl_path));
+		set(crl, "this_update", json_string(iso_time(r->snp_crl_this_update, d)));
+		set(crl, "next_update", json_string(iso_time(r->snp_crl_next_update, d)));
+		set(crl, "entries", json_integer((json_int_t)r->snp_crl_revoked));
+		set(snp, "crl", crl);
+	} else {
+		set(snp, "crl", json_null());
+	}
 	set(o, "snp", snp);
 }
 
@@ -473,7 +500,7 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 		verdict = "REJECTED: verified, but the policy is not satisfied";
 		break;
 	case CVM_STATUS_UNVERIFIABLE:
-		verdict = "NOT VERIFIED: a signature could not be checked";
+		verdict = "NOT VERIFIED: a signature (or revocation) could not be checked";
 		break;
 	case CVM_STATUS_INVALID:
 		verdict = "INVALID: signature, certificate chain or binding check failed";
@@ -495,6 +522,13 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 		if (r->snp_chain[0])
 			add(&t, "%-15s %s%s\n", "Chain:", r->snp_chain,
 			    r->snp_root_builtin ? " (built-in root)" : " (root given on the command line)");
+		if (r->snp_crl_checked) {
+			char d1[32], d2[32];
+
+			add(&t, "%-15s %s (thisUpdate %s, nextUpdate %s): not revoked\n", "CRL:",
+			    r->snp_crl_path, iso_time(r->snp_crl_this_update, d1),
+			    iso_time(r->snp_crl_next_update, d2));
+		}
 		add(&t, "%-15s %s\n", "Measurement:", hexs(s->measurement, 48, hx));
 		add(&t, "%-15s %s\n", "Report data:", hexs(s->report_data, 64, hx));
 		add(&t, "%-15s %s (policy 0x%llx)\n", "Debug:",

@@ -573,8 +573,10 @@ void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r)
 	if (!cvm_result_verified(r))
 		return;
 	if (r->has_snp) {
-		result_unchecked(r, "revocation of the ASK and VCEK: AMD's CRL (KDS /vcek/v1/%s/crl) "
-				 "is not consulted", cvm_snp_product_name(r->snp.product));
+		/* AMD CRL: consulted when given (--crl) or cached, and then current and signed. */
+		if (!r->snp_crl_checked)
+			result_unchecked(r, "revocation of the ASK and VCEK: AMD's CRL (KDS /vcek/v1/%s/crl) "
+					 "is not consulted", cvm_snp_product_name(r->snp.product));
 		if (!p->has_min_tcb)
 			result_unchecked(r, "REPORTED_TCB level: no minimum given (--min-tcb); whether "
 					 "it is AMD's latest is never checked offline");

@@ -103,12 +103,18 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 	r->evidence_len = len;
 	buf = r->evidence;
 
-	/* Evidence passed around as hex text (as virtee/sev's test data is). */
+	/* Evidence passed around as hex text (virtee/sev's test data; "0x..." from Azure tools). */
 	{
 		uint8_t *dec;
 		size_t dec_len;
+		char why[160];
 
-		k = maybe_hex_decode(buf, len, &dec, &dec_len);
+		k = evidence_hex_decode(buf, len, &dec, &dec_len, why, sizeof(why));
+		if (k == -EBADMSG) {
+			result_error(r, CVM_STATUS_MALFORMED, "the evidence is %s: give the binary, or "
+				     "hex text of all of it", why);
+			goto done;
+		}
 		if (k == 1) {
 			free(r->evidence);
 			r->evidence = dec;

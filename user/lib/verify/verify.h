@@ -143,6 +143,11 @@ struct cvm_result {
 	char snp_chain[400];		/* "SEV-VCEK <- SEV-Milan <- ARK-Milan" */
 	bool snp_root_builtin;
 	size_t snp_certs_in_evidence;
+	size_t snp_igvm_tail;		/* Azure IGVM request header (+ claims) after the report */
+	bool snp_crl_checked;		/* a current CRL of the ARK lists neither */
+	char snp_crl_path[1024];
+	time_t snp_crl_this_update, snp_crl_next_update;
+	size_t snp_crl_revoked;		/* entries in it */
 
 	bool has_tdreport;
 	struct cvm_tdx_tdreport tdreport;

@@ -8,7 +8,9 @@
  *   3. ECDSA P-384/SHA-384 over bytes 0x000-0x29F with R and S stored
  *      little-endian (AMD 56860 "Signature format");
  *   4. the VCEK's SPL extensions equal REPORTED_TCB, its hwID equals
- *      CHIP_ID (8 bytes on Turin).
+ *      CHIP_ID (8 bytes on Turin);
+ *   5. when a CRL is given or cached: AMD's CRL, signed by the same ARK,
+ *      current, does not list the ASK/ASVK or the VCEK/VLEK.
  * Reserved fields are judged only after the signature: a flipped bit is a
  * bad signature, whereas genuine firmware output with reserved bits set is
  * something this version does not understand.
@@ -69,13 +71,29 @@ static int check_time(struct cvm_result *r, const struct cvm_cert *c, time_t now
 	return k;
 }
 
+/* What the CRL check needs of a chain: its root, and the intermediate's name and serial. */
+struct snp_issuers {
+	const struct cvm_cert *ark;
+	char ask_cn[128];
+	uint8_t ask_serial[40];		/* DER INTEGER */
+	size_t ask_serial_len;
+};
+
+static const struct cvm_cert *find_root(const struct cvm_ctx *ctx, const char *cn)
+{
+	for (size_t i = 0; i < ctx->amd_roots.n; i++)
+		if (cert_is_self_issued(ctx->amd_roots.v[i]) && strcmp(ctx->amd_roots.v[i]->cn, cn) == 0)
+			return ctx->amd_roots.v[i];
+	return NULL;
+}
+
 /*
  * Chain @ek to a trusted ARK.  The intermediate comes from the trusted set
  * (built-in ASKs) or from the offered certificates, and is checked either way.
  */
 static int snp_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm_cert *ek,
 		     bool vlek, const struct cvm_cert_list *const *pools, size_t n_pools,
-		     enum cvm_snp_product *ret_product)
+		     enum cvm_snp_product *ret_product, struct snp_issuers *out)
 {
 	const char *prefix = vlek ? "SEV-VLEK-" : "SEV-";
 	const struct cvm_cert *ark = NULL, *ask = NULL;
@@ -112,10 +130,14 @@ static int snp_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm
 	cached = vcek_cache_find(ctx, ek);
 	if (cached && cached->product == product) {
 		/* Outside the window, the full check runs again to say what expired. */
-		if (now >= cached->valid_from && now < cached->valid_until) {
+		if (now >= cached->valid_from && now < cached->valid_until &&
+		    (out->ark = find_root(ctx, cached->root_cn))) {
 			snprintf(r->snp_chain, sizeof(r->snp_chain), "%s <- %s <- %s", ek->cn, ek->issuer_cn,
 				 cached->root_cn);
 			r->snp_root_builtin = ctx->amd_roots_builtin;
+			snprintf(out->ask_cn, sizeof(out->ask_cn), "%s", cached->ask_cn);
+			memcpy(out->ask_serial, cached->ask_serial, cached->ask_serial_len);
+			out->ask_serial_len = cached->ask_serial_len;
 			return 0;
 		}
 	}
@@ -199,6 +221,16 @@ static int snp_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm
 
 	snprintf(r->snp_chain, sizeof(r->snp_chain), "%s <- %s <- %s", ek->cn, ask->cn, ark->cn);
 	r->snp_root_builtin = ctx->amd_roots_builtin;
+	out->ark = ark;
+	snprintf(out->ask_cn, sizeof(out->ask_cn), "%s", ask->cn);
+	{
+		unsigned char *p = out->ask_serial;
+		int n = i2d_ASN1_INTEGER(X509_get0_serialNumber(ask->x509), NULL);
+
+		if (n > 0 && (size_t)n <= sizeof(out->ask_serial) &&
+		    i2d_ASN1_INTEGER(X509_get0_serialNumber(ask->x509), &p) == n)
+			out->ask_serial_len = (size_t)n;
+	}
 
 	/* Remember the result, with the window in which all three are valid. */
 	{
@@ -219,6 +251,9 @@ static int snp_chain(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm
 		entry.valid_until = until;
 		entry.product = product;
 		snprintf(entry.root_cn, sizeof(entry.root_cn), "%s", ark->cn);
+		snprintf(entry.ask_cn, sizeof(entry.ask_cn), "%s", out->ask_cn);
+		memcpy(entry.ask_serial, out->ask_serial, out->ask_serial_len);
+		entry.ask_serial_len = out->ask_serial_len;
 		vcek_cache_add(ctx, &entry);
 	}
 	return 0;
@@ -401,6 +436,164 @@ static bool vcek_mismatch(struct cvm_result *r, const struct cvm_snp_report *s,
 	return true;
 }
 
+/* ---- AMD's CRL ----------------------------------------------------------------- */
+
+static void fmt_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (!t || !gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(out, 32, "(unknown date)");
+}
+
+/* "0x..." of a serial number, for messages. */
+static void fmt_serial(const ASN1_INTEGER *serial, char *out, size_t out_len)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	snprintf(out, out_len, "0x%s", hex ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+/*
+ * The CRL for @product's ARK: among those given (cvm_add_amd_crl_file), the
+ * one whose issuer is that ARK; none given: DIR/crl/<product>.crl of the
+ * cache directory, where 'cvmattest fetch' puts KDS's.  NULL if there is
+ * none to consult (*@owned set to a cached one, which the caller frees).
+ * A given or cached CRL of another issuer is an error, never skipped: a
+ * relying party who gave a CRL expects it to be checked.
+ */
+static const struct amd_crl *pick_crl(struct cvm_ctx *ctx, struct cvm_result *r,
+				      const struct cvm_cert *ark, enum cvm_snp_product product,
+				      struct amd_crl **owned)
+{
+	const char *pname = cvm_snp_product_name(product);
+	_cleanup_free_ char *path = NULL;
+	char why[160], issuer[128] = "";
+	struct amd_crl *c;
+	int k;
+
+	*owned = NULL;
+	if (ctx->n_amd_crls) {
+		for (size_t i = 0; i < ctx->n_amd_crls; i++)
+			if (X509_NAME_cmp(X509_CRL_get_issuer(ctx->amd_crls[i]->crl),
+					  X509_get_subject_name(ark->x509)) == 0)
+				return ctx->amd_crls[i];
+		X509_NAME_get_text_by_NID(X509_CRL_get_issuer(ctx->amd_crls[0]->crl), NID_commonName,
+					  issuer, sizeof(issuer));
+		result_error(r, CVM_STATUS_INVALID,
+			     "CRL %s is issued by \"%s\", not by %s (the root of this %s report's chain): "
+			     "give AMD's %s CRL (KDS /vcek/v1/%s/crl) with --crl",
+			     ctx->amd_crls[0]->path, issuer, ark->cn, pname, pname, pname);
+		return NULL;
+	}
+	if (!ctx->cache_dir || asprintf(&path, "%s/crl/%s.crl", ctx->cache_dir, pname) < 0)
+		return NULL;
+	if (access(path, F_OK) < 0) {
+		log_debug(ctx, "No cached CRL at %s", path);
+		return NULL;
+	}
+	k = amd_crl_load(path, &c, why, sizeof(why));
+	if (k < 0) {
+		result_error(r, CVM_STATUS_INVALID, "cached CRL %s: %s: run 'cvmattest fetch REPORT' "
+			     "again, or give a CRL with --crl", path, why);
+		return NULL;
+	}
+	if (X509_NAME_cmp(X509_CRL_get_issuer(c->crl), X509_get_subject_name(ark->x509)) != 0) {
+		X509_NAME_get_text_by_NID(X509_CRL_get_issuer(c->crl), NID_commonName, issuer,
+					  sizeof(issuer));
+		result_error(r, CVM_STATUS_INVALID, "cached CRL %s is issued by \"%s\", not by %s",
+			     path, issuer, ark->cn);
+		amd_crl_free(c);
+		return NULL;
+	}
+	log_info(ctx, "Using cached CRL %s", path);
+	*owned = c;
+	return c;
+}
+
+/*
+ * Revocation: the ASK (ASVK) and the VCEK (VLEK) against the ARK's CRL.
+ * The CRL's signature is checked like the ASK certificate's (RSASSA-PSS,
+ * AMD's parameters, by the trusted ARK); a listed serial is revoked even in
+ * a stale CRL (revocation is final), but only a current one
+ * (thisUpdate <= time < nextUpdate) makes the check count: a stale one is
+ * CVM_STATUS_UNVERIFIABLE (exit 5): the evidence may well be good, yet
+ * the host could be replaying an old CRL to hide a revocation, and a fresh
+ * 'cvmattest fetch' settles it.  Real VCEKs all have serial 0 (see
+ * ../shared/testdata), so an entry for serial 0 would revoke them all: that
+ * is AMD's to decide, and checked as listed.
+ */
+static void snp_check_crl(struct cvm_ctx *ctx, struct cvm_result *r, const struct cvm_cert *ek,
+			  const struct snp_issuers *iss, enum cvm_snp_product product)
+{
+	_cleanup_(amd_crl_freep) struct amd_crl *owned = NULL;
+	_cleanup_(ASN1_INTEGER_freep) ASN1_INTEGER *ask_serial = NULL;
+	const struct amd_crl *c;
+	const unsigned char *p = iss->ask_serial;
+	time_t now = ctx_verify_time(ctx), this_up, next_up, when;
+	char why[160], d1[32], d2[32], sn[96];
+	bool ok = true;
+
+	if (!iss->ark)
+		return;
+	c = pick_crl(ctx, r, iss->ark, product, &owned);
+	if (!c)
+		return;
+	if (amd_crl_verify(c, X509_get0_pubkey(iss->ark->x509), why, sizeof(why)) < 0) {
+		result_error(r, CVM_STATUS_INVALID, "CRL %s is not a valid CRL of %s: %s", c->path,
+			     iss->ark->cn, why);
+		return;
+	}
+	if (iss->ask_serial_len)
+		ask_serial = d2i_ASN1_INTEGER(NULL, &p, (long)iss->ask_serial_len);
+	if (ask_serial && amd_crl_find(c, ask_serial, &when)) {
+		fmt_serial(ask_serial, sn, sizeof(sn));
+		fmt_time(when, d1);
+		result_error(r, CVM_STATUS_INVALID, "revoked: the %s certificate (serial %s) was revoked "
+			     "by %s on %s (CRL %s)", iss->ask_cn, sn, iss->ark->cn, d1, c->path);
+		ok = false;
+	}
+	if (amd_crl_find(c, X509_get0_serialNumber(ek->x509), &when)) {
+		fmt_serial(X509_get0_serialNumber(ek->x509), sn, sizeof(sn));
+		fmt_time(when, d1);
+		result_error(r, CVM_STATUS_INVALID, "revoked: the %s certificate (serial %s) was revoked "
+			     "by %s on %s (CRL %s)", ek->cn, sn, iss->ark->cn, d1, c->path);
+		ok = false;
+	}
+
+	this_up = asn1_time_to_time(X509_CRL_get0_lastUpdate(c->crl));
+	next_up = asn1_time_to_time(X509_CRL_get0_nextUpdate(c->crl));
+	fmt_time(now, d1);
+	if (!X509_CRL_get0_nextUpdate(c->crl) || X509_cmp_time(X509_CRL_get0_nextUpdate(c->crl), &now) <= 0) {
+		fmt_time(next_up, d2);
+		result_error(r, CVM_STATUS_UNVERIFIABLE,
+			     "CRL %s is stale: its nextUpdate %s is not after %s: revocation not "
+			     "checked; 'cvmattest fetch REPORT' brings a current one from AMD KDS",
+			     c->path, X509_CRL_get0_nextUpdate(c->crl) ? d2 : "is missing, so it", d1);
+		ok = false;
+	} else if (X509_cmp_time(X509_CRL_get0_lastUpdate(c->crl), &now) > 0) {
+		fmt_time(this_up, d2);
+		result_error(r, CVM_STATUS_UNVERIFIABLE,
+			     "CRL %s is not valid yet: its thisUpdate %s is after %s: revocation not "
+			     "checked (check the clock, or --at)", c->path, d2, d1);
+		ok = false;
+	}
+	if (!ok)
+		return;
+	r->snp_crl_checked = true;
+	snprintf(r->snp_crl_path, sizeof(r->snp_crl_path), "%s", c->path);
+	r->snp_crl_this_update = this_up;
+	r->snp_crl_next_update = next_up;
+	r->snp_crl_revoked = (size_t)sk_X509_REVOKED_num(X509_CRL_get_REVOKED(c->crl));
+	if ((int)r->snp_crl_revoked < 0)
+		r->snp_crl_revoked = 0;
+	log_info(ctx, "CRL %s (thisUpdate %s): neither %s nor %s is revoked", c->path,
+		 (fmt_time(this_up, d2), d2), iss->ask_cn, ek->cn);
+}
+
 int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len,
 		      bool inner)
 {
@@ -410,6 +603,7 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 	struct cvm_snp_report *s = &r->snp;
 	enum cvm_snp_product chain_product = CVM_SNP_PRODUCT_UNKNOWN;
 	struct amd_cert_ext ext;
+	struct snp_issuers issuers = { 0 };
 	bool vlek;
 	int k, score;
 
@@ -435,6 +629,16 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 	r->has_snp = true;
 	if (!inner)
 		r->version = s->version;
+
+	/* Azure: the report with the 20-byte IGVM_REQUEST_DATA header after it (evidence_hcl.c). */
+	if (!inner && len > SNP_REPORT_SIZE &&
+	    hcl_igvm_request_header_follows(buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE)) {
+		log_info(ctx, "The %zu bytes after the report are the IGVM request header of an Azure "
+			 "HCL report%s: not signed, ignored", len - SNP_REPORT_SIZE,
+			 len - SNP_REPORT_SIZE > HCL_RT_HEADER_LEN ? " and its runtime claims" : "");
+		r->snp_igvm_tail = len - SNP_REPORT_SIZE;
+		len = SNP_REPORT_SIZE;
+	}
 
 	/* Certificates may follow the report (report || certificate table). */
 	if (!inner && len > SNP_REPORT_SIZE && !all_zero(buf + SNP_REPORT_SIZE, len - SNP_REPORT_SIZE)) {
@@ -493,9 +697,11 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 	if (!vlek && score < 2 && vcek_mismatch(r, s, ek))
 		goto out;
 
-	if (snp_chain(ctx, r, ek, vlek, pools, 3, &chain_product) < 0 &&
-	    chain_product == CVM_SNP_PRODUCT_UNKNOWN)
+	k = snp_chain(ctx, r, ek, vlek, pools, 3, &chain_product, &issuers);
+	if (k < 0 && chain_product == CVM_SNP_PRODUCT_UNKNOWN)
 		goto out;
+	if (k == 0)
+		snp_check_crl(ctx, r, ek, &issuers, chain_product);
 
 	/* The product from the chain decides the TCB layout of a v2 report. */
 	if (s->product == CVM_SNP_PRODUCT_UNKNOWN) {
