@@ -93,6 +93,9 @@ int write_all(int fd, const void *buf, size_t len);
 int write_path(const char *path, int flags, unsigned int mode, const void *buf, size_t len);
 /* evidence_hex_decode() without the reason: 1 decoded, 0 not hex, -EBADMSG bad hex text. */
 int maybe_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len);
+/* A hex digit's value (either case), or -1; the white space hex text may hold. */
+int base_hex_digit(int c);
+bool base_hex_space(int c);
 int sha_digest(const char *md, const uint8_t *buf, size_t len, uint8_t *out, unsigned *out_len);
 /* Is @word one of the items of @list (separated by commas and/or spaces)? */
 bool list_has(const char *list, const char *word);

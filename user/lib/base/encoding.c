@@ -142,27 +142,11 @@ out:
 	return r;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool hex_space(uint8_t c)
-{
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 /* "0x" or "0X" at @i, at the start of a run (the text's or after whitespace). */
 static bool hex_prefix_at(const uint8_t *buf, size_t len, size_t i)
 {
 	return i + 1 < len && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X') &&
-	       (i == 0 || hex_space(buf[i - 1]));
+	       (i == 0 || base_hex_space(buf[i - 1]));
 }
 
 int evidence_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len, char *why,
@@ -175,20 +159,20 @@ int evidence_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *r
 
 	if (why && why_len)
 		why[0] = 0;
-	while (i < len && hex_space(buf[i]))
+	while (i < len && base_hex_space(buf[i]))
 		i++;
 	prefixed = hex_prefix_at(buf, len, i);
 
 	/* First pass: is it hex text at all, and how many digits? */
 	for (size_t j = i; j < len; j++) {
-		if (hex_space(buf[j]))
+		if (base_hex_space(buf[j]))
 			continue;
 		if (hex_prefix_at(buf, len, j)) {
 			prefixed = true;
 			j++;
 			continue;
 		}
-		if (hexval(buf[j]) < 0) {
+		if (base_hex_digit(buf[j]) < 0) {
 			if (!prefixed)
 				return 0;
 			if (why)
@@ -219,16 +203,16 @@ int evidence_hex_decode(const uint8_t *buf, size_t len, uint8_t **ret, size_t *r
 	if (!out)
 		return -ENOMEM;
 	for (size_t j = i; j < len; j++) {
-		if (hex_space(buf[j]))
+		if (base_hex_space(buf[j]))
 			continue;
 		if (hex_prefix_at(buf, len, j)) {
 			j++;
 			continue;
 		}
 		if (hi < 0) {
-			hi = hexval(buf[j]);
+			hi = base_hex_digit(buf[j]);
 		} else {
-			out[n++] = (uint8_t)(hi << 4 | hexval(buf[j]));
+			out[n++] = (uint8_t)(hi << 4 | base_hex_digit(buf[j]));
 			hi = -1;
 		}
 	}

@@ -127,7 +127,7 @@ bool list_has(const char *list, const char *word)
 	return false;
 }
 
-static int unhex(int c)
+int base_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -138,7 +138,7 @@ static int unhex(int c)
 	return -1;
 }
 
-static bool is_space(int c)
+bool base_hex_space(int c)
 {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
@@ -157,9 +157,9 @@ int cvm_hex_decode(const char *hex, size_t hex_len, uint8_t **ret, size_t *ret_l
 	for (size_t i = 0; i < hex_len; i++) {
 		int v;
 
-		if (is_space((unsigned char)hex[i]))
+		if (base_hex_space((unsigned char)hex[i]))
 			continue;
-		v = unhex((unsigned char)hex[i]);
+		v = base_hex_digit((unsigned char)hex[i]);
 		if (v < 0)
 			return -EINVAL;
 		if (hi < 0) {

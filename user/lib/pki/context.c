@@ -171,36 +171,31 @@ int cvm_add_amd_crl_file(struct cvm_ctx *ctx, const char *path)
 	return 0;
 }
 
-int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir)
+/* *@field = a copy of @v (NULL: none). */
+static int ctx_set_string(struct cvm_ctx *ctx, char **field, const char *v)
 {
 	char *d = NULL;
 
 	if (!ctx)
 		return -EINVAL;
-	if (dir) {
-		d = strdup(dir);
+	if (v) {
+		d = strdup(v);
 		if (!d)
 			return -ENOMEM;
 	}
-	free(ctx->cache_dir);
-	ctx->cache_dir = d;
+	free(*field);
+	*field = d;
 	return 0;
+}
+
+int cvm_set_cache_dir(struct cvm_ctx *ctx, const char *dir)
+{
+	return ctx_set_string(ctx, ctx ? &ctx->cache_dir : NULL, dir);
 }
 
 int cvm_set_tdx_collateral(struct cvm_ctx *ctx, const char *dir)
 {
-	char *d = NULL;
-
-	if (!ctx)
-		return -EINVAL;
-	if (dir) {
-		d = strdup(dir);
-		if (!d)
-			return -ENOMEM;
-	}
-	free(ctx->tdx_collateral);
-	ctx->tdx_collateral = d;
-	return 0;
+	return ctx_set_string(ctx, ctx ? &ctx->tdx_collateral : NULL, dir);
 }
 
 void cvm_set_verify_time(struct cvm_ctx *ctx, time_t t)

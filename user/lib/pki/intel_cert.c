@@ -34,29 +34,46 @@ static int der_small_uint(const uint8_t *v, size_t len, unsigned max, unsigned *
 	return 0;
 }
 
+/*
+ * One item of a SEQUENCE OF SEQUENCE { OID, value } at *@off of @der: its
+ * OID content in @oid/@oid_len, the value's tag and content in @vtag,
+ * @val/@val_len; *@off moves past it.
+ */
+static int sgx_next_item(const uint8_t *der, size_t len, size_t *off, const uint8_t **oid,
+			 size_t *oid_len, uint8_t *vtag, const uint8_t **val, size_t *val_len)
+{
+	const uint8_t *item = der + *off;
+	size_t ihl, icl, ohl, ocl, vhl;
+	uint8_t tag;
+
+	if (der_read_tlv(item, len - *off, &tag, &ihl, &icl) < 0 || tag != 0x30)
+		return -EBADMSG;
+	*off += ihl + icl;
+	item += ihl;
+	if (der_read_tlv(item, icl, &tag, &ohl, &ocl) < 0 || tag != 0x06)
+		return -EBADMSG;
+	if (der_read_tlv(item + ohl + ocl, icl - ohl - ocl, vtag, &vhl, val_len) < 0)
+		return -EBADMSG;
+	*oid = item + ohl;
+	*oid_len = ocl;
+	*val = item + ohl + ocl + vhl;
+	return 0;
+}
+
 /* The TCB SEQUENCE (.2) of the extension. */
 static int parse_tcb(const uint8_t *der, size_t len, struct sgx_pck_ext *e)
 {
 	uint32_t seen = 0;
-	uint8_t tag;
 	size_t off;
 
 	for (off = 0; off < len;) {
-		const uint8_t *item = der + off, *oid, *val;
-		size_t ihl, icl, ohl, ocl, vhl, vcl;
+		const uint8_t *oid, *val;
+		size_t ocl, vcl;
 		uint8_t vtag;
 		unsigned n, idx;
 
-		if (der_read_tlv(item, len - off, &tag, &ihl, &icl) < 0 || tag != 0x30)
+		if (sgx_next_item(der, len, &off, &oid, &ocl, &vtag, &val, &vcl) < 0)
 			return -EBADMSG;
-		off += ihl + icl;
-		item += ihl;
-		if (der_read_tlv(item, icl, &tag, &ohl, &ocl) < 0 || tag != 0x06)
-			return -EBADMSG;
-		oid = item + ohl;
-		if (der_read_tlv(item + ohl + ocl, icl - ohl - ocl, &vtag, &vhl, &vcl) < 0)
-			return -EBADMSG;
-		val = item + ohl + ocl + vhl;
 		if (ocl != sizeof(sgx_ext_oid) + 2 || memcmp(oid, sgx_ext_oid, sizeof(sgx_ext_oid)) != 0 ||
 		    oid[sizeof(sgx_ext_oid)] != 2)
 			continue;
@@ -94,20 +111,12 @@ int sgx_pck_ext_parse_der(const uint8_t *der, size_t len, struct sgx_pck_ext *re
 	der += hl;
 	len = cl;
 	for (off = 0; off < len;) {
-		const uint8_t *item = der + off, *oid, *val;
-		size_t ihl, icl, ohl, ocl, vhl, vcl;
+		const uint8_t *oid, *val;
+		size_t ocl, vcl;
 		uint8_t vtag;
 
-		if (der_read_tlv(item, len - off, &tag, &ihl, &icl) < 0 || tag != 0x30)
+		if (sgx_next_item(der, len, &off, &oid, &ocl, &vtag, &val, &vcl) < 0)
 			return -EBADMSG;
-		off += ihl + icl;
-		item += ihl;
-		if (der_read_tlv(item, icl, &tag, &ohl, &ocl) < 0 || tag != 0x06)
-			return -EBADMSG;
-		oid = item + ohl;
-		if (der_read_tlv(item + ohl + ocl, icl - ohl - ocl, &vtag, &vhl, &vcl) < 0)
-			return -EBADMSG;
-		val = item + ohl + ocl + vhl;
 		if (ocl != sizeof(sgx_ext_oid) + 1 || memcmp(oid, sgx_ext_oid, sizeof(sgx_ext_oid)) != 0)
 			continue;
 		switch (oid[sizeof(sgx_ext_oid)]) {
