@@ -963,3 +963,56 @@ uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *k
 	*len = total;
 	return h;
 }
+
+/* The TD fields as forge_quote() puts them into a quote body. */
+uint8_t *forge_hcl_tdx(const char *claims, struct forge_quote_opts *o, size_t *len)
+{
+	size_t clen = strlen(claims), total = HCL_RT_VARIABLE_DATA + clen;
+	uint8_t *h = calloc(1, total), *t;
+	unsigned dl;
+
+	CHECK(h);
+	memset(o->report_data, 0, 64);
+	CHECK(EVP_Digest(claims, clen, o->report_data, &dl, EVP_sha256(), NULL) == 1);
+	put_le32(h + HCL_H_SIGNATURE, HCL_SIGNATURE);
+	put_le32(h + HCL_H_VERSION, 2);
+	put_le32(h + HCL_H_REPORT_SIZE, (uint32_t)(HCL_HEADER_LEN + HCL_HW_REPORT_LEN + HCL_RT_HEADER_LEN + clen));
+	put_le32(h + HCL_H_REQUEST_TYPE, HCL_REQUEST_AK_CERT);
+
+	t = h + HCL_HW_REPORT;
+	t[TDX_R_REPORTTYPE] = TDX_REPORTTYPE_TDX;
+	memset(t + TDX_R_CPUSVN, 0x07, 16);
+	memcpy(t + TDX_R_REPORT_DATA, o->report_data, 64);
+	memset(t + TDX_R_MAC, 0xaa, 32);
+	put_le64(t + TDX_R_TEE_TCB_VALID, 0x1ff);
+	memcpy(t + TDX_R_TEE_TCB_SVN, o->tee_tcb_svn, 16);
+	if (o->mrseam)
+		memcpy(t + TDX_R_MRSEAM, o->mrseam, 48);
+	else
+		memset(t + TDX_R_MRSEAM, 0x11, 48);
+	memcpy(t + TDX_R_MRSIGNERSEAM, o->mrsignerseam, 48);
+	put_le64(t + TDX_R_SEAM_ATTRIBUTES, o->seam_attributes);
+	put_le64(t + TDX_R_TD_ATTRIBUTES, o->td_attributes);
+	put_le64(t + TDX_R_XFAM, o->xfam ? o->xfam : 0x61ae7);
+	memcpy(t + TDX_R_MRTD, o->mrtd, 48);
+	memcpy(t + TDX_R_MRCONFIGID, o->mrconfigid, 48);
+	memcpy(t + TDX_R_MROWNER, o->mrowner, 48);
+	memcpy(t + TDX_R_MROWNERCONFIG, o->mrownerconfig, 48);
+	for (int i = 0; i < 4; i++)
+		memcpy(t + TDX_R_RTMR0 + 48 * i, o->rtmr[i], 48);
+	/* forge_quote()'s TDX 1.5 body carries MRSERVICETD 0x22 x 48 */
+	memset(t + TDX_R_SERVTD_HASH, 0x22, 48);
+	CHECK(EVP_Digest(t + TDX_R_TEE_TCB_INFO, TDX_R_TEE_TCB_INFO_LEN, t + TDX_R_TEE_TCB_INFO_HASH, &dl,
+			 EVP_sha384(), NULL) == 1);
+	CHECK(EVP_Digest(t + TDX_R_TDINFO, TDX_R_TDINFO_LEN, t + TDX_R_TEE_INFO_HASH, &dl, EVP_sha384(),
+			 NULL) == 1);
+
+	put_le32(h + HCL_RT_DATA_SIZE, (uint32_t)(HCL_RT_HEADER_LEN + clen));
+	put_le32(h + HCL_RT_VERSION, 1);
+	put_le32(h + HCL_RT_REPORT_TYPE, HCL_REPORT_TYPE_TDX);
+	put_le32(h + HCL_RT_HASH_TYPE, HCL_HASH_SHA256);
+	put_le32(h + HCL_RT_VARIABLE_SIZE, (uint32_t)clen);
+	memcpy(h + HCL_RT_VARIABLE_DATA, claims, clen);
+	*len = total;
+	return h;
+}

@@ -327,6 +327,15 @@ static void hcl_json(const struct cvm_result *r, json_t *o)
 	set(hcl, "request_type", json_integer(h->request_type));
 	set(hcl, "hash_type", json_string(hashes[h->hash_type & 3]));
 	set(hcl, "binding_ok", json_boolean(r->hcl_binding_ok));
+	if (r->td_quote_given) {
+		json_t *tq = json_object();
+
+		if (tq) {
+			set(tq, "verified", json_boolean(r->td_quote_verified));
+			set(tq, "matches_tdreport", json_boolean(r->td_quote_matches));
+			set(hcl, "td_quote", tq);
+		}
+	}
 	if (r->has_claims) {
 		json_error_t err;
 		json_t *claims = json_loadb((const char *)h->variable_data, h->variable_size, 0, &err);
@@ -361,7 +370,8 @@ static json_t *result_json(const struct cvm_result *r)
 		snp_json(r, o);
 	if (r->has_quote)
 		quote_json(r, o);
-	if (r->has_tdreport)
+	/* An HCL report's TD quote: its fields are shown, the TDREPORT's when they match. */
+	if (r->has_tdreport && !r->has_quote)
 		tdreport_json(r, o);
 	if (r->has_hcl)
 		hcl_json(r, o);
@@ -514,6 +524,9 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 	if (r->has_hcl)
 		add(&t, "%-15s %s, runtime claims %s\n", "Inside:", cvm_format_name(r->hcl.hw_format),
 		    r->hcl_binding_ok ? "bound to REPORT_DATA" : "NOT bound");
+	if (r->td_quote_given)
+		add(&t, "%-15s %s, %s\n", "TD quote:", r->td_quote_verified ? "verified" : "NOT verified",
+		    r->td_quote_matches ? "of this TDREPORT" : "NOT of this TDREPORT");
 	if (r->has_snp) {
 		const struct cvm_snp_report *s = &r->snp;
 
@@ -573,7 +586,7 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 			add(&t, "%-15s %s\n", "", c->source);
 		}
 	}
-	if (r->has_tdreport) {
+	if (r->has_tdreport && !r->has_quote) {
 		const struct cvm_tdx_tdreport *p = &r->tdreport;
 		struct td_view v;
 

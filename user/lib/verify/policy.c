@@ -614,6 +614,10 @@ void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r)
 	if (r->has_hcl)
 		result_unchecked(r, "the vTPM's PCRs: the HCL report binds the vTPM's keys, not its "
 				 "measurements");
+	if (r->td_quote_given)
+		result_unchecked(r, "the TDREPORT's CPUSVN%s: the TD quote does not carry %s, so it "
+				 "does not vouch for %s", r->quote.body.tdx15 ? "" : ", TEE_TCB_SVN2 and SERVTD_HASH",
+				 r->quote.body.tdx15 ? "it" : "them", r->quote.body.tdx15 ? "it" : "them");
 }
 
 /* ---- issue 19: the full set of fields ------------------------------------------- */

@@ -165,6 +165,12 @@ struct cvm_result {
 	bool has_claims;
 	struct cvm_hcl_claims claims;
 	bool hcl_binding_ok;
+	/* an HCL report's TD quote (cvm_verify_extra), parsed into quote above */
+	bool td_quote_given;
+	bool td_quote_verified;		/* its chain and signatures, collateral if any */
+	bool td_quote_matches;		/* its body is the TDREPORT's */
+	uint8_t *td_quote_buf;		/* owned copy; quote borrows it */
+	size_t td_quote_len;
 };
 
 /* result.c */
@@ -176,6 +182,9 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 		      bool inner);
 int verify_tdx_quote(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
 int verify_tdx_tdreport(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
+/* verify_tdx_tdreport() short of its verdict: parsed, hashes checked, the MAC left to a quote. */
+int verify_tdx_tdreport_fields(struct cvm_result *r, const uint8_t *buf, size_t len);
+/* With r->td_quote_buf set, a TDX HCL report is verified through that quote. */
 int verify_hcl(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
 
 /* policy.c */

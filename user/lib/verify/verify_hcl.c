@@ -11,6 +11,85 @@
 
 #include "verify/verify.h"
 
+/*
+ * The fields a TD quote's body copies from the TDREPORT it was made of, the
+ * first that differs or NULL: TD Quote Body = TEE_TCB_INFO's TEE_TCB_SVN,
+ * MRSEAM, MRSIGNERSEAM, SEAM_ATTRIBUTES, then TDINFO's TD_ATTRIBUTES, XFAM,
+ * MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG, RTMR0-3, and REPORTDATA; TDX 1.5
+ * adds TEE_TCB_SVN2 and MRSERVICETD (= SERVTD_HASH).  Intel TDX DCAP
+ * Quoting Library API, "TD Quote Body"; ../shared/reference/
+ * evidence-formats.md §3.3 and §3.4.
+ */
+static const char *td_quote_difference(const struct cvm_tdx_quote_body *b, const struct cvm_tdx_tdreport *t)
+{
+	static const char *const rtmr_names[] = { "RTMR0", "RTMR1", "RTMR2", "RTMR3" };
+
+#define DIFFERS(f) (memcmp(&b->f, &t->f, sizeof(b->f)) != 0)
+	if (DIFFERS(tee_tcb_svn))
+		return "TEE_TCB_SVN";
+	if (DIFFERS(mrseam))
+		return "MRSEAM";
+	if (DIFFERS(mrsignerseam))
+		return "MRSIGNERSEAM";
+	if (b->seam_attributes != t->seam_attributes)
+		return "SEAM_ATTRIBUTES";
+	if (b->td_attributes != t->td_attributes)
+		return "TD_ATTRIBUTES";
+	if (b->xfam != t->xfam)
+		return "XFAM";
+	if (DIFFERS(mrtd))
+		return "MRTD";
+	if (DIFFERS(mrconfigid))
+		return "MRCONFIGID";
+	if (DIFFERS(mrowner))
+		return "MROWNER";
+	if (DIFFERS(mrownerconfig))
+		return "MROWNERCONFIG";
+	for (int i = 0; i < 4; i++)
+		if (memcmp(b->rtmr[i], t->rtmr[i], 48) != 0)
+			return rtmr_names[i];
+	if (DIFFERS(report_data))
+		return "REPORTDATA";
+	if (b->tdx15 && DIFFERS(tee_tcb_svn2))
+		return "TEE_TCB_SVN2";
+	if (b->tdx15 && memcmp(b->mrservicetd, t->servtd_hash, 48) != 0)
+		return "MRSERVICETD (SERVTD_HASH)";
+#undef DIFFERS
+	return NULL;
+}
+
+/*
+ * The TDREPORT's MAC only the CPU can check; the quoting enclave did, on the
+ * host, before it signed a quote of the same fields.  So a quote that
+ * verifies and carries exactly the TDREPORT's fields vouches for them, and
+ * through REPORTDATA for the runtime claims.
+ */
+static int verify_td_quote_of_tdreport(struct cvm_ctx *ctx, struct cvm_result *r)
+{
+	enum cvm_status before = r->status;
+	const char *field;
+	int k;
+
+	r->td_quote_given = true;
+	r->status = CVM_STATUS_OK;
+	k = verify_tdx_quote(ctx, r, r->td_quote_buf, r->td_quote_len);
+	if (k < 0)
+		return k;
+	r->td_quote_verified = r->has_quote && r->signature_checked && r->status <= CVM_STATUS_POLICY;
+	if (r->status < before)
+		r->status = before;
+	r->version = r->hcl.version;	/* the quote's was set */
+	if (!r->has_quote) {
+		result_error(r, CVM_STATUS_MALFORMED, "the TD quote given does not parse: the TDREPORT stays "
+			     "unverified");
+		return 0;
+	}
+	field = td_quote_difference(&r->quote.body, &r->tdreport);
+	r->td_quote_matches = !field;
+	if (field)
+		result_error(r, CVM_STATUS_INVALID, "the TD quote is not of this TDREPORT: %s differs", field);
+	return 0;
+}
 
 int verify_hcl(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len)
 {
@@ -44,6 +123,15 @@ int verify_hcl(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, si
 			return k;
 		if (r->has_snp)
 			report_data = r->snp.report_data;
+	} else if (r->td_quote_buf) {
+		r->td_quote_given = true;
+		k = verify_tdx_tdreport_fields(r, h->hw_report, HCL_HW_REPORT_LEN);
+		if (k == 0 && r->has_tdreport)
+			k = verify_td_quote_of_tdreport(ctx, r);
+		if (k < 0)
+			return k;
+		if (r->has_tdreport)
+			report_data = r->tdreport.report_data;
 	} else {
 		k = verify_tdx_tdreport(ctx, r, h->hw_report, HCL_HW_REPORT_LEN);
 		if (k < 0)
