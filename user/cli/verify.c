@@ -38,6 +38,9 @@ static void verify_help(void)
 	       "                             instead of now\n"
 	       "      --format FORMAT        snp-report, tdx-quote, tdx-tdreport, azure-hcl\n"
 	       "                             (default: detected)\n"
+	       "      --td-quote FILE        Azure TDX: the TD quote of the HCL report's TDREPORT\n"
+	       "                             (IMDS /acc/tdquote; binary or hex text): verified,\n"
+	       "                             and equal to the TDREPORT, it verifies the report\n"
 	       "\n"
 	       "Policy (flags add to or override --policy):\n"
 	       "      --policy FILE          JSON policy\n"
@@ -97,7 +100,8 @@ static void verify_help(void)
 	       "Exit status (cvmattest(1)): 0 verified and policy satisfied; 1 usage or I/O error;\n"
 	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
 	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
-	       "signature could not be checked (no VCEK, or a TDREPORT), or the CRL is stale.\n"
+	       "signature could not be checked (no VCEK, or a TDREPORT without --td-quote),\n"
+	       "or the CRL is stale.\n"
 	       "See cvmattest-verify(1).\n");
 }
 
@@ -392,7 +396,7 @@ static int apply_field_options(struct cvm_policy *p, const struct field_options 
 
 /* As check_options_apply() below, for these options. */
 static int check_fields_apply(const struct field_options *f, const struct cvm_result *result, bool tdx,
-			      const char *what)
+			      bool quote, const char *what)
 {
 	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
 
@@ -400,7 +404,7 @@ static int check_fields_apply(const struct field_options *f, const struct cvm_re
 		return usage_error("%s applies to SEV-SNP reports, not to %s", f->snp_only, what);
 	if (!tdx && f->tdx_only)
 		return usage_error("%s applies to TDX quotes and TDREPORTs, not to %s", f->tdx_only, what);
-	if (tdx && f->quote_only && cvm_result_format(result) != CVM_FORMAT_TDX_QUOTE)
+	if (tdx && f->quote_only && !quote)
 		return usage_error("%s applies to TDX quotes (the QE report and the quote header), not "
 				   "to %s", f->quote_only, what);
 	if (f->fmc_opt && snp && snp->product != CVM_SNP_PRODUCT_UNKNOWN && !snp->reported_tcb.turin)
@@ -411,6 +415,10 @@ static int check_fields_apply(const struct field_options *f, const struct cvm_re
 /* AMD CRL (issue 19): its own block, apart from the policy options. */
 enum {
 	OPT_CRL = 0x180,
+};
+/* Issue 19: evidence that completes the one verified. */
+enum {
+	OPT_TD_QUOTE = 0x1a0,
 };
 #define VERIFY_CRL_MAX 8
 
@@ -468,6 +476,7 @@ struct verify_options {
 	size_t n_crls;
 	time_t at;
 	enum cvm_format format;
+	const char *td_quote;		/* --td-quote */
 	/* policy */
 	const char *policy_path;
 	bool allow_debug;
@@ -502,6 +511,7 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "intel-root", required_argument, NULL, OPT_INTEL_ROOT },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "td-quote", required_argument, NULL, OPT_TD_QUOTE },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow-debug", no_argument, NULL, OPT_ALLOW_DEBUG },
 		{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
@@ -569,6 +579,9 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		case OPT_FORMAT:
 			if (cvm_format_from_name(optarg, &o->format) < 0)
 				return usage_error("--format: unknown format \"%s\"", optarg);
+			break;
+		case OPT_TD_QUOTE:
+			o->td_quote = optarg;
 			break;
 		case OPT_POLICY:
 			o->policy_path = optarg;
@@ -638,6 +651,8 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 	if (optind != argc - 1)
 		return usage_error("expected one EVIDENCE file; see 'cvmattest verify --help'");
 	o->evidence = argv[optind];
+	if (o->td_quote && strcmp(o->td_quote, "-") == 0 && strcmp(o->evidence, "-") == 0)
+		return usage_error("--td-quote - and EVIDENCE - cannot both read stdin");
 	if (report_data_hex && o->report_data_file)
 		return usage_error("--report-data and --report-data-file exclude each other");
 
@@ -741,7 +756,7 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 {
 	const char *platform = cvm_result_platform(result);
 	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
-	bool tdx;
+	bool tdx, quote;
 	const char *what;
 	int r;
 
@@ -749,7 +764,12 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 		return 0;	/* did not parse far enough: that error says more */
 	tdx = strcmp(platform, "tdx") == 0;
 	what = evidence_name(result, tdx);
-	r = check_fields_apply(&o->fields, result, tdx, what);
+	if (o->td_quote && (!tdx || cvm_result_format(result) != CVM_FORMAT_AZURE_HCL))
+		return usage_error("--td-quote applies to an Azure HCL report around a TDREPORT (it is "
+				   "the quote of that TDREPORT), not to %s", what);
+	/* With its TD quote, an HCL report is held to what applies to quotes. */
+	quote = cvm_result_format(result) == CVM_FORMAT_TDX_QUOTE || o->td_quote;
+	r = check_fields_apply(&o->fields, result, tdx, quote, what);
 	if (r)
 		return r;
 	if (tdx) {
@@ -758,7 +778,7 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 		if (o->has_min_tcb)
 			return usage_error("--min-tcb applies to SEV-SNP reports (REPORTED_TCB), not to %s; "
 					   "for TDX see --min-tee-tcb-svn", what);
-		if (cvm_result_format(result) == CVM_FORMAT_TDX_QUOTE)
+		if (quote)
 			return 0;
 	}
 	if (o->collateral || o->tdx_tcb_status || o->has_min_tcb_eval_num)
@@ -783,8 +803,9 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
 	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
 	_cleanup_(cvm_result_freep) struct cvm_result *result = NULL;
-	_cleanup_free_ uint8_t *evidence = NULL;
+	_cleanup_free_ uint8_t *evidence = NULL, *td_quote = NULL;
 	_cleanup_free_ char *out = NULL;
+	struct cvm_verify_extra extra = { 0 };
 	size_t evidence_len;
 	int r;
 
@@ -816,7 +837,15 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 	if (r < 0)
 		return EXIT_USAGE;
 
-	r = cvm_verify(ctx, evidence, evidence_len, o->format, policy, &result);
+	if (o->td_quote) {
+		if (cli_read_evidence(o->td_quote, &td_quote, &extra.td_quote_len) < 0)
+			return EXIT_USAGE;
+		if (!extra.td_quote_len)
+			return usage_error("--td-quote %s is empty", o->td_quote);
+		extra.td_quote = td_quote;
+	}
+
+	r = cvm_verify_ex(ctx, evidence, evidence_len, o->format, policy, &extra, &result);
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: verification could not run: %s\n", strerror(-r));
 		return EXIT_USAGE;

@@ -368,10 +368,10 @@ static json_t *result_json(const struct cvm_result *r)
 	set(o, "debug", json_null());
 	if (r->has_snp)
 		snp_json(r, o);
-	if (r->has_quote)
-		quote_json(r, o);
 	/* An HCL report's TD quote: its fields are shown, the TDREPORT's when they match. */
-	if (r->has_tdreport && !r->has_quote)
+	if (r->has_quote && (!r->td_quote_given || r->td_quote_matches))
+		quote_json(r, o);
+	else if (r->has_tdreport)
 		tdreport_json(r, o);
 	if (r->has_hcl)
 		hcl_json(r, o);
@@ -551,7 +551,8 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 		text_tcb(&t, "Current TCB:", &s->current_tcb);
 		text_snp_more(&t, s, hx);
 	}
-	if (r->has_quote) {
+	/* An HCL report's TD quote of another TDREPORT: the TDREPORT's fields, as without it. */
+	if (r->has_quote && (!r->td_quote_given || r->td_quote_matches)) {
 		const struct cvm_tdx_quote_body *b = &r->quote.body;
 		struct td_view v;
 
@@ -585,8 +586,7 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 			add(&t, "%-15s PCK CRL next update %s, Root CA CRL %s\n", "", d1, d2);
 			add(&t, "%-15s %s\n", "", c->source);
 		}
-	}
-	if (r->has_tdreport && !r->has_quote) {
+	} else if (r->has_tdreport) {
 		const struct cvm_tdx_tdreport *p = &r->tdreport;
 		struct td_view v;
 

@@ -225,7 +225,7 @@ int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_
 		 */
 		if (k == 0 && r->has_snp)
 			policy_check_snp(policy, &r->snp, false, r);
-		if (k == 0 && r->has_tdreport && r->has_quote) {
+		if (k == 0 && r->has_tdreport && r->has_quote && r->td_quote_matches) {
 			/* the quote's fields, the TDREPORT's when they match, and its SVNs and TCB */
 			td_view_from_quote(&r->quote.body, &td);
 			td_view_add_quote_svns(&r->quote, &td);
