@@ -187,6 +187,33 @@ int verify_tdx_tdreport_fields(struct cvm_result *r, const uint8_t *buf, size_t 
 /* With r->td_quote_buf set, a TDX HCL report is verified through that quote. */
 int verify_hcl(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
 
+/* verify_tpm.c: a vTPM TPM2_Quote as az-cvm-vtpm writes it (see there) */
+#define TPM_QUOTE_PCRS_MAX 24
+struct tpm_quote {
+	const uint8_t *sig;		/* borrowed, all of these */
+	size_t sig_len;
+	const uint8_t *msg;		/* TPMS_ATTEST, what the AK signed */
+	size_t msg_len;
+	const uint8_t *pcrs;		/* n_pcrs x 32 bytes, PCR 0 first */
+	size_t n_pcrs;
+	const uint8_t *extra_data;	/* the nonce the TPM was given */
+	size_t extra_len;
+	uint16_t pcr_hash;		/* TPM_ALG_ID of the one selection */
+	uint8_t select[4];
+	size_t select_len;
+	const uint8_t *pcr_digest;
+	size_t pcr_digest_len;
+};
+
+int tpm_quote_parse(const uint8_t *buf, size_t len, struct tpm_quote *ret);
+/*
+ * 0 when @ak (RSA) signed it, its extraData is @nonce (NULL: not compared)
+ * and its PCR digest covers the PCR values it came with; -EKEYREJECTED
+ * with the reason in @why, -ENOMEM.
+ */
+int tpm_quote_check(const struct tpm_quote *q, EVP_PKEY *ak, const uint8_t *nonce, size_t nonce_len,
+		    char *why, size_t why_len);
+
 /* policy.c */
 void policy_check_snp(const struct cvm_policy *p, const struct cvm_snp_report *s,
 		      bool check_report_data, struct cvm_result *r);
