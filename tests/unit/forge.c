@@ -1016,3 +1016,92 @@ uint8_t *forge_hcl_tdx(const char *claims, struct forge_quote_opts *o, size_t *l
 	*len = total;
 	return h;
 }
+
+/* ---- vTPM quote ------------------------------------------------------------------------------- */
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+uint8_t *forge_tpm_quote(EVP_PKEY *ak, const uint8_t *nonce, size_t nonce_len, const uint8_t pcrs[24][32],
+			 size_t *len)
+{
+	uint8_t msg[256], sig[512], *out, *m = msg;
+	size_t sig_len = sizeof(sig), msg_len, total;
+	unsigned dl;
+	EVP_MD_CTX *md;
+
+	CHECK(nonce_len <= 64);
+	memset(msg, 0, sizeof(msg));
+	m[0] = 0xff, m[1] = 0x54, m[2] = 0x43, m[3] = 0x47;	/* TPM_GENERATED_VALUE */
+	put_be16(m + 4, 0x8018);				/* TPM_ST_ATTEST_QUOTE */
+	m += 6;
+	put_be16(m, 34);					/* qualifiedSigner: SHA-256 name */
+	put_be16(m + 2, 0x000b);
+	memset(m + 4, 0x5a, 32);
+	m += 36;
+	put_be16(m, (uint16_t)nonce_len);
+	memcpy(m + 2, nonce, nonce_len);
+	m += 2 + nonce_len;
+	m += 17 + 8;						/* clockInfo, firmwareVersion */
+	m[3] = 1;						/* one selection */
+	put_be16(m + 4, 0x000b);
+	m[6] = 3;
+	m[7] = m[8] = m[9] = 0xff;				/* PCRs 0-23 */
+	m += 10;
+	put_be16(m, 32);
+	CHECK(EVP_Digest(pcrs, 24 * 32, m + 2, &dl, EVP_sha256(), NULL) == 1);
+	m += 34;
+	msg_len = (size_t)(m - msg);
+
+	md = EVP_MD_CTX_new();
+	CHECK(md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, ak) == 1);
+	CHECK(EVP_DigestSign(md, sig, &sig_len, msg, msg_len) == 1);
+	EVP_MD_CTX_free(md);
+
+	total = 8 + sig_len + 8 + msg_len + 8 + 24 * 32;
+	out = calloc(1, total);
+	CHECK(out);
+	put_le64(out, sig_len);
+	memcpy(out + 8, sig, sig_len);
+	put_le64(out + 8 + sig_len, msg_len);
+	memcpy(out + 16 + sig_len, msg, msg_len);
+	put_le64(out + 16 + sig_len + msg_len, 24);
+	memcpy(out + 24 + sig_len + msg_len, pcrs, 24 * 32);
+	*len = total;
+	return out;
+}
+
+static char *b64url_bn(EVP_PKEY *k, const char *param)
+{
+	BIGNUM *bn = NULL;
+	uint8_t bin[1024];
+	char b64[1400], *out;
+	int n, l;
+
+	CHECK(EVP_PKEY_get_bn_param(k, param, &bn) == 1);
+	n = BN_bn2bin(bn, bin);
+	BN_free(bn);
+	l = EVP_EncodeBlock((unsigned char *)b64, bin, n);
+	while (l > 0 && b64[l - 1] == '=')
+		b64[--l] = 0;
+	for (int i = 0; i < l; i++)
+		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+	out = strdup(b64);
+	CHECK(out);
+	return out;
+}
+
+char *forge_ak_claims(EVP_PKEY *ak)
+{
+	char *n = b64url_bn(ak, OSSL_PKEY_PARAM_RSA_N), *e = b64url_bn(ak, OSSL_PKEY_PARAM_RSA_E), *c;
+
+	CHECK(asprintf(&c, "{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\","
+		       "\"e\":\"%s\",\"n\":\"%s\"}],\"vm-configuration\":{\"secure-boot\":true,"
+		       "\"tpm-enabled\":true},\"user-data\":\"%0128d\"}", e, n, 0) > 0);
+	free(n);
+	free(e);
+	return c;
+}

@@ -159,6 +159,16 @@ uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *k
  */
 uint8_t *forge_hcl_tdx(const char *claims, struct forge_quote_opts *o, size_t *len);
 
+/*
+ * A vTPM quote as az-cvm-vtpm writes it (u64 LE length-prefixed signature,
+ * TPMS_ATTEST, 24 SHA-256 PCR values), all PCRs selected, signed with @ak
+ * (RSASSA PKCS#1 v1.5, SHA-256).
+ */
+uint8_t *forge_tpm_quote(EVP_PKEY *ak, const uint8_t *nonce, size_t nonce_len, const uint8_t pcrs[24][32],
+			 size_t *len);
+/* Runtime claims JSON whose HCLAkPub is @ak (RSA), user-data 64 zero bytes; malloc'd. */
+char *forge_ak_claims(EVP_PKEY *ak);
+
 /* PEM of a certificate into a temp file. */
 const char *forge_write_pem(const char *name, X509 *const *certs, size_t n);
 

@@ -1437,6 +1437,58 @@ static void test_verify_td_quote(void **state)
 	free(q2);
 }
 
+static void test_verify_tpm_quote(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4, .tee_tcb_svn = { 3, 0, 5 } };
+	EVP_PKEY *ak = EVP_RSA_gen(2048);
+	char hcl[4096], quote[4096], tpm[4096], *claims;
+	const char *real_quote = td_path("azure/kinvolk-quote.bin");
+	const char *real_tdx = td_path("azure/kinvolk-hcl-report-tdx.bin");
+	uint8_t pcrs[24][32] = { { 0 } }, *h, *q, *t;
+	size_t hlen, qlen, tlen;
+	json_t *o, *tq;
+
+	(void)state;
+	assert_non_null(ak);
+	memset(pcrs[7], 0x77, 32);
+	claims = forge_ak_claims(ak);
+	h = forge_hcl_tdx(claims, &qo, &hlen);
+	q = forge_quote(f, &qo, &qlen);
+	t = forge_tpm_quote(ak, (const uint8_t *)"\x01\x02\x03\x04", 4, pcrs, &tlen);
+	snprintf(hcl, sizeof(hcl), "%s", write_tmp("tpmq-hcl.bin", h, hlen));
+	snprintf(quote, sizeof(quote), "%s", write_tmp("tpmq-quote.bin", q, qlen));
+	snprintf(tpm, sizeof(tpm), "%s", write_tmp("tpmq-tpm.bin", t, tlen));
+
+	EXPECT(0, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--tpm-quote", tpm,
+		       "--nonce", "01020304", hcl), "OK: verified",
+	       "TPM quote:      signed by HCLAkPub, nonce and PCR digest match");
+	EXPECT(2, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--tpm-quote", tpm,
+		       "--nonce", "01020305", hcl), "extraData is not the nonce given");
+	EXPECT(0, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--tpm-quote", tpm, hcl),
+	       "no nonce given to compare");
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote,
+					       "--tpm-quote", tpm, "--nonce", "01020304", hcl)), 0);
+	tq = json_object_get(json_object_get(o, "hcl"), "tpm_quote");
+	assert_true(json_is_true(json_object_get(tq, "verified")));
+	assert_true(json_is_true(json_object_get(tq, "nonce_checked")));
+	assert_json_hex(json_object_get(tq, "pcrs"), "7", pcrs[7], 32);
+	json_decref(o);
+	/* the real quote is another VM's AK than the real HCL report's claims carry */
+	EXPECT(2, ARGS("verify", "--tpm-quote", real_quote, "--nonce", "6368616c6c656e6765", real_tdx),
+	       "signature does not verify with the AK");
+	/* usage */
+	EXPECT(1, ARGS("verify", "--nonce", "01", hcl), "--nonce is the TPM quote's: it needs --tpm-quote");
+	EXPECT(1, ARGS("verify", "--tpm-quote", tpm, "--nonce", "zz", hcl), "--nonce: hex of 1 to 64 bytes");
+	EXPECT(1, ARGS("verify", "--intel-root", f->root_path, "--tpm-quote", tpm, quote),
+	       "--tpm-quote applies to an Azure HCL report");
+	free(claims);
+	free(h);
+	free(q);
+	free(t);
+	EVP_PKEY_free(ak);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1461,6 +1513,7 @@ int main(void)
 		cmocka_unit_test(test_fields_usage),
 		cmocka_unit_test(test_fetch_tdx),
 		cmocka_unit_test(test_verify_td_quote),
+		cmocka_unit_test(test_verify_tpm_quote),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -462,6 +462,97 @@ static void test_td_quote_wrong_evidence(void **state)
 	cvm_ctx_free(ctx);
 }
 
+/* ---- the vTPM quote, by the AK of the runtime claims ------------------------------------- */
+
+static void test_hcl_tpm_quote(void **state)
+{
+	static const uint8_t nonce[] = { 'n', 'o', 'n', 'c', 'e', 1, 2, 3 };
+	struct forge_intel *f = forge_intel();
+	struct cvm_ctx *ctx = quiet_ctx();
+	EVP_PKEY *ak = EVP_RSA_gen(2048), *other = EVP_RSA_gen(2048);
+	struct forge_quote_opts o;
+	struct cvm_verify_extra x = { 0 };
+	struct cvm_result *r;
+	uint8_t pcrs[24][32], *hcl, *q, *tq, *tq_other;
+	size_t len, qlen, tqlen, tqolen;
+	char *claims;
+
+	(void)state;
+	assert_non_null(ak);
+	assert_non_null(other);
+	for (int i = 0; i < 24; i++)
+		memset(pcrs[i], i, 32);
+	assert_int_equal(cvm_set_intel_root(ctx, f->root_path), 0);
+	claims = forge_ak_claims(ak);
+	tdx_opts(&o, 4);
+	hcl = forge_hcl_tdx(claims, &o, &len);
+	q = forge_quote(f, &o, &qlen);
+	tq = forge_tpm_quote(ak, nonce, sizeof(nonce), pcrs, &tqlen);
+	tq_other = forge_tpm_quote(other, nonce, sizeof(nonce), pcrs, &tqolen);
+	x.td_quote = q;
+	x.td_quote_len = qlen;
+	x.tpm_quote = tq;
+	x.tpm_quote_len = tqlen;
+	x.nonce = nonce;
+	x.nonce_len = sizeof(nonce);
+
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_OK, NULL);
+	assert_true(json_has(r, "\"nonce_checked\": true"));
+	cvm_result_free(r);
+	/* another nonce */
+	x.nonce_len--;
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "extraData is not the nonce given");
+	cvm_result_free(r);
+	x.nonce_len++;
+	/* by another AK */
+	x.tpm_quote = tq_other;
+	x.tpm_quote_len = tqolen;
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "signature does not verify with the AK");
+	cvm_result_free(r);
+	x.tpm_quote = tq;
+	x.tpm_quote_len = tqlen;
+	/* a PCR value sent along changed */
+	tq[tqlen - 1] ^= 1;
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "not those the TPM quote's digest covers");
+	cvm_result_free(r);
+	tq[tqlen - 1] ^= 1;
+	/* without the TD quote the report stays unverifiable, the TPM quote checked all the same */
+	x.td_quote = NULL;
+	x.td_quote_len = 0;
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_UNVERIFIABLE, "TDREPORT");
+	assert_true(json_has(r, "\"nonce_checked\": true"));
+	cvm_result_free(r);
+	/* claims without HCLAkPub (the simulated-claims constant's "n" is no RSA key) */
+	free(hcl);
+	hcl = forge_hcl_tdx(tdx_claims, &o, &len);
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_INVALID, "HCLAkPub is not an RSA key");
+	cvm_result_free(r);
+	/* not an HCL report */
+	assert_int_equal(cvm_verify_ex(ctx, q, qlen, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_MALFORMED, "a TPM quote is verified together with an Azure HCL report");
+	cvm_result_free(r);
+	/* not a TPM quote */
+	x.tpm_quote = q;
+	x.tpm_quote_len = qlen;
+	assert_int_equal(cvm_verify_ex(ctx, hcl, len, CVM_FORMAT_UNKNOWN, NULL, &x, &r), 0);
+	expect(r, CVM_STATUS_MALFORMED, "TPM quote does not parse");
+	cvm_result_free(r);
+	free(claims);
+	free(hcl);
+	free(q);
+	free(tq);
+	free(tq_other);
+	EVP_PKEY_free(ak);
+	EVP_PKEY_free(other);
+	cvm_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_hcl_tdx_quote_mismatch),
 		cmocka_unit_test(test_hcl_tdx_quote_forged),
 		cmocka_unit_test(test_td_quote_wrong_evidence),
+		cmocka_unit_test(test_hcl_tpm_quote),
 	};
 
 	return cmocka_run_group_tests_name("verify-hcl", tests, NULL, NULL);

@@ -41,6 +41,9 @@ static void verify_help(void)
 	       "      --td-quote FILE        Azure TDX HCL report: the TD quote of its TDREPORT\n"
 	       "                             (IMDS /acc/tdquote, binary or hex text); when it\n"
 	       "                             verifies and matches, the report is verified\n"
+	       "      --tpm-quote FILE       Azure HCL report: the vTPM's TPM2_Quote, checked\n"
+	       "                             with the claims' HCLAkPub (az-cvm-vtpm's file)\n"
+	       "      --nonce HEX            the TPM quote's expected extraData (1-64 bytes)\n"
 	       "\n"
 	       "Policy (flags add to or override --policy):\n"
 	       "      --policy FILE          JSON policy\n"
@@ -419,6 +422,8 @@ enum {
 /* Issue 19: evidence that completes the one verified. */
 enum {
 	OPT_TD_QUOTE = 0x1a0,
+	OPT_TPM_QUOTE,
+	OPT_NONCE,
 };
 #define VERIFY_CRL_MAX 8
 
@@ -477,6 +482,10 @@ struct verify_options {
 	time_t at;
 	enum cvm_format format;
 	const char *td_quote;		/* --td-quote */
+	const char *tpm_quote;		/* --tpm-quote */
+	bool has_nonce;
+	uint8_t nonce[64];
+	size_t nonce_len;
 	/* policy */
 	const char *policy_path;
 	bool allow_debug;
@@ -512,6 +521,8 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "td-quote", required_argument, NULL, OPT_TD_QUOTE },
+		{ "tpm-quote", required_argument, NULL, OPT_TPM_QUOTE },
+		{ "nonce", required_argument, NULL, OPT_NONCE },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow-debug", no_argument, NULL, OPT_ALLOW_DEBUG },
 		{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
@@ -583,6 +594,14 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		case OPT_TD_QUOTE:
 			o->td_quote = optarg;
 			break;
+		case OPT_TPM_QUOTE:
+			o->tpm_quote = optarg;
+			break;
+		case OPT_NONCE:
+			if (cvm_hex_decode_fixed(optarg, o->nonce, 64, &o->nonce_len, false) < 0 || !o->nonce_len)
+				return usage_error("--nonce: hex of 1 to 64 bytes expected");
+			o->has_nonce = true;
+			break;
 		case OPT_POLICY:
 			o->policy_path = optarg;
 			break;
@@ -653,6 +672,11 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 	o->evidence = argv[optind];
 	if (o->td_quote && strcmp(o->td_quote, "-") == 0 && strcmp(o->evidence, "-") == 0)
 		return usage_error("--td-quote - and EVIDENCE - cannot both read stdin");
+	if (o->tpm_quote && strcmp(o->tpm_quote, "-") == 0 &&
+	    (strcmp(o->evidence, "-") == 0 || (o->td_quote && strcmp(o->td_quote, "-") == 0)))
+		return usage_error("--tpm-quote - and another input cannot both read stdin");
+	if (o->has_nonce && !o->tpm_quote)
+		return usage_error("--nonce is the TPM quote's: it needs --tpm-quote");
 	if (report_data_hex && o->report_data_file)
 		return usage_error("--report-data and --report-data-file exclude each other");
 
@@ -764,6 +788,9 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 		return 0;	/* did not parse far enough: that error says more */
 	tdx = strcmp(platform, "tdx") == 0;
 	what = evidence_name(result, tdx);
+	if (o->tpm_quote && cvm_result_format(result) != CVM_FORMAT_AZURE_HCL)
+		return usage_error("--tpm-quote applies to an Azure HCL report (its runtime claims carry the "
+				   "AK), not to %s", what);
 	if (o->td_quote && (!tdx || cvm_result_format(result) != CVM_FORMAT_AZURE_HCL))
 		return usage_error("--td-quote applies to an Azure HCL report around a TDREPORT (it is "
 				   "the quote of that TDREPORT), not to %s", what);
@@ -803,7 +830,7 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
 	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
 	_cleanup_(cvm_result_freep) struct cvm_result *result = NULL;
-	_cleanup_free_ uint8_t *evidence = NULL, *td_quote = NULL;
+	_cleanup_free_ uint8_t *evidence = NULL, *td_quote = NULL, *tpm_quote = NULL;
 	_cleanup_free_ char *out = NULL;
 	struct cvm_verify_extra extra = { 0 };
 	size_t evidence_len;
@@ -843,6 +870,17 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 		if (!extra.td_quote_len)
 			return usage_error("--td-quote %s is empty", o->td_quote);
 		extra.td_quote = td_quote;
+	}
+	if (o->tpm_quote) {
+		if (cli_read_evidence(o->tpm_quote, &tpm_quote, &extra.tpm_quote_len) < 0)
+			return EXIT_USAGE;
+		if (!extra.tpm_quote_len)
+			return usage_error("--tpm-quote %s is empty", o->tpm_quote);
+		extra.tpm_quote = tpm_quote;
+		if (o->has_nonce) {
+			extra.nonce = o->nonce;
+			extra.nonce_len = o->nonce_len;
+		}
 	}
 
 	r = cvm_verify_ex(ctx, evidence, evidence_len, o->format, policy, &extra, &result);

@@ -531,6 +531,17 @@ struct cvm_verify_extra {
 	 */
 	const uint8_t *td_quote;
 	size_t td_quote_len;
+	/*
+	 * Azure guest flow: the vTPM's TPM2_Quote as az-cvm-vtpm writes it
+	 * (signature, TPMS_ATTEST, PCR values), checked with the AK the HCL
+	 * report's runtime claims carry (HCLAkPub): its signature, extraData
+	 * == @nonce (NULL: not compared, listed as unchecked), and its PCR
+	 * digest over the PCR values.  Any evidence but an HCL report: MALFORMED.
+	 */
+	const uint8_t *tpm_quote;
+	size_t tpm_quote_len;
+	const uint8_t *nonce;
+	size_t nonce_len;
 };
 
 /* cvm_verify() with @extra (NULL: none). */

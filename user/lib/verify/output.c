@@ -336,6 +336,25 @@ static void hcl_json(const struct cvm_result *r, json_t *o)
 			set(hcl, "td_quote", tq);
 		}
 	}
+	if (r->tpm_quote_given) {
+		json_t *tq = json_object(), *pcrs = json_object();
+
+		if (tq && pcrs) {
+			char idx[24];
+
+			set(tq, "verified", json_boolean(r->tpm_quote_ok));
+			set(tq, "nonce_checked", json_boolean(r->tpm_nonce_checked));
+			for (size_t i = 0; r->has_tpm_quote && i < r->tpm_quote.n_pcrs; i++) {
+				snprintf(idx, sizeof(idx), "%zu", i);
+				set(pcrs, idx, jhex(r->tpm_quote.pcrs + 32 * i, 32));
+			}
+			set(tq, "pcrs", pcrs);
+			set(hcl, "tpm_quote", tq);
+		} else {
+			json_decref(tq);
+			json_decref(pcrs);
+		}
+	}
 	if (r->has_claims) {
 		json_error_t err;
 		json_t *claims = json_loadb((const char *)h->variable_data, h->variable_size, 0, &err);
@@ -524,6 +543,10 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 	if (r->has_hcl)
 		add(&t, "%-15s %s, runtime claims %s\n", "Inside:", cvm_format_name(r->hcl.hw_format),
 		    r->hcl_binding_ok ? "bound to REPORT_DATA" : "NOT bound");
+	if (r->tpm_quote_given)
+		add(&t, "%-15s %s\n", "TPM quote:", !r->tpm_quote_ok ? "NOT verified" :
+		    r->tpm_nonce_checked ? "signed by HCLAkPub, nonce and PCR digest match" :
+		    "signed by HCLAkPub, PCR digest matches (no nonce compared)");
 	if (r->td_quote_given)
 		add(&t, "%-15s %s, %s\n", "TD quote:", r->td_quote_verified ? "verified" : "NOT verified",
 		    r->td_quote_matches ? "of this TDREPORT" : "NOT of this TDREPORT");

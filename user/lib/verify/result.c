@@ -58,6 +58,7 @@ void cvm_result_free(struct cvm_result *r)
 	tdx_coll_done(&r->tdxc);
 	free(r->evidence);
 	free(r->td_quote_buf);
+	free(r->tpm_quote_buf);
 	free(r);
 }
 

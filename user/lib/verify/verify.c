@@ -73,37 +73,39 @@ static bool looks_like_base64(const uint8_t *buf, size_t len)
 }
 
 /*
- * Our own copy of a TD quote given along (binary, or hex text as evidence
- * may be) into r->td_quote_buf.  0, or -ENOMEM; bad hex is an error of @r.
+ * Our own copy of evidence @what given along (binary, or hex text as
+ * evidence may be) into *ret.  0, or -ENOMEM; bad hex or size is an error
+ * of @r and leaves *ret NULL.
  */
-static int take_td_quote(struct cvm_result *r, const struct cvm_verify_extra *extra)
+static int take_extra(struct cvm_result *r, const char *what, const uint8_t *buf, size_t len,
+		      uint8_t **ret, size_t *ret_len)
 {
 	uint8_t *dec;
 	size_t dec_len;
 	char why[160];
 	int k;
 
-	if (extra->td_quote_len > EVIDENCE_MAX) {
-		result_error(r, CVM_STATUS_MALFORMED, "the TD quote is larger than %d bytes", EVIDENCE_MAX);
+	if (len > EVIDENCE_MAX) {
+		result_error(r, CVM_STATUS_MALFORMED, "the %s is larger than %d bytes", what, EVIDENCE_MAX);
 		return 0;
 	}
-	k = evidence_hex_decode(extra->td_quote, extra->td_quote_len, &dec, &dec_len, why, sizeof(why));
+	k = evidence_hex_decode(buf, len, &dec, &dec_len, why, sizeof(why));
 	if (k == -EBADMSG) {
-		result_error(r, CVM_STATUS_MALFORMED, "the TD quote is %s: give the binary, or hex text "
-			     "of all of it", why);
+		result_error(r, CVM_STATUS_MALFORMED, "the %s is %s: give the binary, or hex text "
+			     "of all of it", what, why);
 		return 0;
 	}
 	if (k < 0)
 		return k;
 	if (k == 0) {
-		dec_len = extra->td_quote_len;
+		dec_len = len;
 		dec = malloc(dec_len ? dec_len : 1);
 		if (!dec)
 			return -ENOMEM;
-		memcpy(dec, extra->td_quote, dec_len);
+		memcpy(dec, buf, dec_len);
 	}
-	r->td_quote_buf = dec;
-	r->td_quote_len = dec_len;
+	*ret = dec;
+	*ret_len = dec_len;
 	return 0;
 }
 
@@ -124,9 +126,10 @@ int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_
 
 	if (!ctx || !ret || (!buf && len))
 		return -EINVAL;
-	if (extra && !extra->td_quote && extra->td_quote_len)
+	if (extra && ((!extra->td_quote && extra->td_quote_len) ||
+		      (!extra->tpm_quote && extra->tpm_quote_len) || (!extra->nonce && extra->nonce_len)))
 		return -EINVAL;
-	if (extra && !extra->td_quote)
+	if (extra && !extra->td_quote && !extra->tpm_quote)
 		extra = NULL;
 	if (!policy)
 		policy = &default_policy;
@@ -185,14 +188,25 @@ int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_
 		goto done;
 	}
 	r->format = format;
-	if (extra) {
-		k = take_td_quote(r, extra);
+	if (extra && extra->td_quote) {
+		k = take_extra(r, "TD quote", extra->td_quote, extra->td_quote_len, &r->td_quote_buf,
+			       &r->td_quote_len);
 		if (k < 0) {
 			cvm_result_free(r);
 			return k;
 		}
 		if (!r->td_quote_buf)
 			goto done;	/* bad hex */
+	}
+	if (extra && extra->tpm_quote) {
+		k = take_extra(r, "TPM quote", extra->tpm_quote, extra->tpm_quote_len, &r->tpm_quote_buf,
+			       &r->tpm_quote_len);
+		if (k < 0) {
+			cvm_result_free(r);
+			return k;
+		}
+		if (!r->tpm_quote_buf)
+			goto done;
 	}
 
 	switch (format) {
@@ -219,6 +233,8 @@ int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_
 		break;
 	case CVM_FORMAT_AZURE_HCL:
 		k = verify_hcl(ctx, r, buf, len);
+		if (k == 0 && r->tpm_quote_buf)
+			k = verify_hcl_tpm_quote(r, extra->nonce, extra->nonce_len);
 		/*
 		 * Behind the paravisor the guest's 64 bytes travel as runtime
 		 * claims user-data; REPORT_DATA holds the claims' hash.
@@ -242,7 +258,10 @@ int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_
 		result_error(r, CVM_STATUS_MALFORMED, "unknown evidence format");
 		break;
 	}
-	if (k == 0 && extra && !r->td_quote_given)
+	if (k == 0 && extra && extra->tpm_quote && format != CVM_FORMAT_AZURE_HCL)
+		result_error(r, CVM_STATUS_MALFORMED, "a TPM quote is verified together with an Azure HCL "
+			     "report (whose runtime claims carry the AK), not with %s", cvm_format_name(format));
+	if (k == 0 && extra && extra->td_quote && !r->td_quote_given)
 		result_error(r, CVM_STATUS_MALFORMED, "a TD quote is verified together with an Azure HCL "
 			     "report around a TDREPORT, not with %s", r->has_snp ? "SEV-SNP evidence" :
 			     cvm_format_name(format));

@@ -9,6 +9,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+
 #include "verify/verify.h"
 
 /*
@@ -150,5 +154,80 @@ int verify_hcl(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, si
 		result_error(r, CVM_STATUS_INVALID,
 			     "REPORT_DATA is not the %s of the runtime claims: they are not bound to the report",
 			     md_names[h->hash_type]);
+	return 0;
+}
+
+/* An RSA public key from a JWK's base64url "n" and "e" (RFC 7518 6.3.1). */
+static int rsa_from_jwk(const char *n64, const char *e64, EVP_PKEY **ret)
+{
+	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *pctx = NULL;
+	_cleanup_free_ uint8_t *n = NULL, *e = NULL;
+	_cleanup_(BN_freep) BIGNUM *bn = NULL, *be = NULL;
+	OSSL_PARAM_BLD *bld;
+	OSSL_PARAM *params = NULL;
+	size_t nl, el;
+	int k = -ENOMEM;
+
+	if (b64url_decode(n64, strlen(n64), &n, &nl) < 0 || b64url_decode(e64, strlen(e64), &e, &el) < 0 ||
+	    nl < 128 || el == 0 || el > 8)
+		return -EBADMSG;
+	bn = BN_bin2bn(n, (int)nl, NULL);
+	be = BN_bin2bn(e, (int)el, NULL);
+	bld = OSSL_PARAM_BLD_new();
+	if (bn && be && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) == 1)
+		params = OSSL_PARAM_BLD_to_param(bld);
+	OSSL_PARAM_BLD_free(bld);
+	pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (params && pctx) {
+		*ret = NULL;
+		k = EVP_PKEY_fromdata_init(pctx) == 1 &&
+		    EVP_PKEY_fromdata(pctx, ret, EVP_PKEY_PUBLIC_KEY, params) == 1 ? 0 : -EBADMSG;
+	}
+	OSSL_PARAM_free(params);
+	ERR_clear_error();
+	return k;
+}
+
+/*
+ * The vTPM's quote, by the AK whose public key the runtime claims carry
+ * (HCLAkPub): as strong as the HCL report itself, which binds the claims.
+ */
+int verify_hcl_tpm_quote(struct cvm_result *r, const uint8_t *nonce, size_t nonce_len)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *ak = NULL;
+	char why[256];
+	int k;
+
+	r->tpm_quote_given = true;
+	if (!r->has_claims)
+		return 0;	/* the report's own error says why */
+	if (tpm_quote_parse(r->tpm_quote_buf, r->tpm_quote_len, &r->tpm_quote) < 0) {
+		result_error(r, CVM_STATUS_MALFORMED, "the TPM quote does not parse (%zu bytes; expected "
+			     "az-cvm-vtpm's signature, TPMS_ATTEST and PCR values)", r->tpm_quote_len);
+		return 0;
+	}
+	r->has_tpm_quote = true;
+	if (!r->claims.ak_n || !r->claims.ak_e) {
+		result_error(r, CVM_STATUS_INVALID, "the runtime claims carry no HCLAkPub key to check the "
+			     "TPM quote with");
+		return 0;
+	}
+	k = rsa_from_jwk(r->claims.ak_n, r->claims.ak_e, &ak);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		result_error(r, CVM_STATUS_INVALID, "the runtime claims' HCLAkPub is not an RSA key");
+		return 0;
+	}
+	k = tpm_quote_check(&r->tpm_quote, ak, nonce, nonce_len, why, sizeof(why));
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		result_error(r, CVM_STATUS_INVALID, "%s", why);
+		return 0;
+	}
+	r->tpm_quote_ok = true;
+	r->tpm_nonce_checked = nonce != NULL;
 	return 0;
 }
