@@ -963,3 +963,145 @@ uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *k
 	*len = total;
 	return h;
 }
+
+/* The TD fields as forge_quote() puts them into a quote body. */
+uint8_t *forge_hcl_tdx(const char *claims, struct forge_quote_opts *o, size_t *len)
+{
+	size_t clen = strlen(claims), total = HCL_RT_VARIABLE_DATA + clen;
+	uint8_t *h = calloc(1, total), *t;
+	unsigned dl;
+
+	CHECK(h);
+	memset(o->report_data, 0, 64);
+	CHECK(EVP_Digest(claims, clen, o->report_data, &dl, EVP_sha256(), NULL) == 1);
+	put_le32(h + HCL_H_SIGNATURE, HCL_SIGNATURE);
+	put_le32(h + HCL_H_VERSION, 2);
+	put_le32(h + HCL_H_REPORT_SIZE, (uint32_t)(HCL_HEADER_LEN + HCL_HW_REPORT_LEN + HCL_RT_HEADER_LEN + clen));
+	put_le32(h + HCL_H_REQUEST_TYPE, HCL_REQUEST_AK_CERT);
+
+	t = h + HCL_HW_REPORT;
+	t[TDX_R_REPORTTYPE] = TDX_REPORTTYPE_TDX;
+	memset(t + TDX_R_CPUSVN, 0x07, 16);
+	memcpy(t + TDX_R_REPORT_DATA, o->report_data, 64);
+	memset(t + TDX_R_MAC, 0xaa, 32);
+	put_le64(t + TDX_R_TEE_TCB_VALID, 0x1ff);
+	memcpy(t + TDX_R_TEE_TCB_SVN, o->tee_tcb_svn, 16);
+	if (o->mrseam)
+		memcpy(t + TDX_R_MRSEAM, o->mrseam, 48);
+	else
+		memset(t + TDX_R_MRSEAM, 0x11, 48);
+	memcpy(t + TDX_R_MRSIGNERSEAM, o->mrsignerseam, 48);
+	put_le64(t + TDX_R_SEAM_ATTRIBUTES, o->seam_attributes);
+	put_le64(t + TDX_R_TD_ATTRIBUTES, o->td_attributes);
+	put_le64(t + TDX_R_XFAM, o->xfam ? o->xfam : 0x61ae7);
+	memcpy(t + TDX_R_MRTD, o->mrtd, 48);
+	memcpy(t + TDX_R_MRCONFIGID, o->mrconfigid, 48);
+	memcpy(t + TDX_R_MROWNER, o->mrowner, 48);
+	memcpy(t + TDX_R_MROWNERCONFIG, o->mrownerconfig, 48);
+	for (int i = 0; i < 4; i++)
+		memcpy(t + TDX_R_RTMR0 + 48 * i, o->rtmr[i], 48);
+	/* forge_quote()'s TDX 1.5 body carries MRSERVICETD 0x22 x 48 */
+	memset(t + TDX_R_SERVTD_HASH, 0x22, 48);
+	CHECK(EVP_Digest(t + TDX_R_TEE_TCB_INFO, TDX_R_TEE_TCB_INFO_LEN, t + TDX_R_TEE_TCB_INFO_HASH, &dl,
+			 EVP_sha384(), NULL) == 1);
+	CHECK(EVP_Digest(t + TDX_R_TDINFO, TDX_R_TDINFO_LEN, t + TDX_R_TEE_INFO_HASH, &dl, EVP_sha384(),
+			 NULL) == 1);
+
+	put_le32(h + HCL_RT_DATA_SIZE, (uint32_t)(HCL_RT_HEADER_LEN + clen));
+	put_le32(h + HCL_RT_VERSION, 1);
+	put_le32(h + HCL_RT_REPORT_TYPE, HCL_REPORT_TYPE_TDX);
+	put_le32(h + HCL_RT_HASH_TYPE, HCL_HASH_SHA256);
+	put_le32(h + HCL_RT_VARIABLE_SIZE, (uint32_t)clen);
+	memcpy(h + HCL_RT_VARIABLE_DATA, claims, clen);
+	*len = total;
+	return h;
+}
+
+/* ---- vTPM quote ------------------------------------------------------------------------------- */
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+uint8_t *forge_tpm_quote(EVP_PKEY *ak, const uint8_t *nonce, size_t nonce_len, const uint8_t pcrs[24][32],
+			 size_t *len)
+{
+	uint8_t msg[256], sig[512], *out, *m = msg;
+	size_t sig_len = sizeof(sig), msg_len, total;
+	unsigned dl;
+	EVP_MD_CTX *md;
+
+	CHECK(nonce_len <= 64);
+	memset(msg, 0, sizeof(msg));
+	m[0] = 0xff, m[1] = 0x54, m[2] = 0x43, m[3] = 0x47;	/* TPM_GENERATED_VALUE */
+	put_be16(m + 4, 0x8018);				/* TPM_ST_ATTEST_QUOTE */
+	m += 6;
+	put_be16(m, 34);					/* qualifiedSigner: SHA-256 name */
+	put_be16(m + 2, 0x000b);
+	memset(m + 4, 0x5a, 32);
+	m += 36;
+	put_be16(m, (uint16_t)nonce_len);
+	memcpy(m + 2, nonce, nonce_len);
+	m += 2 + nonce_len;
+	m += 17 + 8;						/* clockInfo, firmwareVersion */
+	m[3] = 1;						/* one selection */
+	put_be16(m + 4, 0x000b);
+	m[6] = 3;
+	m[7] = m[8] = m[9] = 0xff;				/* PCRs 0-23 */
+	m += 10;
+	put_be16(m, 32);
+	CHECK(EVP_Digest(pcrs, 24 * 32, m + 2, &dl, EVP_sha256(), NULL) == 1);
+	m += 34;
+	msg_len = (size_t)(m - msg);
+
+	md = EVP_MD_CTX_new();
+	CHECK(md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, ak) == 1);
+	CHECK(EVP_DigestSign(md, sig, &sig_len, msg, msg_len) == 1);
+	EVP_MD_CTX_free(md);
+
+	total = 8 + sig_len + 8 + msg_len + 8 + 24 * 32;
+	out = calloc(1, total);
+	CHECK(out);
+	put_le64(out, sig_len);
+	memcpy(out + 8, sig, sig_len);
+	put_le64(out + 8 + sig_len, msg_len);
+	memcpy(out + 16 + sig_len, msg, msg_len);
+	put_le64(out + 16 + sig_len + msg_len, 24);
+	memcpy(out + 24 + sig_len + msg_len, pcrs, 24 * 32);
+	*len = total;
+	return out;
+}
+
+static char *b64url_bn(EVP_PKEY *k, const char *param)
+{
+	BIGNUM *bn = NULL;
+	uint8_t bin[1024];
+	char b64[1400], *out;
+	int n, l;
+
+	CHECK(EVP_PKEY_get_bn_param(k, param, &bn) == 1);
+	n = BN_bn2bin(bn, bin);
+	BN_free(bn);
+	l = EVP_EncodeBlock((unsigned char *)b64, bin, n);
+	while (l > 0 && b64[l - 1] == '=')
+		b64[--l] = 0;
+	for (int i = 0; i < l; i++)
+		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+	out = strdup(b64);
+	CHECK(out);
+	return out;
+}
+
+char *forge_ak_claims(EVP_PKEY *ak)
+{
+	char *n = b64url_bn(ak, OSSL_PKEY_PARAM_RSA_N), *e = b64url_bn(ak, OSSL_PKEY_PARAM_RSA_E), *c;
+
+	CHECK(asprintf(&c, "{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\","
+		       "\"e\":\"%s\",\"n\":\"%s\"}],\"vm-configuration\":{\"secure-boot\":true,"
+		       "\"tpm-enabled\":true},\"user-data\":\"%0128d\"}", e, n, 0) > 0);
+	free(n);
+	free(e);
+	return c;
+}

@@ -152,6 +152,23 @@ const char *forge_collateral(struct forge_intel *f, const struct forge_coll_opts
 /* Azure HCL report around a signed SNP report whose REPORT_DATA binds @claims. */
 uint8_t *forge_hcl_snp(const char *claims, struct forge_snp_opts *o, EVP_PKEY *key, size_t *len);
 
+/*
+ * Azure HCL report around a TDREPORT (MAC arbitrary, its two hashes right)
+ * with the TD fields of @o, whose REPORTDATA, set here, binds @claims: the
+ * TDREPORT forge_quote(@o) is a quote of.
+ */
+uint8_t *forge_hcl_tdx(const char *claims, struct forge_quote_opts *o, size_t *len);
+
+/*
+ * A vTPM quote as az-cvm-vtpm writes it (u64 LE length-prefixed signature,
+ * TPMS_ATTEST, 24 SHA-256 PCR values), all PCRs selected, signed with @ak
+ * (RSASSA PKCS#1 v1.5, SHA-256).
+ */
+uint8_t *forge_tpm_quote(EVP_PKEY *ak, const uint8_t *nonce, size_t nonce_len, const uint8_t pcrs[24][32],
+			 size_t *len);
+/* Runtime claims JSON whose HCLAkPub is @ak (RSA), user-data 64 zero bytes; malloc'd. */
+char *forge_ak_claims(EVP_PKEY *ak);
+
 /* PEM of a certificate into a temp file. */
 const char *forge_write_pem(const char *name, X509 *const *certs, size_t n);
 

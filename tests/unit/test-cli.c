@@ -1354,6 +1354,141 @@ static void test_fetch_tdx(void **state)
 	waitpid(pid, NULL, 0);
 }
 
+/* ---- issue 19: an Azure TDX HCL report with the TD quote of its TDREPORT -------------------- */
+
+static void test_verify_td_quote(void **state)
+{
+	static const char claims[] =
+		"{\"keys\":[{\"kid\":\"HCLAkPub\",\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"sgeoFQ\"}],"
+		"\"vm-configuration\":{\"secure-boot\":true,\"tpm-enabled\":true},"
+		"\"user-data\":\"0101000000000000000000000000000000000000000000000000000000000000"
+		"0000000000000000000000000000000000000000000000000000000000000000\"}";
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4, .tee_tcb_svn = { 3, 0, 5 }, .qe_isvsvn = 4 };
+	char hcl[4096], quote[4096], hexq[4096], other[4096], badsig[4096], empty[4096], *hex;
+	const char *snp = td_path("azure/kinvolk-hcl-report-snp.bin");
+	const char *real_tdx = td_path("azure/kinvolk-hcl-report-tdx.bin");
+	uint8_t *h, *q, *q2;
+	size_t hlen, qlen, q2len;
+	json_t *o, *tq;
+
+	(void)state;
+	memset(qo.mrtd, 0x3d, 48);
+	memset(qo.rtmr[1], 0x41, 48);
+	h = forge_hcl_tdx(claims, &qo, &hlen);
+	q = forge_quote(f, &qo, &qlen);
+	snprintf(hcl, sizeof(hcl), "%s", write_tmp("tdq-hcl.bin", h, hlen));
+	snprintf(quote, sizeof(quote), "%s", write_tmp("tdq-quote.bin", q, qlen));
+	hex = malloc(2 * qlen + 1);
+	assert_non_null(hex);
+	cvm_hex_encode(q, qlen, hex);
+	snprintf(hexq, sizeof(hexq), "%s", write_tmp("tdq-quote.hex", hex, strlen(hex)));
+	free(hex);
+	q[TDX_Q4_BODY + TDX_QUOTE_BODY_V4_LEN + 4 + TDX_SD_QUOTE_SIG + 9] ^= 0x10;
+	snprintf(badsig, sizeof(badsig), "%s", write_tmp("tdq-badsig.bin", q, qlen));
+	qo.rtmr[1][47] ^= 1;
+	q2 = forge_quote(f, &qo, &q2len);
+	snprintf(other, sizeof(other), "%s", write_tmp("tdq-other.bin", q2, q2len));
+	snprintf(empty, sizeof(empty), "%s", write_tmp("tdq-empty.bin", "", 0));
+
+	/* alone: today's answer */
+	EXPECT(5, ARGS("verify", "--intel-root", f->root_path, hcl), "TDREPORT");
+	EXPECT(5, ARGS("verify", real_tdx), "cannot be verified off the platform");
+	/* with its quote: verified, and the policy is the quote's */
+	EXPECT(0, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, hcl), "OK: verified",
+	       "TD quote:       verified, of this TDREPORT");
+	EXPECT(0, ARGS("verify", "--intel-root", f->root_path, "--td-quote", hexq, "--min-qe-svn", "4",
+		       "--report-data", "0101", hcl), "OK");
+	EXPECT(3, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--min-qe-svn", "5", hcl),
+	       "QE report ISVSVN 4 is below the minimum QE SVN 5");
+	EXPECT(1, ARGS("verify", "--intel-root", f->root_path, "--min-qe-svn", "4", hcl), "applies to TDX quotes");
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, hcl)), 0);
+	check_common(o, "azure-hcl", 2, true, true);
+	tq = json_object_get(json_object_get(o, "hcl"), "td_quote");
+	assert_true(json_is_true(json_object_get(tq, "verified")));
+	assert_true(json_is_true(json_object_get(tq, "matches_tdreport")));
+	assert_json_hex(json_object_get(o, "tdx"), "mrtd", qo.mrtd, 48);
+	json_decref(o);
+	/* refused: another TDREPORT's quote, a broken signature, an untrusted chain */
+	EXPECT(2, ARGS("verify", "--intel-root", f->root_path, "--td-quote", other, hcl),
+	       "the TD quote is not of this TDREPORT: RTMR1 differs", "NOT of this TDREPORT");
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--intel-root", f->root_path, "--td-quote", other, hcl)), 2);
+	tq = json_object_get(json_object_get(o, "hcl"), "td_quote");
+	assert_true(json_is_true(json_object_get(tq, "verified")));
+	assert_true(json_is_false(json_object_get(tq, "matches_tdreport")));
+	/* the fields shown are the TDREPORT's (RTMR1 ends in 41), not the other quote's (40) */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(o, "tdx"),
+									 "rtmr"), 1)) + 94, "41");
+	json_decref(o);
+	EXPECT(2, ARGS("verify", "--intel-root", f->root_path, "--td-quote", badsig, hcl),
+	       "quote signature does not verify");
+	EXPECT(2, ARGS("verify", "--td-quote", quote, hcl), "PCK certificate chain");
+	EXPECT(2, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, real_tdx),
+	       "not of this TDREPORT");
+	/* usage: not an Azure TDX HCL report, an empty or missing quote, two stdins */
+	EXPECT(1, ARGS("verify", "--td-quote", quote, snp),
+	       "--td-quote applies to an Azure HCL report around a TDREPORT", "not to an Azure HCL report (around an SEV-SNP report)");
+	EXPECT(1, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, quote), "not to a TDX quote");
+	EXPECT(1, ARGS("verify", "--td-quote", empty, hcl), "is empty");
+	EXPECT(1, ARGS("verify", "--td-quote", "/nonexistent/q.bin", hcl), "cannot read /nonexistent/q.bin");
+	EXPECT(1, ARGS("verify", "--td-quote", "-", "-"), "cannot both read stdin");
+	free(h);
+	free(q);
+	free(q2);
+}
+
+static void test_verify_tpm_quote(void **state)
+{
+	struct forge_intel *f = forge_intel();
+	struct forge_quote_opts qo = { .version = 4, .tee_tcb_svn = { 3, 0, 5 } };
+	EVP_PKEY *ak = EVP_RSA_gen(2048);
+	char hcl[4096], quote[4096], tpm[4096], *claims;
+	const char *real_quote = td_path("azure/kinvolk-quote.bin");
+	const char *real_tdx = td_path("azure/kinvolk-hcl-report-tdx.bin");
+	uint8_t pcrs[24][32] = { { 0 } }, *h, *q, *t;
+	size_t hlen, qlen, tlen;
+	json_t *o, *tq;
+
+	(void)state;
+	assert_non_null(ak);
+	memset(pcrs[7], 0x77, 32);
+	claims = forge_ak_claims(ak);
+	h = forge_hcl_tdx(claims, &qo, &hlen);
+	q = forge_quote(f, &qo, &qlen);
+	t = forge_tpm_quote(ak, (const uint8_t *)"\x01\x02\x03\x04", 4, pcrs, &tlen);
+	snprintf(hcl, sizeof(hcl), "%s", write_tmp("tpmq-hcl.bin", h, hlen));
+	snprintf(quote, sizeof(quote), "%s", write_tmp("tpmq-quote.bin", q, qlen));
+	snprintf(tpm, sizeof(tpm), "%s", write_tmp("tpmq-tpm.bin", t, tlen));
+
+	EXPECT(0, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--tpm-quote", tpm,
+		       "--nonce", "01020304", hcl), "OK: verified",
+	       "TPM quote:      signed by HCLAkPub, nonce and PCR digest match");
+	EXPECT(2, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--tpm-quote", tpm,
+		       "--nonce", "01020305", hcl), "extraData is not the nonce given");
+	EXPECT(0, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote, "--tpm-quote", tpm, hcl),
+	       "no nonce given to compare");
+	assert_int_equal(run_cli_json(&o, ARGS("verify", "--intel-root", f->root_path, "--td-quote", quote,
+					       "--tpm-quote", tpm, "--nonce", "01020304", hcl)), 0);
+	tq = json_object_get(json_object_get(o, "hcl"), "tpm_quote");
+	assert_true(json_is_true(json_object_get(tq, "verified")));
+	assert_true(json_is_true(json_object_get(tq, "nonce_checked")));
+	assert_json_hex(json_object_get(tq, "pcrs"), "7", pcrs[7], 32);
+	json_decref(o);
+	/* the real quote is another VM's AK than the real HCL report's claims carry */
+	EXPECT(2, ARGS("verify", "--tpm-quote", real_quote, "--nonce", "6368616c6c656e6765", real_tdx),
+	       "signature does not verify with the AK");
+	/* usage */
+	EXPECT(1, ARGS("verify", "--nonce", "01", hcl), "--nonce is the TPM quote's: it needs --tpm-quote");
+	EXPECT(1, ARGS("verify", "--tpm-quote", tpm, "--nonce", "zz", hcl), "--nonce: hex of 1 to 64 bytes");
+	EXPECT(1, ARGS("verify", "--intel-root", f->root_path, "--tpm-quote", tpm, quote),
+	       "--tpm-quote applies to an Azure HCL report");
+	free(claims);
+	free(h);
+	free(q);
+	free(t);
+	EVP_PKEY_free(ak);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1377,6 +1512,8 @@ int main(void)
 		cmocka_unit_test(test_fields_tdx),
 		cmocka_unit_test(test_fields_usage),
 		cmocka_unit_test(test_fetch_tdx),
+		cmocka_unit_test(test_verify_td_quote),
+		cmocka_unit_test(test_verify_tpm_quote),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

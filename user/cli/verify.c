@@ -38,6 +38,12 @@ static void verify_help(void)
 	       "                             instead of now\n"
 	       "      --format FORMAT        snp-report, tdx-quote, tdx-tdreport, azure-hcl\n"
 	       "                             (default: detected)\n"
+	       "      --td-quote FILE        Azure TDX HCL report: the TD quote of its TDREPORT\n"
+	       "                             (IMDS /acc/tdquote, binary or hex text); when it\n"
+	       "                             verifies and matches, the report is verified\n"
+	       "      --tpm-quote FILE       Azure HCL report: the vTPM's TPM2_Quote, checked\n"
+	       "                             with the claims' HCLAkPub (az-cvm-vtpm's file)\n"
+	       "      --nonce HEX            the TPM quote's expected extraData (1-64 bytes)\n"
 	       "\n"
 	       "Policy (flags add to or override --policy):\n"
 	       "      --policy FILE          JSON policy\n"
@@ -97,7 +103,8 @@ static void verify_help(void)
 	       "Exit status (cvmattest(1)): 0 verified and policy satisfied; 1 usage or I/O error;\n"
 	       "2 signature, certificate chain or binding invalid; 3 valid but policy not\n"
 	       "satisfied; 4 malformed or unsupported evidence; 5 well-formed but a\n"
-	       "signature could not be checked (no VCEK, or a TDREPORT), or the CRL is stale.\n"
+	       "signature could not be checked (no VCEK, or a TDREPORT without --td-quote),\n"
+	       "or the CRL is stale.\n"
 	       "See cvmattest-verify(1).\n");
 }
 
@@ -392,7 +399,7 @@ static int apply_field_options(struct cvm_policy *p, const struct field_options 
 
 /* As check_options_apply() below, for these options. */
 static int check_fields_apply(const struct field_options *f, const struct cvm_result *result, bool tdx,
-			      const char *what)
+			      bool quote, const char *what)
 {
 	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
 
@@ -400,7 +407,7 @@ static int check_fields_apply(const struct field_options *f, const struct cvm_re
 		return usage_error("%s applies to SEV-SNP reports, not to %s", f->snp_only, what);
 	if (!tdx && f->tdx_only)
 		return usage_error("%s applies to TDX quotes and TDREPORTs, not to %s", f->tdx_only, what);
-	if (tdx && f->quote_only && cvm_result_format(result) != CVM_FORMAT_TDX_QUOTE)
+	if (tdx && f->quote_only && !quote)
 		return usage_error("%s applies to TDX quotes (the QE report and the quote header), not "
 				   "to %s", f->quote_only, what);
 	if (f->fmc_opt && snp && snp->product != CVM_SNP_PRODUCT_UNKNOWN && !snp->reported_tcb.turin)
@@ -411,6 +418,12 @@ static int check_fields_apply(const struct field_options *f, const struct cvm_re
 /* AMD CRL (issue 19): its own block, apart from the policy options. */
 enum {
 	OPT_CRL = 0x180,
+};
+/* Issue 19: evidence that completes the one verified. */
+enum {
+	OPT_TD_QUOTE = 0x1a0,
+	OPT_TPM_QUOTE,
+	OPT_NONCE,
 };
 #define VERIFY_CRL_MAX 8
 
@@ -468,6 +481,11 @@ struct verify_options {
 	size_t n_crls;
 	time_t at;
 	enum cvm_format format;
+	const char *td_quote;		/* --td-quote */
+	const char *tpm_quote;		/* --tpm-quote */
+	bool has_nonce;
+	uint8_t nonce[64];
+	size_t nonce_len;
 	/* policy */
 	const char *policy_path;
 	bool allow_debug;
@@ -502,6 +520,9 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		{ "intel-root", required_argument, NULL, OPT_INTEL_ROOT },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "td-quote", required_argument, NULL, OPT_TD_QUOTE },
+		{ "tpm-quote", required_argument, NULL, OPT_TPM_QUOTE },
+		{ "nonce", required_argument, NULL, OPT_NONCE },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow-debug", no_argument, NULL, OPT_ALLOW_DEBUG },
 		{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
@@ -569,6 +590,17 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 		case OPT_FORMAT:
 			if (cvm_format_from_name(optarg, &o->format) < 0)
 				return usage_error("--format: unknown format \"%s\"", optarg);
+			break;
+		case OPT_TD_QUOTE:
+			o->td_quote = optarg;
+			break;
+		case OPT_TPM_QUOTE:
+			o->tpm_quote = optarg;
+			break;
+		case OPT_NONCE:
+			if (cvm_hex_decode_fixed(optarg, o->nonce, 64, &o->nonce_len, false) < 0 || !o->nonce_len)
+				return usage_error("--nonce: hex of 1 to 64 bytes expected");
+			o->has_nonce = true;
 			break;
 		case OPT_POLICY:
 			o->policy_path = optarg;
@@ -638,6 +670,13 @@ static int verify_parse(int argc, char **argv, struct cli_common *common, struct
 	if (optind != argc - 1)
 		return usage_error("expected one EVIDENCE file; see 'cvmattest verify --help'");
 	o->evidence = argv[optind];
+	if (o->td_quote && strcmp(o->td_quote, "-") == 0 && strcmp(o->evidence, "-") == 0)
+		return usage_error("--td-quote - and EVIDENCE - cannot both read stdin");
+	if (o->tpm_quote && strcmp(o->tpm_quote, "-") == 0 &&
+	    (strcmp(o->evidence, "-") == 0 || (o->td_quote && strcmp(o->td_quote, "-") == 0)))
+		return usage_error("--tpm-quote - and another input cannot both read stdin");
+	if (o->has_nonce && !o->tpm_quote)
+		return usage_error("--nonce is the TPM quote's: it needs --tpm-quote");
 	if (report_data_hex && o->report_data_file)
 		return usage_error("--report-data and --report-data-file exclude each other");
 
@@ -741,7 +780,7 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 {
 	const char *platform = cvm_result_platform(result);
 	const struct cvm_snp_report *snp = cvm_result_snp_report(result);
-	bool tdx;
+	bool tdx, quote;
 	const char *what;
 	int r;
 
@@ -749,7 +788,15 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 		return 0;	/* did not parse far enough: that error says more */
 	tdx = strcmp(platform, "tdx") == 0;
 	what = evidence_name(result, tdx);
-	r = check_fields_apply(&o->fields, result, tdx, what);
+	if (o->tpm_quote && cvm_result_format(result) != CVM_FORMAT_AZURE_HCL)
+		return usage_error("--tpm-quote applies to an Azure HCL report (its runtime claims carry the "
+				   "AK), not to %s", what);
+	if (o->td_quote && (!tdx || cvm_result_format(result) != CVM_FORMAT_AZURE_HCL))
+		return usage_error("--td-quote applies to an Azure HCL report around a TDREPORT (it is "
+				   "the quote of that TDREPORT), not to %s", what);
+	/* With its TD quote, an HCL report is held to what applies to quotes. */
+	quote = cvm_result_format(result) == CVM_FORMAT_TDX_QUOTE || o->td_quote;
+	r = check_fields_apply(&o->fields, result, tdx, quote, what);
 	if (r)
 		return r;
 	if (tdx) {
@@ -758,7 +805,7 @@ static int check_options_apply(const struct verify_options *o, const struct cvm_
 		if (o->has_min_tcb)
 			return usage_error("--min-tcb applies to SEV-SNP reports (REPORTED_TCB), not to %s; "
 					   "for TDX see --min-tee-tcb-svn", what);
-		if (cvm_result_format(result) == CVM_FORMAT_TDX_QUOTE)
+		if (quote)
 			return 0;
 	}
 	if (o->collateral || o->tdx_tcb_status || o->has_min_tcb_eval_num)
@@ -783,8 +830,9 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 	_cleanup_(cvm_ctx_freep) struct cvm_ctx *ctx = NULL;
 	_cleanup_(cvm_policy_freep) struct cvm_policy *policy = NULL;
 	_cleanup_(cvm_result_freep) struct cvm_result *result = NULL;
-	_cleanup_free_ uint8_t *evidence = NULL;
+	_cleanup_free_ uint8_t *evidence = NULL, *td_quote = NULL, *tpm_quote = NULL;
 	_cleanup_free_ char *out = NULL;
+	struct cvm_verify_extra extra = { 0 };
 	size_t evidence_len;
 	int r;
 
@@ -816,7 +864,26 @@ static int verify_run(const struct verify_options *o, const struct cli_common *c
 	if (r < 0)
 		return EXIT_USAGE;
 
-	r = cvm_verify(ctx, evidence, evidence_len, o->format, policy, &result);
+	if (o->td_quote) {
+		if (cli_read_evidence(o->td_quote, &td_quote, &extra.td_quote_len) < 0)
+			return EXIT_USAGE;
+		if (!extra.td_quote_len)
+			return usage_error("--td-quote %s is empty", o->td_quote);
+		extra.td_quote = td_quote;
+	}
+	if (o->tpm_quote) {
+		if (cli_read_evidence(o->tpm_quote, &tpm_quote, &extra.tpm_quote_len) < 0)
+			return EXIT_USAGE;
+		if (!extra.tpm_quote_len)
+			return usage_error("--tpm-quote %s is empty", o->tpm_quote);
+		extra.tpm_quote = tpm_quote;
+		if (o->has_nonce) {
+			extra.nonce = o->nonce;
+			extra.nonce_len = o->nonce_len;
+		}
+	}
+
+	r = cvm_verify_ex(ctx, evidence, evidence_len, o->format, policy, &extra, &result);
 	if (r < 0) {
 		fprintf(stderr, "cvmattest: verification could not run: %s\n", strerror(-r));
 		return EXIT_USAGE;

@@ -518,6 +518,37 @@ enum cvm_status {
 int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
 	       const struct cvm_policy *policy, struct cvm_result **ret);
 
+/*
+ * Evidence that completes @buf, for cvm_verify_ex(); absent members NULL/0.
+ * Borrowed for the call only (the result keeps its own copies).
+ */
+struct cvm_verify_extra {
+	/*
+	 * The TD quote of the TDREPORT inside an Azure HCL report (IMDS
+	 * /acc/tdquote), binary or hex text: verified as a quote, and its
+	 * body must equal the TDREPORT's fields, which makes the HCL report
+	 * verified.  Given with any other evidence, the result is MALFORMED.
+	 */
+	const uint8_t *td_quote;
+	size_t td_quote_len;
+	/*
+	 * Azure guest flow: the vTPM's TPM2_Quote as az-cvm-vtpm writes it
+	 * (signature, TPMS_ATTEST, PCR values), checked with the AK the HCL
+	 * report's runtime claims carry (HCLAkPub): its signature, extraData
+	 * == @nonce (NULL: not compared, listed as unchecked), and its PCR
+	 * digest over the PCR values.  Any evidence but an HCL report: MALFORMED.
+	 */
+	const uint8_t *tpm_quote;
+	size_t tpm_quote_len;
+	const uint8_t *nonce;
+	size_t nonce_len;
+};
+
+/* cvm_verify() with @extra (NULL: none). */
+int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
+		  const struct cvm_policy *policy, const struct cvm_verify_extra *extra,
+		  struct cvm_result **ret);
+
 void cvm_result_free(struct cvm_result *r);
 CVM_DEFINE_FREEP(struct cvm_result *, cvm_result_free)
 enum cvm_status cvm_result_status(const struct cvm_result *r);

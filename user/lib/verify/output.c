@@ -327,6 +327,34 @@ static void hcl_json(const struct cvm_result *r, json_t *o)
 	set(hcl, "request_type", json_integer(h->request_type));
 	set(hcl, "hash_type", json_string(hashes[h->hash_type & 3]));
 	set(hcl, "binding_ok", json_boolean(r->hcl_binding_ok));
+	if (r->td_quote_given) {
+		json_t *tq = json_object();
+
+		if (tq) {
+			set(tq, "verified", json_boolean(r->td_quote_verified));
+			set(tq, "matches_tdreport", json_boolean(r->td_quote_matches));
+			set(hcl, "td_quote", tq);
+		}
+	}
+	if (r->tpm_quote_given) {
+		json_t *tq = json_object(), *pcrs = json_object();
+
+		if (tq && pcrs) {
+			char idx[24];
+
+			set(tq, "verified", json_boolean(r->tpm_quote_ok));
+			set(tq, "nonce_checked", json_boolean(r->tpm_nonce_checked));
+			for (size_t i = 0; r->has_tpm_quote && i < r->tpm_quote.n_pcrs; i++) {
+				snprintf(idx, sizeof(idx), "%zu", i);
+				set(pcrs, idx, jhex(r->tpm_quote.pcrs + 32 * i, 32));
+			}
+			set(tq, "pcrs", pcrs);
+			set(hcl, "tpm_quote", tq);
+		} else {
+			json_decref(tq);
+			json_decref(pcrs);
+		}
+	}
 	if (r->has_claims) {
 		json_error_t err;
 		json_t *claims = json_loadb((const char *)h->variable_data, h->variable_size, 0, &err);
@@ -359,9 +387,10 @@ static json_t *result_json(const struct cvm_result *r)
 	set(o, "debug", json_null());
 	if (r->has_snp)
 		snp_json(r, o);
-	if (r->has_quote)
+	/* An HCL report's TD quote: its fields are shown, the TDREPORT's when they match. */
+	if (r->has_quote && (!r->td_quote_given || r->td_quote_matches))
 		quote_json(r, o);
-	if (r->has_tdreport)
+	else if (r->has_tdreport)
 		tdreport_json(r, o);
 	if (r->has_hcl)
 		hcl_json(r, o);
@@ -514,6 +543,13 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 	if (r->has_hcl)
 		add(&t, "%-15s %s, runtime claims %s\n", "Inside:", cvm_format_name(r->hcl.hw_format),
 		    r->hcl_binding_ok ? "bound to REPORT_DATA" : "NOT bound");
+	if (r->tpm_quote_given)
+		add(&t, "%-15s %s\n", "TPM quote:", !r->tpm_quote_ok ? "NOT verified" :
+		    r->tpm_nonce_checked ? "signed by HCLAkPub, nonce and PCR digest match" :
+		    "signed by HCLAkPub, PCR digest matches (no nonce compared)");
+	if (r->td_quote_given)
+		add(&t, "%-15s %s, %s\n", "TD quote:", r->td_quote_verified ? "verified" : "NOT verified",
+		    r->td_quote_matches ? "of this TDREPORT" : "NOT of this TDREPORT");
 	if (r->has_snp) {
 		const struct cvm_snp_report *s = &r->snp;
 
@@ -538,7 +574,8 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 		text_tcb(&t, "Current TCB:", &s->current_tcb);
 		text_snp_more(&t, s, hx);
 	}
-	if (r->has_quote) {
+	/* An HCL report's TD quote of another TDREPORT: the TDREPORT's fields, as without it. */
+	if (r->has_quote && (!r->td_quote_given || r->td_quote_matches)) {
 		const struct cvm_tdx_quote_body *b = &r->quote.body;
 		struct td_view v;
 
@@ -572,8 +609,7 @@ int cvm_result_to_text(const struct cvm_result *r, char **ret)
 			add(&t, "%-15s PCK CRL next update %s, Root CA CRL %s\n", "", d1, d2);
 			add(&t, "%-15s %s\n", "", c->source);
 		}
-	}
-	if (r->has_tdreport) {
+	} else if (r->has_tdreport) {
 		const struct cvm_tdx_tdreport *p = &r->tdreport;
 		struct td_view v;
 

@@ -611,9 +611,17 @@ void policy_unchecked(const struct cvm_policy *p, struct cvm_result *r)
 		result_unchecked(r, "REPORT_DATA: no expected value given (--report-data): freshness "
 				 "and what the report binds are the caller's to check");
 	policy_unchecked_more(p, r);
-	if (r->has_hcl)
+	if (r->has_hcl && !r->tpm_quote_ok)
 		result_unchecked(r, "the vTPM's PCRs: the HCL report binds the vTPM's keys, not its "
 				 "measurements");
+	if (r->tpm_quote_ok)
+		result_unchecked(r, "the vTPM's PCRs: quoted by the AK, but not compared with expected values");
+	if (r->tpm_quote_ok && !r->tpm_nonce_checked)
+		result_unchecked(r, "the TPM quote's freshness: no nonce given to compare its extraData with");
+	if (r->td_quote_given)
+		result_unchecked(r, "the TDREPORT's CPUSVN%s: the TD quote does not carry %s, so it "
+				 "does not vouch for %s", r->quote.body.tdx15 ? "" : ", TEE_TCB_SVN2 and SERVTD_HASH",
+				 r->quote.body.tdx15 ? "it" : "them", r->quote.body.tdx15 ? "it" : "them");
 }
 
 /* ---- issue 19: the full set of fields ------------------------------------------- */

@@ -57,6 +57,8 @@ void cvm_result_free(struct cvm_result *r)
 	cvm_hcl_claims_done(&r->claims);
 	tdx_coll_done(&r->tdxc);
 	free(r->evidence);
+	free(r->td_quote_buf);
+	free(r->tpm_quote_buf);
 	free(r);
 }
 

@@ -72,8 +72,52 @@ static bool looks_like_base64(const uint8_t *buf, size_t len)
 	return n >= 16;
 }
 
+/*
+ * Our own copy of evidence @what given along (binary, or hex text as
+ * evidence may be) into *ret.  0, or -ENOMEM; bad hex or size is an error
+ * of @r and leaves *ret NULL.
+ */
+static int take_extra(struct cvm_result *r, const char *what, const uint8_t *buf, size_t len,
+		      uint8_t **ret, size_t *ret_len)
+{
+	uint8_t *dec;
+	size_t dec_len;
+	char why[160];
+	int k;
+
+	if (len > EVIDENCE_MAX) {
+		result_error(r, CVM_STATUS_MALFORMED, "the %s is larger than %d bytes", what, EVIDENCE_MAX);
+		return 0;
+	}
+	k = evidence_hex_decode(buf, len, &dec, &dec_len, why, sizeof(why));
+	if (k == -EBADMSG) {
+		result_error(r, CVM_STATUS_MALFORMED, "the %s is %s: give the binary, or hex text "
+			     "of all of it", what, why);
+		return 0;
+	}
+	if (k < 0)
+		return k;
+	if (k == 0) {
+		dec_len = len;
+		dec = malloc(dec_len ? dec_len : 1);
+		if (!dec)
+			return -ENOMEM;
+		memcpy(dec, buf, dec_len);
+	}
+	*ret = dec;
+	*ret_len = dec_len;
+	return 0;
+}
+
 int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
 	       const struct cvm_policy *policy, struct cvm_result **ret)
+{
+	return cvm_verify_ex(ctx, buf, len, format, policy, NULL, ret);
+}
+
+int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
+		  const struct cvm_policy *policy, const struct cvm_verify_extra *extra,
+		  struct cvm_result **ret)
 {
 	struct cvm_policy default_policy = { .min_tcb = { -1, -1, -1, -1, -1 } };
 	struct cvm_result *r;
@@ -82,6 +126,11 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 
 	if (!ctx || !ret || (!buf && len))
 		return -EINVAL;
+	if (extra && ((!extra->td_quote && extra->td_quote_len) ||
+		      (!extra->tpm_quote && extra->tpm_quote_len) || (!extra->nonce && extra->nonce_len)))
+		return -EINVAL;
+	if (extra && !extra->td_quote && !extra->tpm_quote)
+		extra = NULL;
 	if (!policy)
 		policy = &default_policy;
 	r = calloc(1, sizeof(*r));
@@ -139,6 +188,26 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 		goto done;
 	}
 	r->format = format;
+	if (extra && extra->td_quote) {
+		k = take_extra(r, "TD quote", extra->td_quote, extra->td_quote_len, &r->td_quote_buf,
+			       &r->td_quote_len);
+		if (k < 0) {
+			cvm_result_free(r);
+			return k;
+		}
+		if (!r->td_quote_buf)
+			goto done;	/* bad hex */
+	}
+	if (extra && extra->tpm_quote) {
+		k = take_extra(r, "TPM quote", extra->tpm_quote, extra->tpm_quote_len, &r->tpm_quote_buf,
+			       &r->tpm_quote_len);
+		if (k < 0) {
+			cvm_result_free(r);
+			return k;
+		}
+		if (!r->tpm_quote_buf)
+			goto done;
+	}
 
 	switch (format) {
 	case CVM_FORMAT_SNP_REPORT:
@@ -164,13 +233,21 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 		break;
 	case CVM_FORMAT_AZURE_HCL:
 		k = verify_hcl(ctx, r, buf, len);
+		if (k == 0 && r->tpm_quote_buf)
+			k = verify_hcl_tpm_quote(r, extra->nonce, extra->nonce_len);
 		/*
 		 * Behind the paravisor the guest's 64 bytes travel as runtime
 		 * claims user-data; REPORT_DATA holds the claims' hash.
 		 */
 		if (k == 0 && r->has_snp)
 			policy_check_snp(policy, &r->snp, false, r);
-		if (k == 0 && r->has_tdreport) {
+		if (k == 0 && r->has_tdreport && r->has_quote && r->td_quote_matches) {
+			/* the quote's fields, the TDREPORT's when they match, and its SVNs and TCB */
+			td_view_from_quote(&r->quote.body, &td);
+			td_view_add_quote_svns(&r->quote, &td);
+			policy_check_td(policy, &td, false, r);
+			policy_check_tdx_tcb(policy, r);
+		} else if (k == 0 && r->has_tdreport) {
 			td_view_from_tdreport(&r->tdreport, &td);
 			policy_check_td(policy, &td, false, r);
 		}
@@ -181,6 +258,13 @@ int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_for
 		result_error(r, CVM_STATUS_MALFORMED, "unknown evidence format");
 		break;
 	}
+	if (k == 0 && extra && extra->tpm_quote && format != CVM_FORMAT_AZURE_HCL)
+		result_error(r, CVM_STATUS_MALFORMED, "a TPM quote is verified together with an Azure HCL "
+			     "report (whose runtime claims carry the AK), not with %s", cvm_format_name(format));
+	if (k == 0 && extra && extra->td_quote && !r->td_quote_given)
+		result_error(r, CVM_STATUS_MALFORMED, "a TD quote is verified together with an Azure HCL "
+			     "report around a TDREPORT, not with %s", r->has_snp ? "SEV-SNP evidence" :
+			     cvm_format_name(format));
 	if (k < 0) {
 		log_error(ctx, "Verification failed: %s", strerror(-k));
 		cvm_result_free(r);

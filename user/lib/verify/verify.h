@@ -121,6 +121,24 @@ void td_view_from_quote(const struct cvm_tdx_quote_body *b, struct td_view *v);
 void td_view_from_tdreport(const struct cvm_tdx_tdreport *t, struct td_view *v);
 void td_view_add_quote_svns(const struct cvm_tdx_quote *q, struct td_view *v);
 
+/* verify_tpm.c: a vTPM TPM2_Quote as az-cvm-vtpm writes it (see there) */
+#define TPM_QUOTE_PCRS_MAX 24
+struct tpm_quote {
+	const uint8_t *sig;		/* borrowed, all of these */
+	size_t sig_len;
+	const uint8_t *msg;		/* TPMS_ATTEST, what the AK signed */
+	size_t msg_len;
+	const uint8_t *pcrs;		/* n_pcrs x 32 bytes, PCR 0 first */
+	size_t n_pcrs;
+	const uint8_t *extra_data;	/* the nonce the TPM was given */
+	size_t extra_len;
+	uint16_t pcr_hash;		/* TPM_ALG_ID of the one selection */
+	uint8_t select[4];
+	size_t select_len;
+	const uint8_t *pcr_digest;
+	size_t pcr_digest_len;
+};
+
 /* ---- results -------------------------------------------------------------------------- */
 
 struct cvm_result {
@@ -165,6 +183,20 @@ struct cvm_result {
 	bool has_claims;
 	struct cvm_hcl_claims claims;
 	bool hcl_binding_ok;
+	/* an HCL report's TD quote (cvm_verify_extra), parsed into quote above */
+	bool td_quote_given;
+	bool td_quote_verified;		/* its chain and signatures, collateral if any */
+	bool td_quote_matches;		/* its body is the TDREPORT's */
+	uint8_t *td_quote_buf;		/* owned copy; quote borrows it */
+	size_t td_quote_len;
+	/* an HCL report's vTPM quote (cvm_verify_extra) */
+	bool tpm_quote_given;
+	bool tpm_quote_ok;		/* signed by HCLAkPub, nonce and PCR digest right */
+	bool tpm_nonce_checked;
+	uint8_t *tpm_quote_buf;		/* owned copy; tpm_quote borrows it */
+	size_t tpm_quote_len;
+	bool has_tpm_quote;		/* parsed */
+	struct tpm_quote tpm_quote;
 };
 
 /* result.c */
@@ -176,7 +208,21 @@ int verify_snp_report(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *
 		      bool inner);
 int verify_tdx_quote(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
 int verify_tdx_tdreport(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
+/* verify_tdx_tdreport() short of its verdict: parsed, hashes checked, the MAC left to a quote. */
+int verify_tdx_tdreport_fields(struct cvm_result *r, const uint8_t *buf, size_t len);
+/* With r->td_quote_buf set, a TDX HCL report is verified through that quote. */
 int verify_hcl(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len);
+/* r->tpm_quote_buf against the AK of the HCL report's claims (verify_hcl() first). */
+int verify_hcl_tpm_quote(struct cvm_result *r, const uint8_t *nonce, size_t nonce_len);
+
+int tpm_quote_parse(const uint8_t *buf, size_t len, struct tpm_quote *ret);
+/*
+ * 0 when @ak (RSA) signed it, its extraData is @nonce (NULL: not compared)
+ * and its PCR digest covers the PCR values it came with; -EKEYREJECTED
+ * with the reason in @why, -ENOMEM.
+ */
+int tpm_quote_check(const struct tpm_quote *q, EVP_PKEY *ak, const uint8_t *nonce, size_t nonce_len,
+		    char *why, size_t why_len);
 
 /* policy.c */
 void policy_check_snp(const struct cvm_policy *p, const struct cvm_snp_report *s,

@@ -212,14 +212,13 @@ fail:
 	return k;
 }
 
-int verify_tdx_tdreport(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len)
+int verify_tdx_tdreport_fields(struct cvm_result *r, const uint8_t *buf, size_t len)
 {
 	struct cvm_tdx_tdreport *t = &r->tdreport;
 	uint8_t h[64];
 	unsigned hl;
 	int k;
 
-	(void)ctx;
 	if (cvm_tdx_tdreport_parse(buf, len, t) < 0) {
 		result_error(r, CVM_STATUS_MALFORMED, "TDREPORT malformed or truncated (%zu bytes)", len);
 		return 0;
@@ -244,6 +243,17 @@ int verify_tdx_tdreport(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t
 		result_error(r, CVM_STATUS_INVALID, "TEE_INFO_HASH does not match TDINFO");
 		r->tdreport_hashes_ok = false;
 	}
+	return 0;
+}
+
+int verify_tdx_tdreport(struct cvm_ctx *ctx, struct cvm_result *r, const uint8_t *buf, size_t len)
+{
+	int k;
+
+	(void)ctx;
+	k = verify_tdx_tdreport_fields(r, buf, len);
+	if (k < 0 || !r->has_tdreport)
+		return k;
 	result_error(r, CVM_STATUS_UNVERIFIABLE,
 		     "a TDREPORT is MAC'd with a key only the CPU holds and cannot be verified off the platform; verify a quote instead");
 	return 0;
