@@ -16,7 +16,7 @@ help:
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...), module VM tests on sid's kernel (VM_SUITE=...)"
-	@echo "make check-debug    module VM tests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN; built once from linux-source-6.1, cached)"
+	@echo "make check-debug    module VM tests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN; built once from linux-source-6.1, cached; also in make check)"
 	@echo "make soak          the in-VM stress fuzzer for 30 minutes (SOAK_SECONDS=1800; KERNEL=debug: on the debug kernel)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
@@ -53,11 +53,13 @@ check: deps-test
 check-kernels:
 	@tests/run-suites --kernels
 
-# Not part of `make check` yet: the module VM suites on a debug kernel (KASAN,
-# lockdep, kmemleak, UBSAN, KFENCE) built once from linux-source-6.1 and cached in
-# /var/cache/cvmattest/kernel-debug (tests/vm/build-debug-kernel).
+# The module VM suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN, KFENCE)
+# built once from linux-source-6.1 and cached in /var/cache/cvmattest/kernel-debug
+# (tests/vm/build-debug-kernel); `make check` runs them as its suite "debug", two
+# guests at a time (CHECK_DEBUG_JOBS here, default 2).
+CHECK_DEBUG_JOBS ?= 2
 check-debug: deps-test
-	@tests/vm/check-debug
+	@tests/vm/check-debug --jobs $(CHECK_DEBUG_JOBS)
 
 # The in-VM stress fuzzer (tests/stress) for SOAK_SECONDS; `make check` runs 60 s of it
 # (suite vm-stress), check-debug the same on the debug kernel.
