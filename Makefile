@@ -16,7 +16,7 @@ help:
 	@echo "make               build the module (KVER=$(KVER)), libcvmattest + cvmattest, the simulator"
 	@echo "make check         all tests: build checks, unit tests, VM tests, DKMS (prints N passed, N failed)"
 	@echo "make check-kernels  W=1/C=2 module builds against Debian trixie's and sid's kernels in cached chroots (SUITES=...), module VM tests on sid's kernel (VM_SUITE=...)"
-	@echo "make check-debug    module VM tests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN; built once from linux-source-6.1, cached; also in make check)"
+	@echo "make check-debug    module VM tests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN; built once from linux-source-6.1, cached; make check CHECK_DEBUG=1 adds them)"
 	@echo "make soak          the in-VM stress fuzzer for 30 minutes (SOAK_SECONDS=1800; KERNEL=debug: on the debug kernel)"
 	@echo "make demo          boot a VM on the simulated platform and run the main job, step by step"
 	@echo "make bench         benchmarks (bench/), each against a baseline in the same run"
@@ -43,8 +43,11 @@ user:
 sim:
 	$(MAKE) -C tests/sim O=$(O)/sim
 
+# CHECK_DEBUG=1: also the module VM suites on the debug kernel (suite "debug",
+# about 20 minutes more; see check-debug below)
+CHECK_DEBUG ?= 0
 check: deps-test
-	@tests/run-suites
+	@CVM_CHECK_DEBUG=$(CHECK_DEBUG) tests/run-suites
 
 # Not part of `make check`: the first run makes a chroot per release
 # (scripts/kernel-chroot, cached in /var/cache/cvmattest), builds the module
@@ -55,8 +58,8 @@ check-kernels:
 
 # The module VM suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN, KFENCE)
 # built once from linux-source-6.1 and cached in /var/cache/cvmattest/kernel-debug
-# (tests/vm/build-debug-kernel); `make check` runs them as its suite "debug", two
-# guests at a time (CHECK_DEBUG_JOBS here, default 2).
+# (tests/vm/build-debug-kernel); `make check CHECK_DEBUG=1` adds them as its suite
+# "debug", two guests at a time (CHECK_DEBUG_JOBS here, default 2).
 CHECK_DEBUG_JOBS ?= 2
 check-debug: deps-test
 	@tests/vm/check-debug --jobs $(CHECK_DEBUG_JOBS)
