@@ -431,14 +431,25 @@ static void reloader(const char *ko, const char *params)
 		perror(ko);
 		_exit(2);
 	}
+	/*
+	 * How long the workers get to let go of their fds: 0.2 s, doubled after each
+	 * window in which the module could not be unloaded (up to 8 s), back to 0.2 s
+	 * after an unload. A worker looks at drain between operations only, and on a
+	 * slow kernel (KASAN under TCG: about 1 s per evidence request) 0.2 s never
+	 * saw all of them closed.
+	 */
+	double window = 0.2;
+
 	while (now() < deadline) {
-		double until = now() + 0.2;
+		double until = now() + window;
+		bool unloaded = false;
 
 		/* Ask for the fds back, then unload as soon as they are all closed. */
 		C->drain = 1;
-		while (now() < until) {
+		while (now() < until && now() < deadline) {
 			if (syscall(SYS_delete_module, "cvmattest", O_NONBLOCK) == 0) {
 				C->unloads++;
+				unloaded = true;
 				usleep(2000);
 				if (syscall(SYS_finit_module, kfd, params, 0) == 0)
 					C->loads++;
@@ -449,6 +460,7 @@ static void reloader(const char *ko, const char *params)
 			usleep(1000);
 		}
 		C->drain = 0;
+		window = unloaded ? 0.2 : (window < 4.0 ? window * 2 : 8.0);
 		/* Then full load against the fresh module for a while. */
 		usleep(300000);
 	}
