@@ -36,6 +36,17 @@ static inline uint64_t get_le64(const uint8_t *p)
 	return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
 }
 
+/* Big-endian, as TPM 2.0 structures are. */
+static inline uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static inline bool all_zero(const uint8_t *p, size_t n)
 {
 	uint8_t acc = 0;

@@ -74,8 +74,8 @@ static bool looks_like_base64(const uint8_t *buf, size_t len)
 
 /*
  * Our own copy of evidence @what given along (binary, or hex text as
- * evidence may be) into *ret.  0, or -ENOMEM; bad hex or size is an error
- * of @r and leaves *ret NULL.
+ * evidence may be) into *ret.  1 (taken, or none given: @buf NULL), or
+ * -ENOMEM; 0 when bad hex or size is an error of @r, *ret left NULL.
  */
 static int take_extra(struct cvm_result *r, const char *what, const uint8_t *buf, size_t len,
 		      uint8_t **ret, size_t *ret_len)
@@ -85,6 +85,8 @@ static int take_extra(struct cvm_result *r, const char *what, const uint8_t *buf
 	char why[160];
 	int k;
 
+	if (!buf)
+		return 1;
 	if (len > EVIDENCE_MAX) {
 		result_error(r, CVM_STATUS_MALFORMED, "the %s is larger than %d bytes", what, EVIDENCE_MAX);
 		return 0;
@@ -106,7 +108,7 @@ static int take_extra(struct cvm_result *r, const char *what, const uint8_t *buf
 	}
 	*ret = dec;
 	*ret_len = dec_len;
-	return 0;
+	return 1;
 }
 
 int cvm_verify(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_format format,
@@ -188,25 +190,18 @@ int cvm_verify_ex(struct cvm_ctx *ctx, const uint8_t *buf, size_t len, enum cvm_
 		goto done;
 	}
 	r->format = format;
-	if (extra && extra->td_quote) {
+	if (extra) {
 		k = take_extra(r, "TD quote", extra->td_quote, extra->td_quote_len, &r->td_quote_buf,
 			       &r->td_quote_len);
+		if (k > 0)
+			k = take_extra(r, "TPM quote", extra->tpm_quote, extra->tpm_quote_len,
+				       &r->tpm_quote_buf, &r->tpm_quote_len);
 		if (k < 0) {
 			cvm_result_free(r);
 			return k;
 		}
-		if (!r->td_quote_buf)
-			goto done;	/* bad hex */
-	}
-	if (extra && extra->tpm_quote) {
-		k = take_extra(r, "TPM quote", extra->tpm_quote, extra->tpm_quote_len, &r->tpm_quote_buf,
-			       &r->tpm_quote_len);
-		if (k < 0) {
-			cvm_result_free(r);
-			return k;
-		}
-		if (!r->tpm_quote_buf)
-			goto done;
+		if (k == 0)
+			goto done;	/* bad hex or size: the result says so */
 	}
 
 	switch (format) {

@@ -32,16 +32,6 @@
 #define TPM_ALG_SHA256 0x000b
 #define TPM_CLOCK_INFO_LEN 17
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A u64 LE length and that many bytes at *off; advances. */
 static int vec(const uint8_t *buf, size_t len, size_t *off, const uint8_t **ret, size_t *ret_len)
 {
@@ -66,7 +56,7 @@ static int tpm2b(const uint8_t *m, size_t len, size_t *off, const uint8_t **ret,
 
 	if (len - *off < 2)
 		return -EBADMSG;
-	n = be16(m + *off);
+	n = get_be16(m + *off);
 	*off += 2;
 	if (n > len - *off)
 		return -EBADMSG;
@@ -100,7 +90,7 @@ int tpm_quote_parse(const uint8_t *buf, size_t len, struct tpm_quote *ret)
 
 	m = q.msg;
 	off = 0;
-	if (q.msg_len < 6 || be32(m) != TPM_GENERATED_VALUE || be16(m + 4) != TPM_ST_ATTEST_QUOTE)
+	if (q.msg_len < 6 || get_be32(m) != TPM_GENERATED_VALUE || get_be16(m + 4) != TPM_ST_ATTEST_QUOTE)
 		return -EBADMSG;
 	off = 6;
 	if (tpm2b(m, q.msg_len, &off, &name, &name_len) < 0 ||
@@ -109,12 +99,12 @@ int tpm_quote_parse(const uint8_t *buf, size_t len, struct tpm_quote *ret)
 	if (q.msg_len - off < TPM_CLOCK_INFO_LEN + 8 + 4)
 		return -EBADMSG;
 	off += TPM_CLOCK_INFO_LEN + 8;
-	sel_count = be32(m + off);
+	sel_count = get_be32(m + off);
 	off += 4;
 	/* One SHA-256 bank, as the Azure vTPM quotes; anything else is not ours to guess. */
 	if (sel_count != 1 || q.msg_len - off < 3)
 		return -EBADMSG;
-	q.pcr_hash = be16(m + off);
+	q.pcr_hash = get_be16(m + off);
 	q.select_len = m[off + 2];
 	off += 3;
 	if (q.select_len > sizeof(q.select) || q.msg_len - off < q.select_len)
